@@ -1,0 +1,110 @@
+// The plugin's picture of an OpenShift etcd control plane, as read by lib/cluster and
+// lib/etcd, judged by lib/diagnose, shown by `status` and acted on by `auto`.
+
+/** 16-digit lower-case hex etcd member ID. Never a JS number: IDs are 64-bit. */
+export type MemberId = string;
+
+export interface EtcdMember {
+  id: MemberId;
+  name: string; // '' while unstarted
+  peerURLs: string[];
+  clientURLs: string[];
+  started: boolean; // etcdctl STATUS column: started | unstarted
+  isLearner: boolean;
+  /** true/false from `endpoint health`; null when unknown (no client URL, not probed). Unknown is not dead. */
+  healthy: boolean | null;
+  healthError?: string;
+  leader: boolean;
+}
+
+export interface ContainerInfo {
+  name: string;
+  ready: boolean;
+  state: 'running' | 'waiting' | 'terminated' | 'unknown';
+  reason?: string; // e.g. CrashLoopBackOff, Error
+  restarts: number;
+}
+
+export interface EtcdPod {
+  name: string; // etcd-<node>
+  node: string;
+  phase: string; // Running, Pending, ...
+  /** what `kubectl get pods` prints in STATUS: Running, CrashLoopBackOff, Error, ... */
+  status: string;
+  readyCount: number;
+  containerCount: number;
+  restarts: number;
+  revision?: string; // label `revision`
+  etcd?: ContainerInfo; // the `etcd` container
+  containers: ContainerInfo[];
+}
+
+export interface NodeInfo {
+  name: string;
+  internalIP: string | null;
+  /** Ready condition: true, false, or null when Unknown (kubelet stopped posting). */
+  ready: boolean | null;
+  unreachable: boolean; // node.kubernetes.io/unreachable taint
+  uid: string;
+}
+
+export interface MachineInfo {
+  name: string;
+  phase: string | null; // Provisioning | Provisioned | Running | Deleting | Failed
+  /** instance state from the machine.openshift.io/instance-state annotation, else providerStatus (instanceState / vmState) */
+  instanceState: string | null;
+  /** our reading of instanceState across platforms: running | stopped | unknown */
+  instanceRunning: boolean | null;
+  nodeName: string | null;
+  internalIPs: string[];
+  deleting: boolean;
+  hasEtcdHook: boolean; // spec.lifecycleHooks.preDrain has EtcdQuorumOperator
+}
+
+export interface NodeSecrets {
+  node: string;
+  present: string[]; // names found among etcd-peer-<node>, etcd-serving-<node>, etcd-serving-metrics-<node>
+  missing: string[];
+}
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+export interface EtcdOperatorInfo {
+  conditions: Condition[];
+  unsupportedConfigOverrides: unknown; // as found, undefined when absent
+  quorumGuardOff: boolean; // useUnsupportedUnsafeNonHANonProductionUnstableEtcd parses as true
+  forceRedeploymentReason: string | null;
+  latestAvailableRevision: number | null;
+  nodeStatuses: { nodeName: string; currentRevision?: number; targetRevision?: number }[];
+  controlPlaneReplicas: number; // spec.observedConfig.controlPlane.replicas, default 3
+}
+
+export interface ClusterState {
+  release: string | null; // e.g. "4.14.8" from clusterversion, null when unreadable
+  platform: string | null; // infrastructure status.platformStatus.type
+  members: EtcdMember[];
+  /** pod the member list was read from (a healthy etcd pod on another node), null when none could be used */
+  memberSource: string | null;
+  memberListError?: string;
+  pods: EtcdPod[];
+  nodes: NodeInfo[]; // control-plane nodes
+  machines: MachineInfo[] | null; // null: no Machine API (UPI / platform none)
+  controlPlaneMachineSet: { state: 'Active' | 'Inactive' } | null;
+  secrets: NodeSecrets[];
+  etcd: EtcdOperatorInfo;
+}
+
+export type Scenario = 'healthy' | 'not-ready' | 'crashloop' | 'quorum-lost' | 'unsafe';
+
+export interface Diagnosis {
+  scenario: Scenario;
+  member: { id: MemberId; name: string; node: string; machine: string | null } | null;
+  reasons: string[];
+  action: string;
+}

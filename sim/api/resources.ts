@@ -1,0 +1,38 @@
+// The resource types the simulated API server serves (discovery, routing, store tables).
+export interface ResourceType {
+  group: string; // '' for core
+  version: string;
+  resource: string; // plural, as in the URL
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  verbs?: string[];
+}
+
+const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+const def = (t: Omit<ResourceType, 'verbs'>): ResourceType => ({ verbs: VERBS, ...t });
+
+export const R = {
+  namespaces: def({ group: '', version: 'v1', resource: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, shortNames: ['ns'] }),
+  nodes: def({ group: '', version: 'v1', resource: 'nodes', singular: 'node', kind: 'Node', namespaced: false, shortNames: ['no'] }),
+  pods: def({ group: '', version: 'v1', resource: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'] }),
+  secrets: def({ group: '', version: 'v1', resource: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true }),
+  configmaps: def({ group: '', version: 'v1', resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] }),
+  events: def({ group: '', version: 'v1', resource: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] }),
+  machines: def({ group: 'machine.openshift.io', version: 'v1beta1', resource: 'machines', singular: 'machine', kind: 'Machine', namespaced: true, shortNames: ['ma'] }),
+  controlplanemachinesets: def({ group: 'machine.openshift.io', version: 'v1', resource: 'controlplanemachinesets', singular: 'controlplanemachineset', kind: 'ControlPlaneMachineSet', namespaced: true }),
+  etcds: def({ group: 'operator.openshift.io', version: 'v1', resource: 'etcds', singular: 'etcd', kind: 'Etcd', namespaced: false }),
+  clusteroperators: def({ group: 'config.openshift.io', version: 'v1', resource: 'clusteroperators', singular: 'clusteroperator', kind: 'ClusterOperator', namespaced: false, shortNames: ['co'] }),
+  clusterversions: def({ group: 'config.openshift.io', version: 'v1', resource: 'clusterversions', singular: 'clusterversion', kind: 'ClusterVersion', namespaced: false }),
+  infrastructures: def({ group: 'config.openshift.io', version: 'v1', resource: 'infrastructures', singular: 'infrastructure', kind: 'Infrastructure', namespaced: false }),
+  imagestreams: def({ group: 'image.openshift.io', version: 'v1', resource: 'imagestreams', singular: 'imagestream', kind: 'ImageStream', namespaced: true, shortNames: ['is'] }),
+} as const satisfies Record<string, ResourceType>;
+
+export const ALL_RESOURCES: ResourceType[] = Object.values(R);
+
+export function groupVersion(t: ResourceType): string {
+  return t.group ? `${t.group}/${t.version}` : t.version;
+}
