@@ -1,0 +1,132 @@
+// runOnNode: run a shell script on a control plane node's host, the way `oc debug node/X -- chroot /host sh -c …`
+// does under the hood, but explicitly (so oc and kubectl behave the same and nothing needs a TTY):
+// a privileged pod pinned to the node (hostPID, hostNetwork, hostPath / at /host, tolerating everything)
+// runs `chroot /host sh -c SCRIPT`; we wait for it to finish, read its logs, delete it.
+// `script` must be built by the caller only from constants and validated names (lib/cluster/names.ts).
+import { randomBytes } from 'node:crypto';
+import { stringify } from 'yaml';
+import type { Kube } from './kubectl.ts';
+import { PluginError } from '../errors.ts';
+import { shortHash, validNodeName } from './names.ts';
+import { shellQuote } from './kubectl.ts';
+
+export const DEBUG_NS = 'openshift-etcd';
+export const FALLBACK_TOOLS_IMAGE = 'registry.redhat.io/rhel9/support-tools';
+export const DEBUG_POD_PREFIX = 'etcd-replace-debug-';
+
+export interface HostCmdOptions {
+  image?: string;
+  timeoutMs?: number;
+  /** poll interval, default 500 ms */
+  pollMs?: number;
+}
+
+export interface HostCmdResult {
+  exitCode: number;
+  output: string;
+  pod: string;
+}
+
+const imageCache = new WeakMap<Kube, Promise<string>>();
+
+/** The tools image (imagestream openshift/tools, tag latest), else registry.redhat.io/rhel9/support-tools. */
+export function toolsImage(kube: Kube): Promise<string> {
+  let p = imageCache.get(kube);
+  if (!p) {
+    p = (async () => {
+      const r = await kube.run(['-n', 'openshift', 'get', 'imagestreams.image.openshift.io', 'tools', '-o', 'json'], { allowFailure: true, retries: 2 });
+      if (r.exitCode !== 0) return FALLBACK_TOOLS_IMAGE;
+      try {
+        const is = JSON.parse(r.stdout);
+        const tag = ((is?.status?.tags ?? []) as any[]).find((t) => t.tag === 'latest');
+        return tag?.items?.[0]?.dockerImageReference || FALLBACK_TOOLS_IMAGE;
+      } catch {
+        return FALLBACK_TOOLS_IMAGE;
+      }
+    })();
+    imageCache.set(kube, p);
+  }
+  return p;
+}
+
+export function debugPodName(node: string): string {
+  return `${DEBUG_POD_PREFIX}${shortHash(node)}-${randomBytes(3).toString('hex').slice(0, 5)}`;
+}
+
+/** The pod manifest (exported for tests and --dry-run display). */
+export function debugPodManifest(name: string, node: string, image: string, script: string): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: DEBUG_NS,
+      labels: { app: 'etcd-replace-debug' },
+      annotations: { 'debug.openshift.io/source-resource': `/v1, Resource=nodes/${node}` },
+    },
+    spec: {
+      nodeName: node,
+      hostPID: true,
+      hostNetwork: true,
+      restartPolicy: 'Never',
+      priorityClassName: 'system-node-critical',
+      tolerations: [{ operator: 'Exists' }],
+      volumes: [{ name: 'host', hostPath: { path: '/', type: 'Directory' } }],
+      containers: [
+        {
+          name: 'debug',
+          image,
+          command: ['chroot', '/host', 'sh', '-c', script],
+          securityContext: { privileged: true, runAsUser: 0 },
+          volumeMounts: [{ name: 'host', mountPath: '/host' }],
+          stdin: false,
+          tty: false,
+        },
+      ],
+    },
+  };
+}
+
+/** What we show the user for a host command: the `oc debug` equivalent. */
+export function hostCommandDisplay(binary: string, node: string, script: string): string {
+  return `${binary} debug node/${node} -- chroot /host sh -c ${shellQuote(script)}`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runOnNode(kube: Kube, node: string, script: string, o: HostCmdOptions = {}): Promise<HostCmdResult> {
+  validNodeName(node);
+  const timeoutMs = o.timeoutMs ?? 5 * 60_000;
+  const pollMs = o.pollMs ?? 500;
+  const image = o.image ?? (await toolsImage(kube));
+  const name = debugPodName(node);
+  const manifest = stringify(debugPodManifest(name, node, image, script));
+  await kube.run(['create', '-f', '-'], { input: manifest, retries: 3 });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let pod: any = null;
+    for (;;) {
+      const r = await kube.run(['-n', DEBUG_NS, 'get', 'pod', name, '-o', 'json'], { allowFailure: true, retries: 3 });
+      if (r.exitCode === 0) {
+        pod = JSON.parse(r.stdout);
+        const phase = pod?.status?.phase;
+        if (phase === 'Succeeded' || phase === 'Failed') break;
+      }
+      if (Date.now() > deadline) {
+        const phase = pod?.status?.phase ?? 'unknown';
+        const waiting = pod?.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+        throw new PluginError(
+          `timed out after ${Math.round(timeoutMs / 1000)}s waiting for debug pod ${DEBUG_NS}/${name} on node ${node} to finish (phase ${phase}${waiting ? `, ${waiting}` : ''})`,
+          { hint: `check the node and \`${kube.binary} -n ${DEBUG_NS} describe pod ${name}\`` },
+        );
+      }
+      await sleep(pollMs);
+    }
+    const term = pod?.status?.containerStatuses?.[0]?.state?.terminated;
+    const exitCode = typeof term?.exitCode === 'number' ? term.exitCode : pod?.status?.phase === 'Succeeded' ? 0 : 1;
+    const logs = await kube.run(['-n', DEBUG_NS, 'logs', name], { allowFailure: true, retries: 3 });
+    return { exitCode, output: logs.stdout, pod: name };
+  } finally {
+    await kube.run(['-n', DEBUG_NS, 'delete', 'pod', name, '--ignore-not-found', '--wait=false'], { allowFailure: true, retries: 2 }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,326 @@
+// readClusterState(kube): every read `status` and `auto` need, the independent ones in parallel (one round trip of
+// wall time), then the etcd member list, endpoint health and endpoint status from one usable etcd pod.
+//
+// Instance state (machine.openshift.io/instance-state annotation first, else providerStatus.instanceState / vmState)
+// is read across platforms as follows (case-insensitive):
+//
+// | instanceRunning | values                                                                                    | platforms          |
+// |-----------------|-------------------------------------------------------------------------------------------|--------------------|
+// | true            | running, poweredOn, Succeeded, externally provisioned, provisioned                         | AWS/GCP, vSphere, Azure, bare metal |
+// | false           | stopped, stopping, terminated, shutting-down, suspended, suspending, poweredOff, deallocated, deallocating, deleted | AWS/GCP, vSphere, Azure |
+// | null (unknown)  | Unknown (failed machines), pending, provisioning, staging, creating, updating, absent, anything else | all |
+import type {
+  ClusterState,
+  Condition,
+  ContainerInfo,
+  EtcdMember,
+  EtcdOperatorInfo,
+  EtcdPod,
+  MachineInfo,
+  NodeInfo,
+  NodeSecrets,
+} from '../types.ts';
+import { Kube, isNoResourceType, isNotFound, notOpenShift, firstErrorLine } from './kubectl.ts';
+import { PluginError } from '../errors.ts';
+import { parseMemberList, parseEndpointStatus } from '../etcd/members.ts';
+import { parseEndpointHealth, applyHealth } from '../etcd/health.ts';
+import { etcdctl, ETCD_NS } from '../etcd/exec.ts';
+
+export const MACHINE_NS = 'openshift-machine-api';
+export const MASTER_NODE_SELECTOR = 'node-role.kubernetes.io/master';
+export const MASTER_MACHINE_SELECTOR = 'machine.openshift.io/cluster-api-machine-role=master';
+export const ETCD_POD_SELECTOR = 'k8s-app=etcd';
+export const INSTANCE_STATE_ANNOTATION = 'machine.openshift.io/instance-state';
+const EXEC_TIMEOUT_MS = 30_000;
+
+export const secretNamesFor = (node: string) => [`etcd-peer-${node}`, `etcd-serving-${node}`, `etcd-serving-metrics-${node}`];
+
+const RUNNING_STATES = new Set(['running', 'poweredon', 'succeeded', 'externally provisioned', 'provisioned']);
+const STOPPED_STATES = new Set(['stopped', 'stopping', 'terminated', 'shutting-down', 'suspended', 'suspending', 'poweredoff', 'deallocated', 'deallocating', 'deleted']);
+
+/** Our reading of an instance state string: true running, false stopped, null unknown. */
+export function instanceRunning(state: string | null | undefined): boolean | null {
+  if (!state) return null;
+  const s = state.trim().toLowerCase();
+  if (RUNNING_STATES.has(s)) return true;
+  if (STOPPED_STATES.has(s)) return false;
+  return null;
+}
+
+/** Go strconv.ParseBool semantics (how the operator reads the quorum-guard override). */
+export function parsesAsTrue(v: unknown): boolean {
+  if (v === true) return true;
+  if (typeof v === 'string') return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
+  return false;
+}
+
+// ---------- object → ClusterState pieces (pure, exported for tests) ----------
+
+function containerInfo(name: string, cs: any | undefined): ContainerInfo {
+  if (!cs) return { name, ready: false, state: 'unknown', restarts: 0 };
+  const st = cs.state ?? {};
+  const state: ContainerInfo['state'] = st.running ? 'running' : st.waiting ? 'waiting' : st.terminated ? 'terminated' : 'unknown';
+  const reason = st.waiting?.reason ?? st.terminated?.reason;
+  return { name, ready: cs.ready === true, state, ...(reason ? { reason } : {}), restarts: Number(cs.restartCount ?? 0) };
+}
+
+/** The STATUS column of `kubectl get pods` (kubectl printPod logic, simplified to what matters here). */
+export function podStatusString(pod: any): string {
+  const status = pod?.status ?? {};
+  let reason: string = status.reason || status.phase || 'Unknown';
+  const inits: any[] = status.initContainerStatuses ?? [];
+  const initSpecs: any[] = pod?.spec?.initContainers ?? [];
+  let initializing = false;
+  for (let i = 0; i < inits.length; i++) {
+    const c = inits[i];
+    const t = c.state?.terminated;
+    if (t && t.exitCode === 0) continue;
+    if (t) {
+      reason = t.reason ? `Init:${t.reason}` : t.signal ? `Init:Signal:${t.signal}` : `Init:ExitCode:${t.exitCode}`;
+    } else if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') {
+      reason = `Init:${c.state.waiting.reason}`;
+    } else {
+      reason = `Init:${i}/${initSpecs.length || inits.length}`;
+    }
+    initializing = true;
+    break;
+  }
+  if (!initializing) {
+    let hasRunning = false;
+    const cs: any[] = status.containerStatuses ?? [];
+    for (let i = cs.length - 1; i >= 0; i--) {
+      const c = cs[i];
+      const w = c.state?.waiting;
+      const t = c.state?.terminated;
+      if (w?.reason) reason = w.reason;
+      else if (t?.reason) reason = t.reason;
+      else if (t) reason = t.signal ? `Signal:${t.signal}` : `ExitCode:${t.exitCode}`;
+      else if (c.ready && c.state?.running) hasRunning = true;
+    }
+    if (reason === 'Completed' && hasRunning) {
+      const ready = (status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+      reason = ready ? 'Running' : 'NotReady';
+    }
+  }
+  if (pod?.metadata?.deletionTimestamp) reason = status.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
+  return reason;
+}
+
+export function toEtcdPod(pod: any): EtcdPod {
+  const specContainers: any[] = pod?.spec?.containers ?? [];
+  const statuses: any[] = pod?.status?.containerStatuses ?? [];
+  const byName = new Map(statuses.map((s) => [s.name, s]));
+  const names = specContainers.length ? specContainers.map((c) => c.name) : statuses.map((s) => s.name);
+  const containers = names.map((n) => containerInfo(n, byName.get(n)));
+  return {
+    name: pod?.metadata?.name ?? '',
+    node: pod?.spec?.nodeName ?? '',
+    phase: pod?.status?.phase ?? 'Unknown',
+    status: podStatusString(pod),
+    readyCount: containers.filter((c) => c.ready).length,
+    containerCount: containers.length,
+    restarts: containers.reduce((a, c) => a + c.restarts, 0),
+    ...(pod?.metadata?.labels?.revision !== undefined ? { revision: String(pod.metadata.labels.revision) } : {}),
+    ...(containers.find((c) => c.name === 'etcd') ? { etcd: containers.find((c) => c.name === 'etcd') } : {}),
+    containers,
+  };
+}
+
+/** Static etcd pods only: label k8s-app=etcd AND named etcd-<node> (guard, quorum-guard, installer, pruner pods excluded). */
+export function isEtcdMemberPod(pod: any): boolean {
+  const name: string = pod?.metadata?.name ?? '';
+  const labels = pod?.metadata?.labels ?? {};
+  if (labels['k8s-app'] !== 'etcd') return false;
+  if (!name.startsWith('etcd-') || name.startsWith('etcd-guard-') || name.startsWith('etcd-quorum-guard')) return false;
+  return true;
+}
+
+export function toNodeInfo(node: any): NodeInfo {
+  const addrs: any[] = node?.status?.addresses ?? [];
+  const ready = (node?.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+  const taints: any[] = node?.spec?.taints ?? [];
+  return {
+    name: node?.metadata?.name ?? '',
+    internalIP: addrs.find((a) => a.type === 'InternalIP')?.address ?? null,
+    ready: ready?.status === 'True' ? true : ready?.status === 'False' ? false : null,
+    unreachable: taints.some((t) => t.key === 'node.kubernetes.io/unreachable'),
+    uid: node?.metadata?.uid ?? '',
+  };
+}
+
+export function toMachineInfo(m: any): MachineInfo {
+  const ann = m?.metadata?.annotations ?? {};
+  const ps = m?.status?.providerStatus ?? {};
+  const instanceState: string | null = ann[INSTANCE_STATE_ANNOTATION] ?? ps.instanceState ?? ps.vmState ?? null;
+  const phase: string | null = m?.status?.phase ?? null;
+  const hooks: any[] = m?.spec?.lifecycleHooks?.preDrain ?? [];
+  return {
+    name: m?.metadata?.name ?? '',
+    phase,
+    instanceState,
+    instanceRunning: instanceRunning(instanceState),
+    nodeName: m?.status?.nodeRef?.name ?? null,
+    internalIPs: ((m?.status?.addresses ?? []) as any[]).filter((a) => a.type === 'InternalIP').map((a) => a.address),
+    deleting: !!m?.metadata?.deletionTimestamp || phase === 'Deleting',
+    hasEtcdHook: hooks.some((h) => h?.name === 'EtcdQuorumOperator'),
+  };
+}
+
+export function toEtcdOperatorInfo(cr: any): EtcdOperatorInfo {
+  const spec = cr?.spec ?? {};
+  const status = cr?.status ?? {};
+  const overrides = spec.unsupportedConfigOverrides;
+  const replicas = Number(spec.observedConfig?.controlPlane?.replicas);
+  return {
+    conditions: ((status.conditions ?? []) as any[]).map(
+      (c): Condition => ({
+        type: c.type,
+        status: c.status,
+        ...(c.reason ? { reason: c.reason } : {}),
+        ...(c.message ? { message: c.message } : {}),
+        ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}),
+      }),
+    ),
+    unsupportedConfigOverrides: overrides === undefined ? undefined : overrides,
+    quorumGuardOff: parsesAsTrue(overrides?.useUnsupportedUnsafeNonHANonProductionUnstableEtcd),
+    forceRedeploymentReason: spec.forceRedeploymentReason || null,
+    latestAvailableRevision: typeof status.latestAvailableRevision === 'number' ? status.latestAvailableRevision : null,
+    nodeStatuses: ((status.nodeStatuses ?? []) as any[]).map((n) => ({
+      nodeName: n.nodeName,
+      ...(typeof n.currentRevision === 'number' ? { currentRevision: n.currentRevision } : {}),
+      ...(typeof n.targetRevision === 'number' ? { targetRevision: n.targetRevision } : {}),
+    })),
+    controlPlaneReplicas: Number.isFinite(replicas) && replicas > 0 ? replicas : 3,
+  };
+}
+
+export function secretsFor(nodes: string[], secretNames: Set<string>): NodeSecrets[] {
+  return nodes.map((node) => {
+    const want = secretNamesFor(node);
+    return { node, present: want.filter((s) => secretNames.has(s)), missing: want.filter((s) => !secretNames.has(s)) };
+  });
+}
+
+export function releaseOf(cv: any): string | null {
+  const hist: any[] = cv?.status?.history ?? [];
+  return hist.find((h) => h.state === 'Completed')?.version ?? cv?.status?.desired?.version ?? hist[0]?.version ?? null;
+}
+
+/**
+ * Orders etcd pods for reading the member list: node Ready, etcdctl container running, not on a suspected node,
+ * pod Running first. Pods whose etcdctl container is not running come last (exec would fail).
+ */
+export function podCandidates(pods: EtcdPod[], nodes: NodeInfo[], machines: MachineInfo[] | null): EtcdPod[] {
+  const nodeBy = new Map(nodes.map((n) => [n.name, n]));
+  const stopped = new Set((machines ?? []).filter((m) => m.instanceRunning === false && m.nodeName).map((m) => m.nodeName!));
+  const score = (p: EtcdPod) => {
+    const n = nodeBy.get(p.node);
+    const etcdctlC = p.containers.find((c) => c.name === 'etcdctl');
+    let s = 0;
+    if (etcdctlC?.state !== 'running') s += 100;
+    if (!n || n.ready !== true || n.unreachable) s += 50;
+    if (stopped.has(p.node)) s += 50;
+    if (p.status !== 'Running') s += 10;
+    if (p.etcd && (p.etcd.state !== 'running' || !p.etcd.ready)) s += 10;
+    return s;
+  };
+  return [...pods].sort((a, b) => score(a) - score(b) || a.name.localeCompare(b.name));
+}
+
+interface MemberRead {
+  members: EtcdMember[];
+  memberSource: string | null;
+  memberListError?: string;
+}
+
+/** member list + endpoint health + endpoint status from the first pod that answers (all three in parallel). */
+export async function readMembers(kube: Kube, candidates: EtcdPod[]): Promise<MemberRead> {
+  let lastError = candidates.length ? '' : 'no etcd pod found';
+  for (const pod of candidates) {
+    const [list, health, status] = await Promise.all([
+      etcdctl(kube, pod.name, ['member', 'list', '-w', 'simple'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
+      etcdctl(kube, pod.name, ['endpoint', 'health', '--cluster'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
+      etcdctl(kube, pod.name, ['endpoint', 'status', '--cluster', '-w', 'simple'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
+    ]);
+    const members = list.exitCode === 0 ? parseMemberList(list.stdout) : [];
+    if (list.exitCode !== 0 || members.length === 0) {
+      lastError = `${pod.name}: ${firstErrorLine(list.stderr) || firstErrorLine(list.stdout) || `exit code ${list.exitCode}`}`;
+      continue;
+    }
+    let withHealth = applyHealth(members, parseEndpointHealth(health.stdout, health.stderr));
+    const leaders = new Set(parseEndpointStatus(status.stdout).filter((s) => s.isLeader).map((s) => s.id));
+    withHealth = withHealth.map((m) => ({ ...m, leader: leaders.has(m.id) }));
+    return { members: withHealth, memberSource: pod.name };
+  }
+  return { members: [], memberSource: null, memberListError: lastError || 'the member list could not be read' };
+}
+
+async function optionalJson(kube: Kube, args: string[]): Promise<{ obj: any | null; missingType: boolean; notFound: boolean }> {
+  const r = await kube.run([...args, '-o', 'json'], { allowFailure: true, retries: 2 });
+  if (r.exitCode === 0) {
+    try {
+      return { obj: JSON.parse(r.stdout), missingType: false, notFound: false };
+    } catch {
+      throw new PluginError(`${kube.display([...args, '-o', 'json'])} printed output that is not JSON`);
+    }
+  }
+  if (isNoResourceType(r.stderr)) return { obj: null, missingType: true, notFound: true };
+  if (isNotFound(r.stderr)) return { obj: null, missingType: false, notFound: true };
+  throw new PluginError(`${kube.display([...args, '-o', 'json'])} failed: ${firstErrorLine(r.stderr) || `exit code ${r.exitCode}`}`);
+}
+
+export async function readClusterState(kube: Kube): Promise<ClusterState> {
+  const R = { retries: 2 };
+  const [podsList, nodesList, machinesRes, cpmsRes, secretsOut, etcdRes, cvRes, infraRes] = await Promise.all([
+    kube.json(['-n', ETCD_NS, 'get', 'pods', '-l', ETCD_POD_SELECTOR], R),
+    kube.json(['get', 'nodes', '-l', MASTER_NODE_SELECTOR], R),
+    optionalJson(kube, ['-n', MACHINE_NS, 'get', 'machines.machine.openshift.io', '-l', MASTER_MACHINE_SELECTOR]),
+    optionalJson(kube, ['-n', MACHINE_NS, 'get', 'controlplanemachinesets.machine.openshift.io', 'cluster']),
+    kube.run(['-n', ETCD_NS, 'get', 'secrets', '-o', 'name'], R),
+    optionalJson(kube, ['get', 'etcds.operator.openshift.io', 'cluster']),
+    optionalJson(kube, ['get', 'clusterversions.config.openshift.io', 'version']),
+    optionalJson(kube, ['get', 'infrastructures.config.openshift.io', 'cluster']),
+  ]);
+
+  const rawPods: any[] = podsList?.items ?? [];
+  if (!etcdRes.obj) {
+    // Not OpenShift (no Etcd CR type or no openshift-etcd namespace), or a broken install.
+    if (etcdRes.missingType || !(await kube.exists(['get', 'namespace', ETCD_NS]))) throw notOpenShift();
+    throw new PluginError('the Etcd operator resource "cluster" (etcds.operator.openshift.io) was not found', {
+      hint: 'check that the cluster-etcd-operator is installed (oc get co etcd)',
+    });
+  }
+
+  const pods = rawPods.filter(isEtcdMemberPod).map(toEtcdPod).sort((a, b) => a.name.localeCompare(b.name));
+  const nodes = ((nodesList?.items ?? []) as any[]).map(toNodeInfo).sort((a, b) => a.name.localeCompare(b.name));
+  const machineItems: any[] | null = machinesRes.obj ? machinesRes.obj.items ?? [] : null;
+  const machines = machineItems && machineItems.length > 0 ? machineItems.map(toMachineInfo).sort((a, b) => a.name.localeCompare(b.name)) : null;
+  const cpmsState = cpmsRes.obj?.spec?.state;
+  const controlPlaneMachineSet = cpmsRes.obj ? { state: cpmsState === 'Active' ? ('Active' as const) : ('Inactive' as const) } : null;
+  const secretNames = new Set(
+    secretsOut.stdout
+      .split('\n')
+      .map((l) => l.trim().replace(/^secrets?\//, ''))
+      .filter(Boolean),
+  );
+  const nodeNames = [...new Set([...nodes.map((n) => n.name), ...pods.map((p) => p.node).filter(Boolean)])].sort();
+  const secrets = secretsFor(nodeNames, secretNames);
+  const etcd = toEtcdOperatorInfo(etcdRes.obj);
+  const release = releaseOf(cvRes.obj);
+  const platform: string | null = infraRes.obj?.status?.platformStatus?.type ?? infraRes.obj?.status?.platform ?? null;
+
+  const read = await readMembers(kube, podCandidates(pods, nodes, machines));
+  return {
+    release,
+    platform,
+    members: read.members,
+    memberSource: read.memberSource,
+    ...(read.memberListError ? { memberListError: read.memberListError } : {}),
+    pods,
+    nodes,
+    machines,
+    controlPlaneMachineSet,
+    secrets,
+    etcd,
+  };
+}

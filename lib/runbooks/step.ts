@@ -1,0 +1,124 @@
+// A runbook step as data: {id, title, command shown to the user, precondition, act, verify}.
+// The runner (runner.ts), not the step, owns spinners, prompts, the journal and resume.
+import type { Kube } from '../cluster/kubectl.ts';
+import type { MemberId } from '../types.ts';
+
+/** The member being replaced, fixed at plan time and stored in the journal. */
+export interface Target {
+  memberId: MemberId;
+  memberName: string;
+  node: string;
+  nodeIP: string;
+  machine: string | null;
+}
+
+export type Procedure = 'A' | 'B';
+export type MachineMode = 'cpms' | 'yaml' | 'manual';
+
+/** Everything the step list is built from; stored in the journal so `--resume` rebuilds the same list. */
+export interface PlanFacts {
+  procedure: Procedure;
+  release: string | null;
+  platform: string | null;
+  target: Target;
+  /** healthy node that runs cluster-backup.sh */
+  backupNode: string;
+  /** etcd pod the plan shows `etcdctl` commands against (re-picked live before each use) */
+  execPod: string;
+  machineMode: MachineMode;
+  /** master machine names and control-plane node names when the plan was made */
+  machinesAtPlan: string[];
+  nodesAtPlan: string[];
+  controlPlaneReplicas: number;
+  /** ISO-ish stamp used in file names and redeploy reasons, digits/letters/-/:/. only */
+  stamp: string;
+  /** spec.unsupportedConfigOverrides when the plan was made (shown in the restore command) */
+  overridesAtPlan?: unknown;
+}
+
+/** What a step may read and record while it runs. Records go to the journal at once. */
+export interface RunContext {
+  kube: Kube;
+  facts: PlanFacts;
+  /** values recorded by earlier steps (backup path, new machine/node name, original overrides …) */
+  vars: Record<string, unknown>;
+  record(key: string, value: unknown): void;
+  saveFile(name: string, text: string): void;
+  readFile(name: string): string | null;
+  /** the original spec.unsupportedConfigOverrides; recorded once per run (a resumed run keeps the first) */
+  originalOverrides(): { recorded: boolean; value?: unknown };
+  recordOriginalOverrides(value: unknown): boolean;
+  /** one informational line (shown under the step) */
+  note(line: string): void;
+  /** the user-facing command prefix, e.g. "oc etcd-replace" */
+  cli: string;
+}
+
+export type PreconditionResult = 'run' | 'skip';
+
+export interface Step {
+  id: string;
+  title: string;
+  /** the exact command(s) this step runs, as shown in the plan */
+  command: string[];
+  destructive: boolean;
+  /** result already in place → 'skip'; unsafe → throw a StepRefusal */
+  precondition(ctx: RunContext): Promise<PreconditionResult>;
+  /** returns text kept in the journal as the step's output */
+  act(ctx: RunContext): Promise<string | void>;
+  /** postcondition; polls with a timeout whose error names what it was waiting for */
+  verify(ctx: RunContext): Promise<void>;
+}
+
+/** A safety check failed: nothing was changed by this step. → exit 4 */
+export class StepRefusal extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StepRefusal';
+  }
+}
+
+/** The runbook needs a person (e.g. create a control-plane node by hand). → exit 5, resumable */
+export class ManualStop extends Error {
+  readonly instructions: string[];
+  constructor(message: string, instructions: string[]) {
+    super(message);
+    this.name = 'ManualStop';
+    this.instructions = instructions;
+  }
+}
+
+/** A wait ran out of time; `what` names the condition it waited for. */
+export class WaitTimeout extends Error {
+  constructor(what: string, seconds: number, last?: string) {
+    super(`timed out after ${seconds}s waiting for ${what}${last ? ` (last seen: ${last})` : ''}`);
+    this.name = 'WaitTimeout';
+  }
+}
+
+/**
+ * Poll `check` every `intervalMs` until it returns true or `timeoutMs` passes.
+ * `check` may return a string: the current state, shown in the timeout error.
+ * Errors thrown by `check` count as "not yet" (transient API errors) until the timeout.
+ */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean | string>,
+  o: { timeoutMs: number; intervalMs?: number },
+): Promise<void> {
+  const started = Date.now();
+  const interval = o.intervalMs ?? Number(process.env.ETCD_REPLACE_POLL_MS ?? 1000);
+  let last: string | undefined;
+  for (;;) {
+    try {
+      const r = await check();
+      if (r === true) return;
+      if (typeof r === 'string') last = r;
+    } catch (err) {
+      if (err instanceof StepRefusal) throw err;
+      last = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    }
+    if (Date.now() - started >= o.timeoutMs) throw new WaitTimeout(what, Math.round(o.timeoutMs / 1000), last);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}

@@ -1,0 +1,169 @@
+// `npm run bench [-- --runs N]` — prints figures, passes or fails nothing.
+//
+//  - startup: the single executable's `--help` vs `node -e 0` vs the dev form (`node --import tsx lib/main.ts --help`),
+//    median of N runs (builds the binary first if it is missing or stale);
+//  - a healthy 3-master simulated cluster (test/helpers/sim.ts startSim): how long the sim takes to start;
+//  - `status` on it: wall time, the number of kubectl calls it made, the slowest single call and the ratio
+//    wall / slowest (target <= 1.5x: the reads run in parallel), and the peak RSS of the plugin process.
+//    kubectl calls are measured honestly from outside: a `kubectl` shim first on PATH appends
+//    `<start ns> <end ns> <argv>` to a trace file and execs the real kubectl. The plugin runs with
+//    `--client kubectl` so it cannot pick an `oc` that bypasses the shim.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT, binaryPath, buildBinary } from './build-binary.ts';
+
+const argv = process.argv.slice(2);
+const RUNS = Number(argv[argv.indexOf('--runs') + 1] || 0) || 11;
+const STATUS_RUNS = Math.max(3, Math.ceil(RUNS / 2));
+
+const SCENARIO = `openshift: "4.14"
+platform: aws
+controlPlaneMachineSet: absent
+masters:
+  - {node: ip-10-0-131-183.ec2.internal, ip: 10.0.131.183, machine: clustername-8qw5l-master-0}
+  - {node: ip-10-0-154-204.ec2.internal, ip: 10.0.154.204, machine: clustername-8qw5l-master-1}
+  - {node: ip-10-0-164-97.ec2.internal,  ip: 10.0.164.97,  machine: clustername-8qw5l-master-2}
+workers: 3
+faults: []
+timing: {provisionSeconds: 3, rolloutSeconds: 2}
+`;
+
+const rows: [string, string, string][] = [];
+const row = (what: string, value: string, note = '') => { rows.push([what, value, note]); console.error(`bench: ${what}: ${value}${note ? ` (${note})` : ''}`); };
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+
+function timeRuns(cmd: string, args: string[], n: number, env: NodeJS.ProcessEnv = process.env): { median: number; min: number; ok: boolean } {
+  const t: number[] = [];
+  let ok = true;
+  for (let i = 0; i < n; i++) {
+    const s = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { cwd: ROOT, env, stdio: 'ignore' });
+    t.push(Number(process.hrtime.bigint() - s) / 1e6);
+    if (r.status !== 0) ok = false;
+  }
+  return { median: median(t), min: Math.min(...t), ok };
+}
+
+interface RunStats { wallMs: number; exitCode: number | null; peakRssKiB: number; stdout: string; stderr: string }
+
+/** Runs a command, polling /proc/<pid>/status for VmHWM (peak RSS of that process alone, not its kubectl children). */
+function runMeasured(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunStats> {
+  return new Promise((resolve) => {
+    const s = process.hrtime.bigint();
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '', peak = 0;
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) peak = Math.max(peak, Number(m[1]));
+      } catch { /* exited */ }
+    }, 5);
+    child.on('close', (code) => {
+      clearInterval(poll);
+      resolve({ wallMs: Number(process.hrtime.bigint() - s) / 1e6, exitCode: code, peakRssKiB: peak, stdout, stderr });
+    });
+  });
+}
+
+function kubectlShim(dir: string, trace: string): string {
+  const real = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
+  if (!real) throw new Error('kubectl not on PATH');
+  const shim = join(dir, 'kubectl');
+  writeFileSync(shim, `#!/bin/sh
+s=$(date +%s%N)
+${JSON.stringify(real)} "$@"
+rc=$?
+e=$(date +%s%N)
+printf '%s %s %s\\n' "$s" "$e" "$*" >> ${JSON.stringify(trace)}
+exit $rc
+`);
+  chmodSync(shim, 0o755);
+  return real;
+}
+
+function printTable(): void {
+  const w0 = Math.max(...rows.map((r) => r[0].length), 6);
+  const w1 = Math.max(...rows.map((r) => r[1].length), 5);
+  const line = (a: string, b: string, c: string) => `${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`.trimEnd();
+  console.log(line('figure', 'value', 'note'));
+  console.log(line('-'.repeat(w0), '-'.repeat(w1), '-'.repeat(4)));
+  for (const r of rows) console.log(line(...r));
+}
+
+async function main(): Promise<void> {
+  console.error(`bench: ${RUNS} runs per startup figure, ${STATUS_RUNS} status runs; node ${process.version}, ${process.platform}-${process.arch}`);
+  // --- startup
+  let bin = binaryPath();
+  try {
+    const b = await buildBinary({ ifStale: true, quiet: true });
+    bin = b.binary;
+    if (!b.skipped) row('SEA build time', `${b.seconds.toFixed(1)} s`, 'esbuild bundle + SEA blob + postject');
+  } catch (e) {
+    if (!existsSync(bin)) { row('binary', 'not built', (e as Error).message); bin = ''; }
+    else row('binary', 'stale', `rebuild failed: ${(e as Error).message}; using the existing one`);
+  }
+  if (bin) {
+    const { size } = await import('node:fs').then((fs) => fs.statSync(bin));
+    row('binary size', `${(size / 1048576).toFixed(1)} MiB`, bin.replace(`${ROOT}/`, ''));
+  }
+  const nodeBase = timeRuns(process.execPath, ['-e', '0'], RUNS);
+  row('startup: node -e 0', ms(nodeBase.median), `median of ${RUNS}, min ${ms(nodeBase.min)}`);
+  if (bin) {
+    const b = timeRuns(bin, ['--help'], RUNS, { PATH: '/nonexistent', HOME: tmpdir() });
+    row('startup: binary --help', ms(b.median), `median of ${RUNS}, min ${ms(b.min)}${b.ok ? '' : ', NON-ZERO EXIT'}; ${(b.median / nodeBase.median).toFixed(2)}x node -e 0`);
+  }
+  if (existsSync(join(ROOT, 'lib', 'main.ts'))) {
+    const d = timeRuns(process.execPath, ['--import', 'tsx', 'lib/main.ts', '--help'], Math.min(RUNS, 5));
+    row('startup: tsx lib/main.ts --help', ms(d.median), `dev form, median of ${Math.min(RUNS, 5)}`);
+  }
+
+  // --- sim + status
+  const helper = join(ROOT, 'test', 'helpers', 'sim.ts');
+  if (!existsSync(helper)) { row('sim', 'skipped', 'test/helpers/sim.ts not found'); return; }
+  const { startSim } = (await import(pathToFileURL(helper).href)) as {
+    startSim: (scenario: string) => Promise<{ kubeconfig: string; stateDir: string; stop: () => Promise<void> | void }>;
+  };
+  const t0 = process.hrtime.bigint();
+  const sim = await startSim(SCENARIO);
+  row('sim startup (3 masters, healthy)', ms(Number(process.hrtime.bigint() - t0) / 1e6), 'startSim() until its kubeconfig is usable');
+  const work = mkdtempSync(join(tmpdir(), 'etcd-replace-bench-'));
+  try {
+    const trace = join(work, 'kubectl.trace');
+    kubectlShim(work, trace);
+    const env = { ...process.env, PATH: `${work}:${process.env.PATH ?? ''}`, KUBECONFIG: sim.kubeconfig, NO_COLOR: '1' };
+    const [cmd, pre] = bin ? [bin, [] as string[]] : [process.execPath, ['--import', 'tsx', 'lib/main.ts']];
+    const args = [...pre, 'status', '--client', 'kubectl'];
+    // one warm-up run (the sim's first answers, kubectl's discovery cache), not counted
+    await runMeasured(cmd, args, env);
+    const walls: number[] = [], ratios: number[] = [], slowest: number[] = [], calls: number[] = [], rss: number[] = [];
+    let lastExit: number | null = null, lastErr = '';
+    for (let i = 0; i < STATUS_RUNS; i++) {
+      rmSync(trace, { force: true });
+      const r = await runMeasured(cmd, args, env);
+      lastExit = r.exitCode; lastErr = r.stderr;
+      const lines = existsSync(trace) ? readFileSync(trace, 'utf8').trim().split('\n').filter(Boolean) : [];
+      const durs = lines.map((l) => { const [s, e] = l.split(' '); return (Number(e) - Number(s)) / 1e6; });
+      const slow = durs.length ? Math.max(...durs) : NaN;
+      walls.push(r.wallMs); slowest.push(slow); ratios.push(r.wallMs / slow); calls.push(lines.length); rss.push(r.peakRssKiB);
+    }
+    const form = bin ? 'binary' : 'tsx';
+    row(`status wall time (${form})`, ms(median(walls)), `median of ${STATUS_RUNS}, exit ${lastExit}${lastExit !== 0 ? `: ${lastErr.trim().split('\n').pop()}` : ''}`);
+    row('kubectl calls per status', String(median(calls)), `min ${Math.min(...calls)}, max ${Math.max(...calls)}`);
+    row('slowest single kubectl call', ms(median(slowest)), 'median over the runs of each run\'s slowest call');
+    row('status / slowest call', `${median(ratios).toFixed(2)}x`, `target <= 1.5x${median(ratios) <= 1.5 ? ' (met)' : ' (NOT met)'}`);
+    row('status peak RSS', `${(median(rss) / 1024).toFixed(0)} MiB`, 'VmHWM of the plugin process, not its kubectl children');
+  } finally {
+    await sim.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main()
+  .catch((e: unknown) => { row('error', 'bench stopped', e instanceof Error ? e.message : String(e)); })
+  .finally(() => { console.log(''); printTable(); });

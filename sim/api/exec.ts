@@ -1,0 +1,145 @@
+// pods/exec over WebSocket, as kubectl >= 1.30 speaks it: subprotocol v5.channel.k8s.io (or v4),
+// binary messages whose first byte is the channel: 0 stdin, 1 stdout, 2 stderr, 3 error (a
+// metav1.Status once the command ends), 4 resize; v5 adds 255 = close a stream ([255, channel]).
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { KObject } from '../store.ts';
+import type { WorldHooks } from './hooks.ts';
+import { ApiError, statusBody } from './status.ts';
+import { handleSpdyExec } from './spdy.ts';
+
+const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+
+/** The container a request means: explicit name, else the default-container annotation, else the first. */
+export function resolveContainer(pod: KObject, requested: string | null | undefined, what: 'exec' | 'log'): string {
+  const containers: string[] = (pod.spec?.containers ?? []).map((c: any) => c.name);
+  const inits: string[] = (pod.spec?.initContainers ?? []).map((c: any) => c.name);
+  if (requested) {
+    if (containers.includes(requested) || inits.includes(requested)) return requested;
+    void what;
+    throw new ApiError(400, 'BadRequest', `container ${requested} is not valid for pod ${pod.metadata.name}`);
+  }
+  const annotated = pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'];
+  if (annotated && containers.includes(annotated)) return annotated;
+  if (containers.length === 0) throw new ApiError(400, 'BadRequest', `pod ${pod.metadata.name} has no containers`);
+  return containers[0];
+}
+
+/** Writes an HTTP error response (a Status) on a socket that asked for an upgrade. */
+export function rejectUpgrade(socket: Duplex, err: ApiError): void {
+  const body = JSON.stringify(statusBody(err.code, err.reason, err.message, err.details));
+  const text = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed' }[err.code] ?? 'Error';
+  socket.end(
+    `HTTP/1.1 ${err.code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export interface ExecTarget {
+  pod: KObject;
+  container: string;
+  command: string[];
+  stdin: boolean;
+  tty: boolean;
+}
+
+export class ExecServer {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => {
+      for (const p of PROTOCOLS) if (protocols.has(p)) return p;
+      return false;
+    },
+  });
+
+  constructor(private readonly hooks: WorldHooks) {}
+
+  close(): void {
+    for (const c of this.wss.clients) c.terminate();
+    this.wss.close();
+  }
+
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer, target: ExecTarget): void {
+    const upgrade = (req.headers.upgrade ?? '').toLowerCase();
+    if (upgrade.startsWith('spdy/')) {
+      handleSpdyExec(req, socket, head, this.hooks, target);
+      return;
+    }
+    if (upgrade !== 'websocket') {
+      rejectUpgrade(socket, new ApiError(400, 'BadRequest', `unsupported upgrade protocol ${req.headers.upgrade}`));
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.run(ws, target).catch((err) => process.stderr.write(`sim api: exec failed: ${(err as Error).stack}\n`));
+    });
+  }
+
+  private async run(ws: WebSocket, t: ExecTarget): Promise<void> {
+    const send = (channel: number, data: Buffer | string) => {
+      if (ws.readyState !== ws.OPEN) return;
+      const payload = typeof data === 'string' ? Buffer.from(data) : data;
+      ws.send(Buffer.concat([Buffer.from([channel]), payload]), { binary: true });
+    };
+    const stream = (channel: number) =>
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          send(channel, Buffer.from(chunk));
+          cb();
+        },
+      });
+    const stdin = t.stdin ? new PassThrough() : undefined;
+    let closed = false;
+    ws.on('message', (raw: Buffer | ArrayBuffer | Buffer[]) => {
+      const data = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
+      if (data.length === 0) return;
+      const ch = data[0];
+      if (ch === 0) {
+        if (stdin && !stdin.writableEnded) stdin.write(data.subarray(1));
+      } else if (ch === 255) {
+        if (data[1] === 0 && stdin && !stdin.writableEnded) stdin.end();
+      }
+      // channel 4 (resize) is ignored
+    });
+    ws.on('close', () => {
+      closed = true;
+      if (stdin && !stdin.writableEnded) stdin.end();
+    });
+    ws.on('error', () => undefined);
+
+    let status: object;
+    try {
+      const code = await this.hooks.exec({
+        pod: t.pod,
+        container: t.container,
+        command: t.command,
+        stdin,
+        stdout: stream(1),
+        stderr: stream(2),
+        tty: t.tty,
+      });
+      status =
+        code === 0
+          ? { metadata: {}, status: 'Success' }
+          : {
+              metadata: {},
+              status: 'Failure',
+              message: `command terminated with non-zero exit code: error executing command [${t.command.join(' ')}], exit code ${code}`,
+              reason: 'NonZeroExitCode',
+              details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+            };
+    } catch (err) {
+      const e = err as { code?: number; reason?: string; message?: string };
+      status = {
+        metadata: {},
+        status: 'Failure',
+        message: e.message ?? String(err),
+        reason: e.reason ?? 'InternalError',
+        code: typeof e.code === 'number' ? e.code : 500,
+      };
+    }
+    if (closed) return;
+    send(3, JSON.stringify(status));
+    ws.close(1000);
+  }
+}

@@ -1,0 +1,26 @@
+// A kubeconfig for the simulated API server: plain http, a bearer-token user, context `admin`
+// (current) and a second context `sim` pointing at the same server.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import YAML from 'yaml';
+
+export function writeKubeconfig(path: string, url: string, opts: { cluster?: string; context?: string; user?: string; token?: string } = {}): void {
+  const cluster = opts.cluster ?? 'sim';
+  const context = opts.context ?? 'admin';
+  const user = opts.user ?? 'admin';
+  const token = opts.token ?? 'sim-admin-token';
+  const doc = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    preferences: {},
+    clusters: [{ name: cluster, cluster: { server: url } }],
+    users: [{ name: user, user: { token } }],
+    contexts: [
+      { name: context, context: { cluster, user, namespace: 'default' } },
+      ...(context !== cluster ? [{ name: cluster, context: { cluster, user } }] : []),
+    ],
+    'current-context': context,
+  };
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, YAML.stringify(doc), { mode: 0o600 });
+}

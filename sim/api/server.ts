@@ -1,0 +1,634 @@
+// The simulator's Kubernetes-style HTTP API server, driven by the real kubectl/oc: discovery,
+// OpenAPI v3 stubs (enough for server-side field validation), CRUD + watch + patch for every
+// type of resources.ts, server-side Table printing, pods/log and pods/exec (WebSocket).
+//
+// Simulating Forbidden: a ConfigMap `sim-system/forbidden-users` whose `data.users` lists bearer
+// tokens (separated by newlines, commas or spaces) makes every resource request carrying one of
+// those tokens fail with 403 Forbidden. Discovery, /version and /openapi stay open (as with RBAC).
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import YAML from 'yaml';
+import { Store, StoreError, type ChangeEvent, type KObject } from '../store.ts';
+import { ALL_RESOURCES, R, groupVersion, type ResourceType } from './resources.ts';
+import type { WorldHooks } from './hooks.ts';
+import { ApiError, badRequest, notFound, statusBody } from './status.ts';
+import { SelectorError, selectorPredicate } from './selectors.ts';
+import { PatchError, applyPatch } from './patch.ts';
+import { toTable, wantsTable, type IncludeObject } from './table.ts';
+import { ExecServer, rejectUpgrade, resolveContainer } from './exec.ts';
+
+export interface ApiServerOptions {
+  store: Store;
+  hooks: WorldHooks;
+  host?: string;
+  port?: number;
+  /** Kubernetes gitVersion reported by /version (default v1.27.6+b49f9d1, OpenShift 4.14 style). */
+  gitVersion?: string;
+}
+
+export interface ApiServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Types whose status is a subresource: main-resource writes keep the stored status. */
+const HAS_STATUS = new Set(['namespaces', 'nodes', 'pods', 'machines', 'controlplanemachinesets', 'etcds', 'clusteroperators', 'clusterversions', 'infrastructures', 'imagestreams']);
+const HISTORY = 5000;
+
+interface Route {
+  type: ResourceType;
+  namespace?: string;
+  name?: string;
+  sub?: string;
+}
+
+function byGroup(): Map<string, ResourceType[]> {
+  const m = new Map<string, ResourceType[]>();
+  for (const t of ALL_RESOURCES) {
+    const gv = groupVersion(t);
+    m.set(gv, [...(m.get(gv) ?? []), t]);
+  }
+  return m;
+}
+
+function groups(): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const t of ALL_RESOURCES) {
+    if (!t.group) continue;
+    const vs = m.get(t.group) ?? [];
+    if (!vs.includes(t.version)) vs.push(t.version);
+    m.set(t.group, vs);
+  }
+  // v1 before v1beta1 (preferred = first)
+  for (const vs of m.values()) vs.sort((a, b) => (a === 'v1' ? -1 : b === 'v1' ? 1 : a.localeCompare(b)));
+  return m;
+}
+
+function apiGroup(name: string, versions: string[]) {
+  const vs = versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+  return { name, versions: vs, preferredVersion: vs[0] };
+}
+
+function resourceList(gv: string, types: ResourceType[]) {
+  const resources: object[] = [];
+  for (const t of types) {
+    resources.push({
+      name: t.resource,
+      singularName: t.singular,
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: t.verbs,
+      ...(t.shortNames ? { shortNames: t.shortNames } : {}),
+      ...(t.categories ? { categories: t.categories } : {}),
+      storageVersionHash: createHash('sha256').update(gv + t.resource).digest('base64').slice(0, 11),
+    });
+    if (HAS_STATUS.has(t.resource)) {
+      resources.push({ name: `${t.resource}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
+    }
+    if (t.resource === 'pods') {
+      resources.push({ name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] });
+      resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources };
+}
+
+/** OpenAPI v3 document of one group/version: paths with the GVK extension and the query params kubectl probes for. */
+function openapiGV(gv: string, types: ResourceType[], gitVersion: string) {
+  const prefix = gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`;
+  const q = (name: string) => ({ name, in: 'query', description: name, schema: { type: 'string', uniqueItems: true } });
+  const paths: Record<string, object> = {};
+  for (const t of types) {
+    const gvk = { group: t.group, version: t.version, kind: t.kind };
+    const base = t.namespaced ? `${prefix}/namespaces/{namespace}/${t.resource}` : `${prefix}/${t.resource}`;
+    const op = (action: string, params: string[]) => ({
+      operationId: `${action}${t.kind}`,
+      parameters: params.map(q),
+      responses: { '200': { description: 'OK' } },
+      'x-kubernetes-action': action,
+      'x-kubernetes-group-version-kind': gvk,
+    });
+    paths[base] = {
+      get: op('list', ['labelSelector', 'fieldSelector', 'watch', 'resourceVersion', 'timeoutSeconds', 'limit']),
+      post: op('post', ['dryRun', 'fieldManager', 'fieldValidation']),
+    };
+    paths[`${base}/{name}`] = {
+      get: op('get', []),
+      put: op('put', ['dryRun', 'fieldManager', 'fieldValidation']),
+      patch: op('patch', ['dryRun', 'fieldManager', 'fieldValidation', 'force']),
+      delete: op('delete', ['dryRun', 'gracePeriodSeconds', 'propagationPolicy']),
+    };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: gitVersion.split('+')[0] }, paths, components: { schemas: {} } };
+}
+
+const nowTs = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseObject(body: string, contentType: string | undefined): KObject {
+  if (!body.trim()) throw badRequest('the request body is empty');
+  try {
+    const v = /yaml/.test(contentType ?? '') ? YAML.parse(body) : JSON.parse(body);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    v.metadata ??= {};
+    return v as KObject;
+  } catch (err) {
+    throw badRequest(`the object provided is unrecognized: ${(err as Error).message}`);
+  }
+}
+
+function fromStoreError(err: StoreError, type: ResourceType, name: string): ApiError {
+  return new ApiError(err.code, err.reason, err.message, { name, group: type.group || undefined, kind: type.resource });
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const { store, hooks } = opts;
+  const host = opts.host ?? '127.0.0.1';
+  const gitVersion = opts.gitVersion ?? 'v1.27.6+b49f9d1';
+  const gvs = byGroup();
+  const grp = groups();
+  const execServer = new ExecServer(hooks);
+
+  // Recent change events, so a watch that starts from a list's resourceVersion misses nothing.
+  const history: ChangeEvent[] = [];
+  const onChange = (ev: ChangeEvent) => {
+    history.push(ev);
+    if (history.length > HISTORY) history.splice(0, history.length - HISTORY);
+  };
+  store.events.on('change', onChange);
+
+  const openapiDocs = new Map<string, { body: string; hash: string }>();
+  for (const [gv, types] of gvs) {
+    const body = JSON.stringify(openapiGV(gv, types, gitVersion));
+    openapiDocs.set(gv.includes('/') ? `apis/${gv}` : `api/${gv}`, { body, hash: createHash('sha512').update(body).digest('hex').toUpperCase().slice(0, 128) });
+  }
+
+  let serverAddress = '';
+  const openWatches = new Set<() => void>();
+
+  const send = (res: ServerResponse, code: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private' });
+    res.end(text);
+  };
+  const sendError = (res: ServerResponse, err: unknown) => {
+    let e: ApiError;
+    if (err instanceof ApiError) e = err;
+    else if (err instanceof StoreError) e = new ApiError(err.code, err.reason, err.message);
+    else if (err instanceof SelectorError) e = badRequest(err.message);
+    else if (err instanceof PatchError) e = new ApiError(err.code, err.code === 415 ? 'UnsupportedMediaType' : err.code === 400 ? 'BadRequest' : 'Invalid', err.message);
+    else {
+      process.stderr.write(`sim api: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+      e = new ApiError(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
+    }
+    if (!res.headersSent) send(res, e.code, statusBody(e.code, e.reason, e.message, e.details));
+    else res.end();
+  };
+
+  function tokenOf(req: IncomingMessage): string {
+    const auth = req.headers.authorization ?? '';
+    const m = auth.match(/^Bearer\s+(.+)$/i);
+    return m ? m[1].trim() : '';
+  }
+
+  function checkForbidden(req: IncomingMessage, verb: string, route: Route): void {
+    const cm = store.get(R.configmaps, 'sim-system', 'forbidden-users');
+    if (!cm) return;
+    const users = String(cm.data?.users ?? '')
+      .split(/[\s,]+/)
+      .filter(Boolean);
+    const user = tokenOf(req);
+    if (!user || !users.includes(user)) return;
+    const t = route.type;
+    const res = route.sub && route.sub !== 'status' ? `${t.resource}/${route.sub}` : t.resource;
+    const ns = route.namespace ? ` in the namespace "${route.namespace}"` : t.namespaced ? '' : ' at the cluster scope';
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `${res}${t.group ? '.' + t.group : ''}${route.name ? ` "${route.name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${res}" in API group "${t.group}"${ns}`,
+      { name: route.name, group: t.group || undefined, kind: t.resource },
+    );
+  }
+
+  /** /api/v1/... or /apis/g/v/... -> Route; undefined when not a resource path. */
+  function route(parts: string[]): Route | undefined {
+    let gv: string;
+    let rest: string[];
+    if (parts[0] === 'api' && parts.length >= 3) {
+      gv = parts[1];
+      rest = parts.slice(2);
+    } else if (parts[0] === 'apis' && parts.length >= 4) {
+      gv = `${parts[1]}/${parts[2]}`;
+      rest = parts.slice(3);
+    } else return undefined;
+    const types = gvs.get(gv);
+    if (!types) return undefined;
+    const find = (res: string) => types.find((t) => t.resource === res);
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      const t = find(rest[2]);
+      if (!t || !t.namespaced || rest.length > 5) return undefined;
+      return { type: t, namespace: rest[1], name: rest[3], sub: rest[4] };
+    }
+    const t = find(rest[0]);
+    if (!t || rest.length > 3) return undefined;
+    return { type: t, name: rest[1], sub: rest[2] };
+  }
+
+  function checkNamespace(ns: string | undefined): void {
+    if (ns && !store.get(R.namespaces, undefined, ns)) {
+      throw new ApiError(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' });
+    }
+  }
+
+  function list(r: Route, q: URLSearchParams): KObject[] {
+    const pred = selectorPredicate(q.get('labelSelector'), q.get('fieldSelector'), r.type.kind);
+    return store.list(r.type, r.type.namespaced ? r.namespace : undefined, pred);
+  }
+
+  function render(req: IncomingMessage, r: Route, q: URLSearchParams, objects: KObject[], single?: KObject): unknown {
+    if (wantsTable(req.headers.accept)) {
+      const inc = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
+      return toTable(r.type, single ? [single] : objects, store.resourceVersion, inc);
+    }
+    if (single) return single;
+    return {
+      kind: `${r.type.kind}List`,
+      apiVersion: groupVersion(r.type),
+      metadata: { resourceVersion: store.resourceVersion },
+      items: objects,
+    };
+  }
+
+  function watch(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): void {
+    const pred = selectorPredicate(q.get('labelSelector'), q.get('fieldSelector'), r.type.kind);
+    const table = wantsTable(req.headers.accept);
+    const inc = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
+    const matches = (o: KObject) => (!r.type.namespaced || !r.namespace || o.metadata.namespace === r.namespace) && pred(o);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    let first = true;
+    const write = (type: string, obj: KObject) => {
+      const object = table ? toTable(r.type, [obj], obj.metadata.resourceVersion ?? store.resourceVersion, inc, first) : obj;
+      first = false;
+      res.write(JSON.stringify({ type, object }) + '\n');
+    };
+    const same = (e: ChangeEvent) => e.resource.resource === r.type.resource && e.resource.group === r.type.group;
+    const rv = q.get('resourceVersion');
+    if (!rv || rv === '0') {
+      for (const o of store.list(r.type, r.type.namespaced ? r.namespace : undefined, matches)) write('ADDED', o);
+    } else {
+      const from = Number(rv);
+      if (history.length && Number(history[0].object.metadata.resourceVersion) > from + 1 && from < Number(store.resourceVersion)) {
+        // older than our memory: let the client relist
+        const gone = statusBody(410, 'Expired', `too old resource version: ${rv} (${history[0].object.metadata.resourceVersion})`);
+        res.write(JSON.stringify({ type: 'ERROR', object: gone }) + '\n');
+        res.end();
+        return;
+      }
+      for (const e of history) if (same(e) && Number(e.object.metadata.resourceVersion) > from && matches(e.object)) write(e.type, e.object);
+    }
+    const listener = (e: ChangeEvent) => {
+      if (same(e) && matches(e.object)) write(e.type, e.object);
+    };
+    store.events.on('change', listener);
+    let timer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      store.events.off('change', listener);
+      if (timer) clearTimeout(timer);
+      openWatches.delete(stop);
+      if (!res.writableEnded) res.end();
+    };
+    openWatches.add(stop);
+    const timeout = Number(q.get('timeoutSeconds') ?? 0);
+    if (timeout > 0) timer = setTimeout(stop, timeout * 1000);
+    req.on('close', stop);
+    res.on('close', stop);
+  }
+
+  function dryRun(q: URLSearchParams): boolean {
+    return q.getAll('dryRun').some((v) => v === 'All');
+  }
+
+  function keepStatus(r: Route, current: KObject, next: KObject): KObject {
+    if (r.sub === 'status') {
+      return { ...current, status: next.status, metadata: { ...current.metadata, resourceVersion: next.metadata.resourceVersion } };
+    }
+    if (HAS_STATUS.has(r.type.resource)) {
+      const out = { ...next };
+      if (current.status === undefined) delete out.status;
+      else out.status = current.status;
+      return out;
+    }
+    return next;
+  }
+
+  function write(r: Route, q: URLSearchParams, current: KObject, next: KObject): KObject {
+    next.metadata ??= { name: current.metadata.name };
+    if (next.metadata.name !== current.metadata.name) {
+      throw new ApiError(400, 'BadRequest', `the name of the object (${next.metadata.name}) does not match the name on the URL (${current.metadata.name})`);
+    }
+    if (r.type.namespaced) next.metadata.namespace = current.metadata.namespace;
+    const obj = keepStatus(r, current, next);
+    if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${r.type.resource}${r.type.group ? '.' + r.type.group : ''} "${current.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        { name: current.metadata.name, group: r.type.group || undefined, kind: r.type.resource },
+      );
+    }
+    if (dryRun(q)) return { ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } };
+    try {
+      return store.update(r.type, obj);
+    } catch (err) {
+      if (err instanceof StoreError) throw fromStoreError(err, r.type, current.metadata.name);
+      throw err;
+    }
+  }
+
+  async function handleResource(req: IncomingMessage, res: ServerResponse, r: Route, q: URLSearchParams): Promise<void> {
+    const method = req.method ?? 'GET';
+    const t = r.type;
+    const ns = t.namespaced ? r.namespace : undefined;
+    const isWatch = q.get('watch') === '1' || q.get('watch') === 'true';
+    const verb =
+      method === 'GET'
+        ? r.name
+          ? 'get'
+          : isWatch
+            ? 'watch'
+            : 'list'
+        : method === 'POST'
+          ? 'create'
+          : method === 'PUT'
+            ? 'update'
+            : method === 'PATCH'
+              ? 'patch'
+              : method === 'DELETE'
+                ? r.name
+                  ? 'delete'
+                  : 'deletecollection'
+                : method.toLowerCase();
+    checkForbidden(req, verb, r);
+    if (r.sub && !(r.sub === 'status' || (t.resource === 'pods' && (r.sub === 'log' || r.sub === 'exec')))) {
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    }
+    const current = () => {
+      const o = store.get(t, ns, r.name!);
+      if (!o) throw notFound(t, r.name!);
+      return o;
+    };
+
+    if (!r.name) {
+      // collection
+      if (method === 'GET') {
+        if (isWatch) return watch(req, res, r, q);
+        return send(res, 200, render(req, r, q, list(r, q)));
+      }
+      if (method === 'POST') {
+        if (t.namespaced && !ns) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+        const obj = parseObject(await readBody(req), req.headers['content-type']);
+        if (t.namespaced) {
+          if (obj.metadata.namespace && obj.metadata.namespace !== ns) {
+            throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+          }
+          obj.metadata.namespace = ns;
+          checkNamespace(ns);
+        }
+        if (!obj.metadata.name && typeof obj.metadata.generateName === 'string') {
+          const chars = 'bcdfghjklmnpqrstvwxz2456789';
+          obj.metadata.name = obj.metadata.generateName + Array.from(randomBytes(5), (b) => chars[b % chars.length]).join('');
+        }
+        if (!obj.metadata.name) {
+          throw new ApiError(422, 'Invalid', `${t.kind} "" is invalid: metadata.name: Required value: name or generateName is required`, { kind: t.kind, group: t.group || undefined });
+        }
+        const expectedGV = groupVersion(t);
+        if ((obj.apiVersion && obj.apiVersion !== expectedGV) || (obj.kind && obj.kind !== t.kind)) {
+          throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expectedGV})`);
+        }
+        delete obj.metadata.resourceVersion;
+        if (t.resource === 'pods' && !obj.status) obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
+        if (dryRun(q)) {
+          if (store.get(t, ns, obj.metadata.name)) {
+            throw new ApiError(409, 'AlreadyExists', `${t.resource}${t.group ? '.' + t.group : ''} "${obj.metadata.name}" already exists`, { name: obj.metadata.name, group: t.group || undefined, kind: t.resource });
+          }
+          return send(res, 201, { ...obj, apiVersion: expectedGV, kind: t.kind, metadata: { ...obj.metadata, uid: randomUUID(), creationTimestamp: nowTs(), generation: 1 } });
+        }
+        try {
+          return send(res, 201, store.create(t, obj));
+        } catch (err) {
+          if (err instanceof StoreError) throw fromStoreError(err, t, obj.metadata.name);
+          throw err;
+        }
+      }
+      if (method === 'DELETE') {
+        const items = list(r, q);
+        const out: KObject[] = [];
+        for (const o of items) {
+          if (dryRun(q)) out.push(o);
+          else {
+            try {
+              out.push(store.delete(t, o.metadata.namespace, o.metadata.name));
+            } catch (err) {
+              if (!(err instanceof StoreError)) throw err;
+            }
+          }
+        }
+        return send(res, 200, { kind: `${t.kind}List`, apiVersion: groupVersion(t), metadata: { resourceVersion: store.resourceVersion }, items: out });
+      }
+      throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    }
+
+    // one object
+    if (r.sub === 'log') {
+      if (method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      const pod = current();
+      const container = resolveContainer(pod, q.get('container'), 'log');
+      let text = hooks.logs(pod, container);
+      const tail = q.get('tailLines');
+      if (tail !== null && /^\d+$/.test(tail)) {
+        const lines = text.split('\n');
+        if (lines[lines.length - 1] === '') lines.pop();
+        const n = Number(tail);
+        text = n === 0 ? '' : lines.slice(-n).join('\n') + (lines.length ? '\n' : '');
+      }
+      const limit = q.get('limitBytes');
+      if (limit && /^\d+$/.test(limit)) text = Buffer.from(text).subarray(0, Number(limit)).toString('utf8');
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    if (r.sub === 'exec') throw badRequest('Upgrade request required');
+
+    if (method === 'GET') {
+      const o = current();
+      return send(res, 200, render(req, r, q, [], o));
+    }
+    if (method === 'PUT') {
+      const cur = current();
+      const next = parseObject(await readBody(req), req.headers['content-type']);
+      return send(res, 200, write(r, q, cur, next));
+    }
+    if (method === 'PATCH') {
+      const body = await readBody(req);
+      const cur = current();
+      const ct = req.headers['content-type'] ?? '';
+      if (ct.startsWith('application/apply-patch')) {
+        throw new ApiError(415, 'UnsupportedMediaType', 'server-side apply is not supported by this simulated API server; use client-side apply');
+      }
+      const patched = applyPatch(ct, cur, body, t.group === '');
+      if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) throw new ApiError(422, 'Invalid', 'patch result is not an object');
+      patched.metadata ??= {};
+      if (patched.metadata.resourceVersion === undefined) patched.metadata.resourceVersion = cur.metadata.resourceVersion;
+      return send(res, 200, write(r, q, cur, patched));
+    }
+    if (method === 'DELETE') {
+      const o = current();
+      if (dryRun(q)) return send(res, 200, o);
+      try {
+        const out = store.delete(t, ns, r.name);
+        if (out.metadata.deletionTimestamp && store.get(t, ns, r.name)) return send(res, 200, out);
+        return send(res, 200, {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Success',
+          details: { name: r.name, group: t.group || undefined, kind: t.resource, uid: o.metadata.uid },
+        });
+      } catch (err) {
+        if (err instanceof StoreError) throw fromStoreError(err, t, r.name);
+        throw err;
+      }
+    }
+    if (method === 'POST') {
+      throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    }
+    throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const parts = path.split('/').filter(Boolean);
+    const q = url.searchParams;
+
+    if (path === '/version') {
+      const m = gitVersion.match(/^v(\d+)\.(\d+)/);
+      return send(res, 200, {
+        major: m?.[1] ?? '1',
+        minor: m?.[2] ?? '27',
+        gitVersion,
+        gitCommit: 'b49f9d1a6d8e6c6b5a5c2c1f3f5d0e1f2a3b4c5d',
+        gitTreeState: 'clean',
+        buildDate: '2023-10-10T12:00:00Z',
+        goVersion: 'go1.20.10 X:strictfipsruntime',
+        compiler: 'gc',
+        platform: 'linux/amd64',
+      });
+    }
+    if (path === '/healthz' || path === '/readyz' || path === '/livez') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      return void res.end('ok');
+    }
+    if (path === '/api') {
+      return send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] });
+    }
+    if (path === '/apis') {
+      return send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [...grp].map(([g, vs]) => apiGroup(g, vs)) });
+    }
+    if (parts[0] === 'apis' && parts.length === 2) {
+      const vs = grp.get(parts[1]);
+      if (vs) return send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(parts[1], vs) });
+    }
+    if ((parts[0] === 'api' && parts.length === 2) || (parts[0] === 'apis' && parts.length === 3)) {
+      const gv = parts.slice(1).join('/');
+      const types = gvs.get(gv);
+      if (types) return send(res, 200, resourceList(gv, types));
+    }
+    if (path === '/openapi/v2' || path === '/swagger-2.0.0.pb-v1') {
+      // kubectl <= 1.29 loads the v2 document eagerly for client-side validation (--validate=strict
+      // fails without it). A minimal protobuf gnostic Document {swagger: "2.0"} with no definitions
+      // means "no schema for any kind", so kubectl skips client-side validation and builds
+      // strategic merge patches from its compiled-in types.
+      const pb = Buffer.from([0x0a, 0x03, 0x32, 0x2e, 0x30]);
+      res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': pb.length });
+      return void res.end(pb);
+    }
+    if (path === '/openapi/v3') {
+      const paths: Record<string, object> = {};
+      for (const [p, d] of openapiDocs) paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${d.hash}` };
+      return send(res, 200, { paths });
+    }
+    if (parts[0] === 'openapi' && parts[1] === 'v3') {
+      const doc = openapiDocs.get(parts.slice(2).join('/'));
+      if (doc) {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(doc.body), 'Cache-Control': 'public, immutable', Etag: `"${doc.hash}"` });
+        return void res.end(doc.body);
+      }
+    }
+    const r = route(parts);
+    if (r) return handleResource(req, res, r, q);
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err) => sendError(res, err));
+  });
+  server.keepAliveTimeout = 65_000;
+
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => undefined);
+    try {
+      const url = new URL(req.url ?? '/', 'http://sim');
+      const parts = url.pathname.split('/').filter(Boolean);
+      const r = route(parts);
+      if (!r || r.type.resource !== 'pods' || !r.name || (r.sub !== 'exec' && r.sub !== 'attach')) {
+        throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      }
+      checkForbidden(req, 'create', r);
+      if (r.sub === 'attach') throw badRequest('attach is not supported by the simulated API server');
+      const pod = store.get(R.pods, r.namespace, r.name);
+      if (!pod) throw notFound(R.pods, r.name);
+      const q = url.searchParams;
+      const container = resolveContainer(pod, q.get('container'), 'exec');
+      const phase = pod.status?.phase;
+      if (phase === 'Succeeded' || phase === 'Failed') {
+        throw badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`);
+      }
+      const command = q.getAll('command');
+      if (command.length === 0) throw badRequest('you must specify at least one command for the container');
+      const flag = (n: string) => q.get(n) === 'true' || q.get(n) === '1';
+      execServer.handle(req, socket, head, { pod, container, command, stdin: flag('stdin'), tty: flag('tty') });
+    } catch (err) {
+      const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', (err as Error).message);
+      rejectUpgrade(socket, e);
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const hostPart = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  serverAddress = `${hostPart}:${addr.port}`;
+  return {
+    url: `http://${serverAddress}`,
+    close: async () => {
+      store.events.off('change', onChange);
+      for (const stop of [...openWatches]) stop();
+      execServer.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// npm run sim -- --scenario FILE [--state DIR]
+// Starts the simulated OpenShift control plane, prints ONLY the kubeconfig path on stdout, logs to
+// <state>/sim.log and runs until SIGTERM/SIGINT (then kills every etcd it started and exits).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseScenario, ScenarioError } from './world/scenario.ts';
+import { startWorld } from './world/world.ts';
+
+function usage(msg?: string): never {
+  if (msg) process.stderr.write(`sim: ${msg}\n`);
+  process.stderr.write('usage: sim --scenario FILE [--state DIR]\n');
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): { scenario: string; state?: string; timing: boolean } {
+  let scenario: string | undefined;
+  let state: string | undefined;
+  let timing = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = () => {
+      const eq = a.indexOf('=');
+      if (eq > 0) return a.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined) usage(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--scenario' || a.startsWith('--scenario=')) scenario = val();
+    else if (a === '--state' || a.startsWith('--state=')) state = val();
+    else if (a === '--timing') timing = true;
+    else if (a === '-h' || a === '--help') usage();
+    else usage(`unknown argument ${a}`);
+  }
+  if (!scenario) usage('--scenario is required');
+  return { scenario, state, timing };
+}
+
+async function main() {
+  const t0 = Date.now();
+  const args = parseArgs(process.argv.slice(2));
+  let text: string;
+  try {
+    text = readFileSync(args.scenario, 'utf8');
+  } catch (err) {
+    process.stderr.write(`sim: cannot read scenario ${args.scenario}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    process.exit(1);
+  }
+  let scenario;
+  try {
+    scenario = parseScenario(text);
+  } catch (err) {
+    if (err instanceof ScenarioError) {
+      process.stderr.write(`sim: ${args.scenario}: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const stateDir = path.resolve(args.state ?? mkdtempSync(path.join(tmpdir(), 'etcd-replace-sim-')));
+  let world: Awaited<ReturnType<typeof startWorld>> | undefined;
+  let shuttingDown = false;
+  const shutdown = async (code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    try {
+      await world?.stop();
+    } finally {
+      process.exit(code);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGHUP', () => void shutdown(0));
+  try {
+    world = await startWorld({ scenario, stateDir });
+  } catch (err) {
+    process.stderr.write(`sim: startup failed: ${(err as Error).message} (state: ${stateDir})\n`);
+    await world?.stop();
+    process.exitCode = 1;
+    await shutdown(1);
+    return;
+  }
+  if (args.timing) process.stderr.write(`sim: ready in ${Date.now() - t0} ms\n`);
+  world.ctx.log(`kubeconfig: ${world.kubeconfigPath} (startup ${Date.now() - t0} ms)`);
+  process.stdout.write(`${world.kubeconfigPath}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`sim: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

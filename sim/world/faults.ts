@@ -1,0 +1,70 @@
+// Faults applied once the healthy cluster is up (the cluster really lived with all members first).
+import { R } from '../api/resources.ts';
+import { mirrorIP, type SimNode, type WorldContext } from './context.ts';
+import { clientURL, etcdctl } from './etcd.ts';
+import type { Kubelet } from './kubelet.ts';
+import { NS_MACHINE_API, now } from './objects.ts';
+import type { ScenarioFault } from './scenario.ts';
+
+export interface FaultDeps {
+  kubelets: Map<string, Kubelet>;
+  /** machine name of each master node */
+  machineOf: Map<string, string>;
+  /** allocate an unused IP (same /16 as the masters) for a phantom member */
+  allocateIP(): string;
+}
+
+function healthyEndpoints(ctx: WorldContext, deps: FaultDeps): string[] {
+  return [...ctx.nodes.values()]
+    .filter((n) => n.role === 'master' && deps.kubelets.get(n.name)?.etcdHealthy)
+    .map((n) => clientURL(n));
+}
+
+export async function applyFault(ctx: WorldContext, deps: FaultDeps, f: ScenarioFault): Promise<void> {
+  const kubelet = f.node ? deps.kubelets.get(f.node) : undefined;
+  if (f.node && !kubelet) throw new Error(`fault ${f.kind}: no kubelet for node ${f.node}`);
+  ctx.log(`fault: ${f.kind}${f.node ? ` on ${f.node}` : ''}`);
+  switch (f.kind) {
+    case 'machine-stopped': {
+      const machine = deps.machineOf.get(f.node!);
+      if (machine) {
+        ctx.store.mutate(R.machines, NS_MACHINE_API, machine, (m) => {
+          m.metadata.annotations ??= {};
+          m.metadata.annotations['machine.openshift.io/instance-state'] = ctx.platform === 'aws' ? 'stopped' : 'powered off';
+          m.status ??= {};
+          if (m.status.providerStatus) m.status.providerStatus.instanceState = 'stopped';
+          m.status.lastUpdated = now();
+        });
+      }
+      await kubelet!.powerOff();
+      return;
+    }
+    case 'node-not-ready':
+      await kubelet!.networkDown();
+      return;
+    case 'kubelet-down':
+      kubelet!.kubeletDown();
+      return;
+    case 'etcd-crashloop':
+      await kubelet!.corruptEtcd();
+      return;
+    case 'extra-unstarted-member':
+    case 'learner': {
+      const ip = deps.allocateIP();
+      const phantom: SimNode = { name: `phantom-${ip.replace(/\./g, '-')}`, ip, loopback: mirrorIP(ip), root: '', role: 'worker' };
+      // known to the translator (so etcdctl output shows https://<ip>:2380), never started
+      ctx.nodes.set(phantom.name, phantom);
+      const args = ['member', 'add', phantom.name, '--peer-urls', `http://${phantom.loopback}:2380`];
+      if (f.kind === 'learner') args.push('--learner');
+      const eps = healthyEndpoints(ctx, deps);
+      let res = await etcdctl(eps, args);
+      for (let i = 0; res.exitCode !== 0 && i < 20; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        res = await etcdctl(healthyEndpoints(ctx, deps), args);
+      }
+      if (res.exitCode !== 0) throw new Error(`fault ${f.kind}: member add failed: ${res.stderr.trim()}`);
+      ctx.log(`fault: ${f.kind}: ${res.stdout.split('\n')[0]}`);
+      return;
+    }
+  }
+}

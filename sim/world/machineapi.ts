@@ -1,0 +1,300 @@
+// The simulated Machine API (machine-api-operator actuator) and the ControlPlaneMachineSet controller.
+//   new Machine -> Provisioning -> (provisionSeconds) Provisioned -> Running with a new node (host root,
+//   Node object, kubelet); deletion -> Deleting, honouring preDrain hooks (Drainable=False HookPresent),
+//   then the kubelet stops, the Node goes, the finalizer is removed.
+import path from 'node:path';
+import type { KObject } from '../store.ts';
+import { R } from '../api/resources.ts';
+import { mirrorIP, type SimNode, type WorldContext } from './context.ts';
+import {
+  HOOK,
+  MACHINE_FINALIZER,
+  NS_MACHINE_API,
+  awsInstanceId,
+  machineConditions,
+  node as nodeObject,
+  now,
+  rand5,
+  setMachineRunning,
+  ZONES,
+} from './objects.ts';
+
+const TICK_MS = 250;
+
+export interface MachineApiDeps {
+  /** Create the host root and start a kubelet for a new master node (world.ts). */
+  addMaster(node: SimNode): Promise<void>;
+  /** Stop the kubelet of a node whose machine is deleted. */
+  removeNode(nodeName: string): Promise<void>;
+  infra: string;
+  cpms: 'absent' | 'inactive' | 'active';
+}
+
+export class MachineApi {
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private busy = false;
+  private readonly provisioning = new Map<string, number>(); // machine uid -> started
+  private readonly replaced = new Set<string>(); // uids of deleting machines CPMS already replaced
+  private readonly deleting = new Set<string>();
+  private readonly usedIPs = new Set<string>();
+
+  constructor(
+    private readonly ctx: WorldContext,
+    private readonly deps: MachineApiDeps,
+  ) {
+    for (const n of ctx.nodes.values()) this.usedIPs.add(n.ip);
+  }
+
+  reserveIP(ip: string): void {
+    this.usedIPs.add(ip);
+  }
+
+  start(): void {
+    const loop = async () => {
+      if (this.stopped) return;
+      try {
+        await this.tick();
+      } catch (err) {
+        this.ctx.log(`machine-api: ${(err as Error).stack ?? err}`);
+      }
+      if (!this.stopped) this.timer = setTimeout(loop, TICK_MS);
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** A free IP in the /16 of the masters (never .0/.255, never used before in this world). */
+  allocateIP(): string {
+    const first = [...this.ctx.nodes.values()].find((n) => n.role === 'master')?.ip ?? '10.0.0.10';
+    const [a, b] = first.split('.');
+    for (let i = 0; i < 10000; i++) {
+      const c = 128 + Math.floor(Math.random() * 64);
+      const d = 2 + Math.floor(Math.random() * 250);
+      const ip = `${a}.${b}.${c}.${d}`;
+      if (this.usedIPs.has(ip)) continue;
+      if ([...this.ctx.nodes.values()].some((n) => n.ip === ip || n.loopback === mirrorIP(ip))) continue;
+      this.usedIPs.add(ip);
+      return ip;
+    }
+    throw new Error('no free IP');
+  }
+
+  private async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const store = this.ctx.store;
+      for (const m of store.list(R.machines, NS_MACHINE_API)) {
+        if (m.metadata.deletionTimestamp) await this.reconcileDeleting(m);
+        else await this.reconcileLive(m);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private role(m: KObject): 'master' | 'worker' {
+    return m.metadata.labels?.['machine.openshift.io/cluster-api-machine-role'] === 'master' ? 'master' : 'worker';
+  }
+
+  private async reconcileLive(m: KObject): Promise<void> {
+    const store = this.ctx.store;
+    const uid = m.metadata.uid!;
+    const phase = m.status?.phase;
+    if (!phase) {
+      store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
+        if (o.status?.phase) return false;
+        o.metadata.finalizers = [...new Set([...(o.metadata.finalizers ?? []), MACHINE_FINALIZER])];
+        o.metadata.annotations ??= {};
+        o.metadata.annotations['machine.openshift.io/instance-state'] = this.ctx.platform === 'aws' ? 'pending' : 'provisioning';
+        if (this.ctx.platform === 'aws') {
+          const zone = o.spec?.providerSpec?.value?.placement?.availabilityZone ?? ZONES[0];
+          const id = awsInstanceId();
+          o.spec.providerID = `aws:///${zone}/${id}`;
+          o.status = {
+            phase: 'Provisioning',
+            lastUpdated: now(),
+            providerStatus: {
+              apiVersion: 'machine.openshift.io/v1beta1',
+              kind: 'AWSMachineProviderStatus',
+              conditions: [{ type: 'MachineCreation', status: 'True', reason: 'MachineCreationSucceeded', message: 'Machine successfully created', lastTransitionTime: now() }],
+              instanceId: id,
+              instanceState: 'pending',
+            },
+          };
+        } else {
+          o.status = { phase: 'Provisioning', lastUpdated: now() };
+        }
+      });
+      this.provisioning.set(uid, Date.now());
+      this.ctx.log(`machine-api: ${m.metadata.name}: Provisioning`);
+      return;
+    }
+    if (phase === 'Provisioning' || phase === 'Provisioned') {
+      const started = this.provisioning.get(uid) ?? Date.now();
+      if (!this.provisioning.has(uid)) this.provisioning.set(uid, started);
+      const total = this.ctx.timing.provisionSeconds * 1000;
+      if (phase === 'Provisioning' && Date.now() - started >= total / 2) {
+        store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
+          o.status.phase = 'Provisioned';
+          o.status.lastUpdated = now();
+          if (o.status.providerStatus) o.status.providerStatus.instanceState = 'running';
+          o.metadata.annotations ??= {};
+          o.metadata.annotations['machine.openshift.io/instance-state'] = this.ctx.platform === 'aws' ? 'running' : 'provisioned';
+        });
+        return;
+      }
+      if (phase === 'Provisioned' && Date.now() - started >= total) {
+        await this.bringUp(m);
+      }
+    }
+  }
+
+  private nodeNameFor(m: KObject, ip: string): string {
+    if (this.ctx.platform === 'aws') return `ip-${ip.replace(/\./g, '-')}.ec2.internal`;
+    return m.metadata.name;
+  }
+
+  private async bringUp(m: KObject): Promise<void> {
+    const store = this.ctx.store;
+    const role = this.role(m);
+    const ip = this.allocateIP();
+    const name = this.nodeNameFor(m, ip);
+    const zone = m.spec?.providerSpec?.value?.placement?.availabilityZone;
+    const providerID = m.spec?.providerID;
+    if (role === 'master') {
+      const sim: SimNode = {
+        name,
+        ip,
+        loopback: mirrorIP(ip),
+        root: path.join(this.ctx.stateDir, 'nodes', name, 'root'),
+        role: 'master',
+      };
+      const nodeObj = nodeObject({ name, ip, role, minor: this.ctx.minor, platform: this.ctx.platform, zone, providerID });
+      nodeObj.metadata.annotations!['machine.openshift.io/machine'] = `${NS_MACHINE_API}/${m.metadata.name}`;
+      try {
+        store.create(R.nodes, nodeObj);
+      } catch {
+        /* exists */
+      }
+      this.ctx.nodes.set(name, sim);
+      await this.deps.addMaster(sim);
+    } else {
+      const nodeObj = nodeObject({ name, ip, role, minor: this.ctx.minor, platform: this.ctx.platform, zone, providerID });
+      nodeObj.metadata.annotations!['machine.openshift.io/machine'] = `${NS_MACHINE_API}/${m.metadata.name}`;
+      try {
+        store.create(R.nodes, nodeObj);
+      } catch {
+        /* exists */
+      }
+    }
+    const nodeUID = store.get(R.nodes, undefined, name)?.metadata.uid;
+    store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
+      if (this.ctx.platform === 'aws' || this.ctx.platform === 'baremetal') setMachineRunning(o, { name, ip, uid: nodeUID }, this.ctx.platform);
+    });
+    this.provisioning.delete(m.metadata.uid!);
+    this.ctx.log(`machine-api: ${m.metadata.name}: Running as node ${name} (${ip})`);
+  }
+
+  private async reconcileDeleting(m: KObject): Promise<void> {
+    const store = this.ctx.store;
+    const uid = m.metadata.uid!;
+    const name = m.metadata.name;
+    // CPMS replaces a deleted control-plane machine when Active.
+    if (this.deps.cpms === 'active' && this.role(m) === 'master' && !this.replaced.has(uid)) {
+      this.replaced.add(uid);
+      this.createReplacement(m);
+    }
+    if (this.deleting.has(uid)) return;
+    const hooks: any[] = m.spec?.lifecycleHooks?.preDrain ?? [];
+    if (hooks.length) {
+      const message = `Drain operation currently blocked by: [${hooks.map((h) => `{Name:${h.name} Owner:${h.owner}}`).join(' ')}]`;
+      store.mutate(R.machines, NS_MACHINE_API, name, (o) => {
+        const conds: any[] = o.status?.conditions ?? [];
+        const d = conds.find((c) => c.type === 'Drainable');
+        if (o.status?.phase === 'Deleting' && d?.status === 'False' && d.message === message) return false;
+        o.status ??= {};
+        o.status.phase = 'Deleting';
+        o.status.lastUpdated = now();
+        const others = conds.filter((c) => c.type !== 'Drainable');
+        o.status.conditions = [
+          { type: 'Drainable', status: 'False', severity: 'Warning', reason: 'HookPresent', message, lastTransitionTime: now() },
+          ...others,
+        ];
+      });
+      return;
+    }
+    // no hooks left: drain, terminate the instance, delete the node, drop the finalizer
+    this.deleting.add(uid);
+    try {
+      store.mutate(R.machines, NS_MACHINE_API, name, (o) => {
+        o.status ??= {};
+        o.status.phase = 'Deleting';
+        o.status.lastUpdated = now();
+        const conds = (o.status.conditions ?? machineConditions()).filter((c: any) => c.type !== 'Drainable');
+        o.status.conditions = [{ type: 'Drainable', status: 'True', lastTransitionTime: now() }, { type: 'Drained', status: 'True', lastTransitionTime: now() }, ...conds];
+      });
+      const nodeName: string | undefined = m.status?.nodeRef?.name;
+      if (nodeName) {
+        await this.deps.removeNode(nodeName);
+        try {
+          store.delete(R.nodes, undefined, nodeName);
+          this.ctx.log(`machine-api: ${name}: deleted node ${nodeName}`);
+        } catch {
+          /* already gone */
+        }
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      store.mutate(R.machines, NS_MACHINE_API, name, (o) => {
+        if (o.metadata.uid !== uid) return false;
+        if (o.metadata.annotations) o.metadata.annotations['machine.openshift.io/instance-state'] = 'terminated';
+        o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f: string) => f !== MACHINE_FINALIZER);
+      });
+      this.ctx.log(`machine-api: ${name}: deleted`);
+    } finally {
+      this.deleting.delete(uid);
+    }
+  }
+
+  private createReplacement(old: KObject): void {
+    const store = this.ctx.store;
+    const cpms = store.get(R.controlplanemachinesets, NS_MACHINE_API, 'cluster');
+    if (!cpms || cpms.spec?.state !== 'Active') return;
+    const index = Number(/-(\d+)$/.exec(old.metadata.name)?.[1] ?? 0);
+    const name = `${this.deps.infra}-master-${rand5()}-${index}`;
+    const tmpl = cpms.spec.template?.machines_v1beta1_machine_openshift_io ?? {};
+    const spec = structuredClone(tmpl.spec ?? {});
+    const oldValue = old.spec?.providerSpec?.value;
+    if (spec.providerSpec?.value && oldValue?.placement) {
+      spec.providerSpec.value.placement = { ...oldValue.placement };
+      if (oldValue.subnet) spec.providerSpec.value.subnet = structuredClone(oldValue.subnet);
+    }
+    spec.lifecycleHooks = { preDrain: [{ ...HOOK }] };
+    const labels = { ...(old.metadata.labels ?? {}), ...(tmpl.metadata?.labels ?? {}) };
+    try {
+      store.create(R.machines, {
+        apiVersion: 'machine.openshift.io/v1beta1',
+        kind: 'Machine',
+        metadata: {
+          name,
+          namespace: NS_MACHINE_API,
+          labels,
+          annotations: {},
+          finalizers: [MACHINE_FINALIZER],
+          ownerReferences: [
+            { apiVersion: 'machine.openshift.io/v1', kind: 'ControlPlaneMachineSet', name: 'cluster', uid: cpms.metadata.uid, controller: true, blockOwnerDeletion: true },
+          ],
+        },
+        spec,
+      });
+      this.ctx.log(`cpms: ${old.metadata.name} is being deleted; created replacement ${name}`);
+    } catch (err) {
+      this.ctx.log(`cpms: cannot create replacement ${name}: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// Node lifecycle controller: a master Node whose kubelet stopped posting status goes Ready=Unknown
+// with the unreachable taints (and its pods lose their Ready condition); a fresh heartbeat clears them.
+import type { KObject } from '../store.ts';
+import { R } from '../api/resources.ts';
+import type { WorldContext } from './context.ts';
+import { now } from './objects.ts';
+
+const TICK_MS = 500;
+export const GRACE_MS = 2000;
+const UNREACHABLE = 'node.kubernetes.io/unreachable';
+
+export class NodeLifecycle {
+  private timer?: NodeJS.Timeout;
+  private readonly unknownSince = new Map<string, string>();
+
+  constructor(private readonly ctx: WorldContext) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch (err) {
+        this.ctx.log(`node-lifecycle: ${(err as Error).stack ?? err}`);
+      }
+    }, TICK_MS);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private tick(): void {
+    const store = this.ctx.store;
+    for (const n of store.list(R.nodes)) {
+      // only nodes with a simulated kubelet (masters); workers stay Ready
+      if (!this.ctx.nodes.has(n.metadata.name)) continue;
+      const ready = (n.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+      if (!ready) continue;
+      const hb = Date.parse(ready.lastHeartbeatTime ?? '') || 0;
+      const stale = Date.now() - hb > GRACE_MS + 1000; // heartbeat timestamps have 1 s resolution
+      if (stale && ready.status !== 'Unknown') this.markUnknown(n);
+      else if (!stale && ready.status === 'True' && this.hasUnreachableTaint(n)) this.clear(n);
+    }
+  }
+
+  private hasUnreachableTaint(n: KObject): boolean {
+    return (n.spec?.taints ?? []).some((t: any) => t.key === UNREACHABLE);
+  }
+
+  private markUnknown(n: KObject): void {
+    const store = this.ctx.store;
+    const ts = now();
+    store.mutate(R.nodes, undefined, n.metadata.name, (o) => {
+      const conds: any[] = o.status?.conditions ?? [];
+      for (const c of conds) {
+        if (!['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'].includes(c.type)) continue;
+        if (c.status === 'Unknown') continue;
+        c.status = 'Unknown';
+        c.reason = 'NodeStatusUnknown';
+        c.message = 'Kubelet stopped posting node status.';
+        c.lastTransitionTime = ts;
+      }
+      o.spec ??= {};
+      const taints: any[] = (o.spec.taints ?? []).filter((t: any) => t.key !== UNREACHABLE);
+      taints.push({ key: UNREACHABLE, effect: 'NoSchedule', timeAdded: ts });
+      taints.push({ key: UNREACHABLE, effect: 'NoExecute', timeAdded: ts });
+      o.spec.taints = taints;
+    });
+    this.unknownSince.set(n.metadata.name, ts);
+    this.ctx.log(`node-lifecycle: ${n.metadata.name}: Ready=Unknown (Kubelet stopped posting node status.), tainted unreachable`);
+    // MarkPodsNotReady
+    for (const p of store.list(R.pods, undefined, (p) => p.spec?.nodeName === n.metadata.name && p.status?.phase === 'Running')) {
+      store.mutate(R.pods, p.metadata.namespace, p.metadata.name, (o) => {
+        const r = (o.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+        if (!r || r.status === 'False') return false;
+        r.status = 'False';
+        r.lastTransitionTime = ts;
+        delete r.reason;
+        delete r.message;
+      });
+    }
+  }
+
+  private clear(n: KObject): void {
+    this.ctx.store.mutate(R.nodes, undefined, n.metadata.name, (o) => {
+      o.spec.taints = (o.spec?.taints ?? []).filter((t: any) => t.key !== UNREACHABLE);
+      if (!o.spec.taints.length) delete o.spec.taints;
+      const ts = now();
+      for (const c of o.status?.conditions ?? []) {
+        if (c.status !== 'Unknown') continue;
+        if (c.type === 'MemoryPressure') Object.assign(c, { status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available', lastTransitionTime: ts });
+        if (c.type === 'DiskPressure') Object.assign(c, { status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure', lastTransitionTime: ts });
+        if (c.type === 'PIDPressure') Object.assign(c, { status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available', lastTransitionTime: ts });
+      }
+    });
+    this.unknownSince.delete(n.metadata.name);
+    this.ctx.log(`node-lifecycle: ${n.metadata.name}: Ready again, unreachable taints removed`);
+  }
+}

@@ -1,0 +1,1042 @@
+// Object builders: the OpenShift objects of the simulated cluster, shaped per openshift.md §2.
+import { createHash, randomBytes } from 'node:crypto';
+import { stringify as toYaml } from 'yaml';
+import type { KObject } from '../store.ts';
+import type { SimNode } from './context.ts';
+import { etcdImage, fullVersion, releaseShape } from './release.ts';
+
+export const NS_ETCD = 'openshift-etcd';
+export const NS_ETCD_OPERATOR = 'openshift-etcd-operator';
+export const NS_MACHINE_API = 'openshift-machine-api';
+export const MANAGED_LABEL = 'sim.openshift.io/managed';
+export const HOOK = { name: 'EtcdQuorumOperator', owner: 'clusteroperator/etcd' };
+export const MACHINE_FINALIZER = 'machine.machine.openshift.io';
+export const OVERRIDE_KEY = 'useUnsupportedUnsafeNonHANonProductionUnstableEtcd';
+export const CERT_UID_ANNOTATION = 'etcd-operator.alpha.openshift.io/cert-secret-node-uid';
+
+export const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+export function hashOf(text: string, len = 10): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, len);
+}
+
+const ALNUM = 'bcdfghjklmnpqrstvwxz2456789';
+export function rand5(): string {
+  const b = randomBytes(5);
+  return [...b].map((x) => ALNUM[x % ALNUM.length]).join('');
+}
+
+/** NODE_<name with - and . as _>_IP style env var prefix. */
+export function envVarName(node: string): string {
+  return node.replace(/[-.]/g, '_');
+}
+
+export function namespace(name: string, labels: Record<string, string> = {}): KObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      labels: { 'kubernetes.io/metadata.name': name, ...labels },
+      annotations: { 'openshift.io/node-selector': '', 'openshift.io/sa.scc.uid-range': '1000050000/10000' },
+    },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' },
+  };
+}
+
+export function namespaces(): KObject[] {
+  return [
+    namespace('default'),
+    namespace('openshift'),
+    namespace(NS_ETCD, { 'openshift.io/run-level': '0', 'pod-security.kubernetes.io/enforce': 'privileged' }),
+    namespace(NS_ETCD_OPERATOR, { 'openshift.io/cluster-monitoring': 'true' }),
+    namespace(NS_MACHINE_API, { 'openshift.io/cluster-monitoring': 'true' }),
+  ];
+}
+
+function nodeInfo(minor: number, machineID: string) {
+  const rhcos = minor >= 16 ? '416.94.202406172220-0' : `4${minor}.92.202311061557-0`;
+  return {
+    architecture: 'amd64',
+    bootID: hashOf(machineID + 'boot', 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
+    containerRuntimeVersion: `cri-o://1.${Math.min(minor + 13, 31)}.1-2.rhaos4.${minor}.git8e6f23d.el${minor >= 13 ? 9 : 8}`,
+    kernelVersion: minor >= 13 ? '5.14.0-284.40.1.el9_2.x86_64' : '4.18.0-372.73.1.el8_6.x86_64',
+    kubeProxyVersion: releaseShape(minor).kubeletVersion,
+    kubeletVersion: releaseShape(minor).kubeletVersion,
+    machineID,
+    operatingSystem: 'linux',
+    osImage: `Red Hat Enterprise Linux CoreOS ${rhcos} (${minor >= 13 ? 'Plow' : 'Ootpa'})`,
+    systemUUID: hashOf(machineID + 'uuid', 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
+  };
+}
+
+export function nodeConditions(ready: boolean, ts = now()) {
+  const c = (type: string, status: string, reason: string, message: string) => ({
+    type,
+    status,
+    reason,
+    message,
+    lastHeartbeatTime: ts,
+    lastTransitionTime: ts,
+  });
+  return [
+    c('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+    c('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+    c('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+    ready
+      ? c('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status')
+      : c('Ready', 'False', 'KubeletNotReady', 'container runtime network not ready'),
+  ];
+}
+
+export interface NodeOpts {
+  name: string;
+  ip: string;
+  role: 'master' | 'worker';
+  minor: number;
+  platform: 'aws' | 'baremetal' | 'none';
+  zone?: string;
+  providerID?: string;
+}
+
+export function node(o: NodeOpts): KObject {
+  const labels: Record<string, string> = {
+    'beta.kubernetes.io/arch': 'amd64',
+    'beta.kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': 'amd64',
+    'kubernetes.io/hostname': o.name,
+    'kubernetes.io/os': 'linux',
+    'node.openshift.io/os_id': 'rhcos',
+  };
+  if (o.role === 'master') {
+    labels['node-role.kubernetes.io/master'] = '';
+    labels['node-role.kubernetes.io/control-plane'] = '';
+  } else {
+    labels['node-role.kubernetes.io/worker'] = '';
+  }
+  if (o.platform === 'aws') {
+    labels['node.kubernetes.io/instance-type'] = o.role === 'master' ? 'm6i.xlarge' : 'm6i.large';
+    labels['beta.kubernetes.io/instance-type'] = labels['node.kubernetes.io/instance-type'];
+    labels['topology.kubernetes.io/region'] = 'us-east-1';
+    labels['topology.kubernetes.io/zone'] = o.zone ?? 'us-east-1a';
+    labels['failure-domain.beta.kubernetes.io/region'] = 'us-east-1';
+    labels['failure-domain.beta.kubernetes.io/zone'] = o.zone ?? 'us-east-1a';
+  }
+  const spec: any = {};
+  if (o.providerID) spec.providerID = o.providerID;
+  if (o.role === 'master') spec.taints = [{ key: 'node-role.kubernetes.io/master', effect: 'NoSchedule' }];
+  const addresses = [
+    { type: 'InternalIP', address: o.ip },
+    { type: 'Hostname', address: o.name },
+  ];
+  if (o.platform === 'aws') addresses.splice(1, 0, { type: 'InternalDNS', address: o.name });
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: o.name,
+      labels,
+      annotations: {
+        'machine.openshift.io/machine': '',
+        'machineconfiguration.openshift.io/state': 'Done',
+        'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+      },
+    },
+    spec,
+    status: {
+      addresses,
+      allocatable: { cpu: o.role === 'master' ? '3500m' : '1500m', memory: '15225228Ki', pods: '250', 'ephemeral-storage': '114396791822' },
+      capacity: { cpu: o.role === 'master' ? '4' : '2', memory: '16374156Ki', pods: '250', 'ephemeral-storage': '125238252Ki' },
+      conditions: nodeConditions(true),
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: nodeInfo(o.minor, hashOf(o.name, 32)),
+    },
+  };
+}
+
+export const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d', 'us-east-1f'];
+
+export function awsInstanceId(): string {
+  return 'i-0' + randomBytes(8).toString('hex').slice(0, 16);
+}
+
+export interface MachineOpts {
+  name: string;
+  infra: string;
+  role: 'master' | 'worker';
+  platform: 'aws' | 'baremetal';
+  minor: number;
+  index: number; // failure-domain index
+  withHook: boolean;
+}
+
+export function providerSpec(o: { infra: string; role: string; platform: 'aws' | 'baremetal'; index: number }): any {
+  if (o.platform === 'aws') {
+    const zone = ZONES[o.index % 3];
+    return {
+      value: {
+        apiVersion: 'machine.openshift.io/v1beta1',
+        kind: 'AWSMachineProviderConfig',
+        ami: { id: 'ami-0fe05b1aa8dacfa90' },
+        blockDevices: [{ ebs: { encrypted: true, iops: 0, kmsKey: { arn: '' }, volumeSize: 120, volumeType: 'gp3' } }],
+        credentialsSecret: { name: 'aws-cloud-credentials' },
+        deviceIndex: 0,
+        iamInstanceProfile: { id: `${o.infra}-${o.role}-profile` },
+        instanceType: o.role === 'master' ? 'm6i.xlarge' : 'm6i.large',
+        loadBalancers:
+          o.role === 'master'
+            ? [
+                { name: `${o.infra}-int`, type: 'network' },
+                { name: `${o.infra}-ext`, type: 'network' },
+              ]
+            : undefined,
+        metadata: { creationTimestamp: null },
+        metadataServiceOptions: {},
+        placement: { availabilityZone: zone, region: 'us-east-1' },
+        securityGroups: [{ filters: [{ name: 'tag:Name', values: [`${o.infra}-${o.role}-sg`] }] }],
+        subnet: { filters: [{ name: 'tag:Name', values: [`${o.infra}-private-${zone}`] }] },
+        tags: [{ name: `kubernetes.io/cluster/${o.infra}`, value: 'owned' }],
+        userDataSecret: { name: `${o.role}-user-data` },
+      },
+    };
+  }
+  return {
+    value: {
+      apiVersion: 'baremetal.cluster.k8s.io/v1alpha1',
+      kind: 'BareMetalMachineProviderSpec',
+      customDeploy: { method: 'install_coreos' },
+      hostSelector: {},
+      image: { checksum: '', url: '' },
+      metadata: { creationTimestamp: null },
+      userData: { name: `${o.role}-user-data-managed` },
+    },
+  };
+}
+
+export function machine(o: MachineOpts): KObject {
+  const labels: Record<string, string> = {
+    'machine.openshift.io/cluster-api-cluster': o.infra,
+    'machine.openshift.io/cluster-api-machine-role': o.role,
+    'machine.openshift.io/cluster-api-machine-type': o.role,
+  };
+  if (o.platform === 'aws') {
+    labels['machine.openshift.io/instance-type'] = o.role === 'master' ? 'm6i.xlarge' : 'm6i.large';
+    labels['machine.openshift.io/region'] = 'us-east-1';
+    labels['machine.openshift.io/zone'] = ZONES[o.index % 3];
+  }
+  const spec: any = {
+    metadata: {},
+    providerSpec: providerSpec(o),
+  };
+  if (o.withHook) spec.lifecycleHooks = { preDrain: [{ ...HOOK }] };
+  else spec.lifecycleHooks = {};
+  return {
+    apiVersion: 'machine.openshift.io/v1beta1',
+    kind: 'Machine',
+    metadata: {
+      name: o.name,
+      namespace: NS_MACHINE_API,
+      labels,
+      annotations: {},
+      finalizers: [MACHINE_FINALIZER],
+    },
+    spec,
+  };
+}
+
+/** Status + annotations of a machine whose instance runs node `n`. Mutates `m`. */
+export function setMachineRunning(m: KObject, n: { name: string; ip: string; uid?: string }, platform: 'aws' | 'baremetal', instanceState = 'running'): void {
+  const ts = now();
+  m.metadata.annotations = m.metadata.annotations ?? {};
+  const index = Number(/-(\d+)$/.exec(m.metadata.name)?.[1] ?? 0);
+  if (platform === 'aws') {
+    const zone = m.spec?.providerSpec?.value?.placement?.availabilityZone ?? ZONES[index % 3];
+    const instanceId = m.status?.providerStatus?.instanceId ?? /\/(i-[0-9a-f]+)$/.exec(m.spec.providerID ?? '')?.[1] ?? awsInstanceId();
+    m.spec.providerID = `aws:///${zone}/${instanceId}`;
+    m.metadata.annotations['machine.openshift.io/instance-state'] = instanceState;
+    m.status = {
+      ...(m.status ?? {}),
+      phase: 'Running',
+      lastUpdated: ts,
+      nodeRef: { kind: 'Node', name: n.name, uid: n.uid },
+      addresses: [
+        { type: 'InternalIP', address: n.ip },
+        { type: 'InternalDNS', address: n.name },
+        { type: 'Hostname', address: n.name },
+      ],
+      providerStatus: {
+        apiVersion: 'machine.openshift.io/v1beta1',
+        kind: 'AWSMachineProviderStatus',
+        conditions: [
+          { type: 'MachineCreation', status: 'True', reason: 'MachineCreationSucceeded', message: 'Machine successfully created', lastTransitionTime: ts },
+        ],
+        instanceId,
+        instanceState,
+      },
+      conditions: machineConditions(ts),
+    };
+  } else {
+    const bmh = m.metadata.annotations['metal3.io/BareMetalHost']?.split('/')[1] ?? `${m.metadata.name.replace(/-master-/, '-control-plane-')}`;
+    m.metadata.annotations['metal3.io/BareMetalHost'] = `${NS_MACHINE_API}/${bmh}`;
+    m.metadata.annotations['machine.openshift.io/instance-state'] = instanceState === 'running' ? 'externally provisioned' : instanceState;
+    m.spec.providerID = m.spec.providerID ?? `baremetalhost:///${NS_MACHINE_API}/${bmh}/${hashOf(bmh, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')}`;
+    m.status = {
+      ...(m.status ?? {}),
+      phase: 'Running',
+      lastUpdated: ts,
+      nodeRef: { kind: 'Node', name: n.name, uid: n.uid },
+      addresses: [
+        { type: 'InternalIP', address: n.ip },
+        { type: 'Hostname', address: n.name },
+        { type: 'InternalDNS', address: n.name },
+      ],
+      conditions: machineConditions(ts),
+    };
+  }
+}
+
+export function machineConditions(ts = now()) {
+  return [
+    { type: 'Drainable', status: 'True', lastTransitionTime: ts },
+    { type: 'InstanceExists', status: 'True', reason: '', message: '', lastTransitionTime: ts },
+    { type: 'Terminable', status: 'True', lastTransitionTime: ts },
+  ];
+}
+
+export function controlPlaneMachineSet(o: { infra: string; state: 'Active' | 'Inactive'; platform: 'aws' | 'baremetal'; replicas: number }): KObject {
+  const failureDomains =
+    o.platform === 'aws'
+      ? {
+          platform: 'AWS',
+          aws: ZONES.slice(0, 3).map((z) => ({
+            placement: { availabilityZone: z },
+            subnet: { type: 'Filters', filters: [{ name: 'tag:Name', values: [`${o.infra}-private-${z}`] }] },
+          })),
+        }
+      : { platform: '' };
+  const spec = structuredClone(providerSpec({ infra: o.infra, role: 'master', platform: o.platform, index: 0 }));
+  if (o.platform === 'aws') {
+    delete spec.value.placement.availabilityZone;
+    delete spec.value.subnet;
+  }
+  return {
+    apiVersion: 'machine.openshift.io/v1',
+    kind: 'ControlPlaneMachineSet',
+    metadata: { name: 'cluster', namespace: NS_MACHINE_API, finalizers: ['controlplanemachineset.machine.openshift.io'] },
+    spec: {
+      replicas: o.replicas,
+      selector: {
+        matchLabels: {
+          'machine.openshift.io/cluster-api-cluster': o.infra,
+          'machine.openshift.io/cluster-api-machine-role': 'master',
+          'machine.openshift.io/cluster-api-machine-type': 'master',
+        },
+      },
+      state: o.state,
+      strategy: { type: 'RollingUpdate' },
+      template: {
+        machineType: 'machines_v1beta1_machine_openshift_io',
+        machines_v1beta1_machine_openshift_io: {
+          failureDomains,
+          metadata: {
+            labels: {
+              'machine.openshift.io/cluster-api-cluster': o.infra,
+              'machine.openshift.io/cluster-api-machine-role': 'master',
+              'machine.openshift.io/cluster-api-machine-type': 'master',
+            },
+          },
+          spec: { lifecycleHooks: {}, metadata: {}, providerSpec: spec },
+        },
+      },
+    },
+    status: {
+      conditions: [
+        { type: 'Available', status: 'True', reason: 'AllReplicasAvailable', message: '', lastTransitionTime: now() },
+        { type: 'Degraded', status: 'False', reason: 'AsExpected', message: '', lastTransitionTime: now() },
+        { type: 'Progressing', status: 'False', reason: 'AsExpected', message: '', lastTransitionTime: now() },
+      ],
+      observedGeneration: 1,
+      readyReplicas: o.replicas,
+      replicas: o.replicas,
+      updatedReplicas: o.replicas,
+    },
+  };
+}
+
+export function clusterVersion(minor: number, patch?: number): KObject {
+  const v = fullVersion(minor, patch);
+  const ts = now();
+  return {
+    apiVersion: 'config.openshift.io/v1',
+    kind: 'ClusterVersion',
+    metadata: { name: 'version' },
+    spec: { channel: `stable-4.${minor}`, clusterID: hashOf('cluster', 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5') },
+    status: {
+      availableUpdates: null,
+      desired: { image: `quay.io/openshift-release-dev/ocp-release@sha256:${hashOf(v, 64)}`, version: v, url: `https://access.redhat.com/errata/RHSA-2023:${minor}${minor}00` },
+      history: [{ state: 'Completed', startedTime: ts, completionTime: ts, version: v, image: `quay.io/openshift-release-dev/ocp-release@sha256:${hashOf(v, 64)}`, verified: false }],
+      observedGeneration: 1,
+      versionHash: hashOf(v, 12),
+      conditions: [
+        { type: 'Available', status: 'True', lastTransitionTime: ts, message: `Done applying ${v}` },
+        { type: 'Failing', status: 'False', lastTransitionTime: ts },
+        { type: 'Progressing', status: 'False', lastTransitionTime: ts, message: `Cluster version is ${v}` },
+      ],
+    },
+  };
+}
+
+export function infrastructure(platform: 'aws' | 'baremetal' | 'none', infra: string): KObject {
+  const type = platform === 'aws' ? 'AWS' : platform === 'baremetal' ? 'BareMetal' : 'None';
+  const platformStatus: any = { type };
+  if (platform === 'aws') platformStatus.aws = { region: 'us-east-1' };
+  if (platform === 'baremetal') platformStatus.baremetal = { apiServerInternalIP: '192.168.111.5', ingressIP: '192.168.111.4' };
+  return {
+    apiVersion: 'config.openshift.io/v1',
+    kind: 'Infrastructure',
+    metadata: { name: 'cluster' },
+    spec: { cloudConfig: { name: '' }, platformSpec: { type } },
+    status: {
+      apiServerInternalURI: `https://api-int.${infra.split('-')[0]}.example.com:6443`,
+      apiServerURL: `https://api.${infra.split('-')[0]}.example.com:6443`,
+      controlPlaneTopology: 'HighlyAvailable',
+      infrastructureTopology: 'HighlyAvailable',
+      cpuPartitioning: 'None',
+      etcdDiscoveryDomain: '',
+      infrastructureName: infra,
+      platform: type,
+      platformStatus,
+    },
+  };
+}
+
+export function toolsImageStream(minor: number): KObject {
+  const ref = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${hashOf('tools' + minor, 64)}`;
+  return {
+    apiVersion: 'image.openshift.io/v1',
+    kind: 'ImageStream',
+    metadata: { name: 'tools', namespace: 'openshift' },
+    spec: { lookupPolicy: { local: false }, tags: [{ name: 'latest', from: { kind: 'DockerImage', name: ref }, importPolicy: {}, referencePolicy: { type: 'Source' } }] },
+    status: {
+      dockerImageRepository: 'image-registry.openshift-image-registry.svc:5000/openshift/tools',
+      tags: [{ tag: 'latest', items: [{ created: now(), dockerImageReference: ref, image: ref.split('@')[1], generation: 2 }] }],
+    },
+  };
+}
+
+function dummyPem(kind: 'CERTIFICATE' | 'RSA PRIVATE KEY', seed: string): string {
+  const body = createHash('sha512').update(seed).digest('base64').repeat(10);
+  const lines = body.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${kind}-----\n${lines.join('\n')}\n-----END ${kind}-----\n`;
+}
+
+export const SECRET_KINDS = ['etcd-peer', 'etcd-serving', 'etcd-serving-metrics'] as const;
+
+export function nodeSecret(kind: (typeof SECRET_KINDS)[number], nodeName: string, nodeUID: string | undefined, minor: number): KObject {
+  const seed = `${kind}-${nodeName}-${Date.now()}`;
+  const annotations: Record<string, string> = {
+    'auth.openshift.io/certificate-issuer': 'openshift-etcd_etcd-signer@1700000000',
+    'auth.openshift.io/certificate-not-after': new Date(Date.now() + 3 * 365 * 86400e3).toISOString().replace(/\.\d+Z$/, 'Z'),
+    'auth.openshift.io/certificate-not-before': now(),
+  };
+  if (minor >= 14 && nodeUID) annotations[CERT_UID_ANNOTATION] = nodeUID;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `${kind}-${nodeName}`, namespace: NS_ETCD, annotations, labels: {} },
+    type: 'kubernetes.io/tls',
+    data: {
+      'tls.crt': Buffer.from(dummyPem('CERTIFICATE', seed)).toString('base64'),
+      'tls.key': Buffer.from(dummyPem('RSA PRIVATE KEY', seed + 'k')).toString('base64'),
+    },
+  };
+}
+
+/** The aggregated etcd-all-certs secret from the per-node secrets. */
+export function allCertsSecret(secrets: KObject[], name = 'etcd-all-certs'): KObject {
+  const data: Record<string, string> = {};
+  for (const s of secrets) {
+    if (s.type !== 'kubernetes.io/tls') continue;
+    data[`${s.metadata.name}.crt`] = s.data?.['tls.crt'] ?? '';
+    data[`${s.metadata.name}.key`] = s.data?.['tls.key'] ?? '';
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: NS_ETCD },
+    type: 'Opaque',
+    data,
+  };
+}
+
+export function configMap(name: string, data: Record<string, string>, ns = NS_ETCD, annotations?: Record<string, string>): KObject {
+  const md: any = { name, namespace: ns };
+  if (annotations) md.annotations = annotations;
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: md, data };
+}
+
+export function scriptsConfigMap(minor: number): KObject {
+  const data: Record<string, string> = {};
+  for (const s of releaseShape(minor).scripts) {
+    data[s] = s.endsWith('.env') ? `export ETCDCTL_API=3\n` : `#!/usr/bin/env bash\n# ${s} (simulated)\n`;
+  }
+  return configMap('etcd-scripts', data);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The etcd static pod (bindata/etcd/pod.yaml after the installer's NODE_NAME substitution).
+
+export interface PodInputs {
+  minor: number;
+  revision: number;
+  /** all master nodes the env var controller knows: name -> IP */
+  nodes: { name: string; ip: string }[];
+  /** IPs of the voting members (etcd-endpoints) */
+  endpointIPs: string[];
+}
+
+function sortIPs(ips: string[]): string[] {
+  return [...ips].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export function etcdEnv(inp: PodInputs, forNode: string): { name: string; value: string }[] {
+  const shape = releaseShape(inp.minor);
+  const eps = sortIPs(inp.endpointIPs).map((ip) => `https://${ip}:2379`).join(',');
+  const env: { name: string; value: string }[] = [];
+  env.push({ name: 'ALL_ETCD_ENDPOINTS', value: eps });
+  if (shape.etcdctlApiEnv) env.push({ name: 'ETCDCTL_API', value: '3' });
+  env.push({ name: 'ETCDCTL_CACERT', value: shape.etcdctlCACert });
+  env.push({ name: 'ETCDCTL_CERT', value: `/etc/kubernetes/static-pod-certs/secrets/etcd-all-certs/etcd-peer-${forNode}.crt` });
+  env.push({ name: 'ETCDCTL_ENDPOINTS', value: eps });
+  env.push({ name: 'ETCDCTL_KEY', value: `/etc/kubernetes/static-pod-certs/secrets/etcd-all-certs/etcd-peer-${forNode}.key` });
+  env.push({ name: 'ETCD_CIPHER_SUITES', value: 'TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' });
+  env.push({ name: 'ETCD_DATA_DIR', value: '/var/lib/etcd' });
+  env.push({ name: 'ETCD_ELECTION_TIMEOUT', value: '1000' });
+  env.push({ name: 'ETCD_ENABLE_PPROF', value: 'true' });
+  env.push({ name: 'ETCD_HEARTBEAT_INTERVAL', value: '100' });
+  env.push({ name: 'ETCD_IMAGE', value: etcdImage(inp.minor) });
+  env.push({ name: 'ETCD_INITIAL_CLUSTER_STATE', value: 'existing' });
+  if (inp.minor >= 14) env.push({ name: 'ETCD_MAX_LEARNERS', value: '1' });
+  env.push({ name: 'ETCD_QUOTA_BACKEND_BYTES', value: '8589934592' });
+  env.push({ name: 'ETCD_SOCKET_REUSE_ADDRESS', value: 'true' });
+  env.push({ name: 'ETCD_STATIC_POD_VERSION', value: String(inp.revision) });
+  if (inp.minor >= 12) env.push({ name: 'ETCD_TLS_MIN_VERSION', value: 'TLS1.2' });
+  for (const n of [...inp.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
+    const v = envVarName(n.name);
+    env.push({ name: `NODE_${v}_ETCD_NAME`, value: n.name });
+    env.push({ name: `NODE_${v}_ETCD_URL_HOST`, value: n.ip });
+    env.push({ name: `NODE_${v}_IP`, value: n.ip });
+  }
+  return env;
+}
+
+/** The static pod manifest for one node (what the installer writes to /etc/kubernetes/manifests/etcd-pod.yaml). */
+export function etcdStaticPod(inp: PodInputs, nodeName: string): KObject {
+  const shape = releaseShape(inp.minor);
+  const image = etcdImage(inp.minor);
+  const env = etcdEnv(inp, nodeName);
+  const nv = envVarName(nodeName);
+  const certDir = '/etc/kubernetes/static-pod-certs';
+  const cacert = shape.etcdctlCACert;
+  const resourcesMounts = [
+    { mountPath: '/etc/kubernetes/manifests', name: 'static-pod-dir' },
+    { mountPath: '/etc/kubernetes/static-pod-certs', name: 'cert-dir' },
+    { mountPath: '/etc/kubernetes/static-pod-resources', name: 'resource-dir' },
+    { mountPath: '/var/lib/etcd/', name: 'data-dir' },
+    { mountPath: '/var/log/etcd/', name: 'log-dir' },
+  ];
+  const initContainers: any[] = shape.initContainers.map((name) => {
+    const c: any = {
+      name,
+      image,
+      imagePullPolicy: 'IfNotPresent',
+      resources: { requests: { cpu: '10m', memory: '50Mi' } },
+      securityContext: { privileged: true },
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+      volumeMounts: resourcesMounts,
+    };
+    if (name === 'setup') {
+      c.command = ['/bin/sh', '-c', '#!/bin/sh\necho -n "Fixing etcd log permissions."\nmkdir -p /var/log/etcd && chmod 0600 /var/log/etcd\n'];
+      c.volumeMounts = [{ mountPath: '/var/log/etcd', name: 'log-dir' }];
+    } else if (name === 'etcd-ensure-env-vars') {
+      c.command = ['/bin/sh', '-c', `#!/bin/sh\nset -euo pipefail\n\n: "\${NODE_${nv}_ETCD_URL_HOST?not set}"\n: "\${NODE_${nv}_ETCD_NAME?not set}"\n: "\${NODE_${nv}_IP?not set}"\n\n# check for ipv4 addresses as well as ipv6 addresses with extra square brackets\nif [[ "\${NODE_${nv}_IP}" != "\${NODE_IP}" && "\${NODE_${nv}_IP}" != "[\${NODE_IP}]" ]]; then\n  # echo the error message to stderr\n  echo "Expected node IP to be \${NODE_IP} got \${NODE_${nv}_IP}" >&2\n  exit 1\nfi\n\n# check for ipv4 addresses as well as ipv6 addresses with extra square brackets\nif [[ "\${NODE_${nv}_ETCD_URL_HOST}" != "\${NODE_IP}" && "\${NODE_${nv}_ETCD_URL_HOST}" != "[\${NODE_IP}]" ]]; then\n  # echo the error message to stderr\n  echo "Expected etcd url host to be \${NODE_IP} got \${NODE_${nv}_ETCD_URL_HOST}" >&2\n  exit 1\nfi\n`];
+      c.env = [...env, { name: 'NODE_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } }];
+      delete c.volumeMounts;
+    } else {
+      c.command = ['/bin/sh', '-c', `#!/bin/sh\nset -euo pipefail\n\n# copy the etcd scripts to the host\ncp -f /etc/kubernetes/static-pod-certs/configmaps/etcd-scripts/*.sh /usr/local/bin/\ncp -f /usr/bin/etcdctl /usr/local/bin/\n`];
+      c.volumeMounts = [
+        { mountPath: '/etc/kubernetes/static-pod-resources', name: 'resource-dir' },
+        { mountPath: '/etc/kubernetes/static-pod-certs', name: 'cert-dir' },
+        { mountPath: '/usr/local/bin', name: 'usr-local-bin' },
+      ];
+    }
+    return c;
+  });
+
+  const etcdCommand = `#!/bin/sh
+set -euo pipefail
+
+etcdctl member list || true
+
+# this has a non-zero return code if the command is non-zero.  If you use an export first, it doesn't and you
+# will succeed when you should fail.
+ETCD_INITIAL_CLUSTER=$(discover-etcd-initial-cluster \\
+  --cacert=${cacert} \\
+  --cert=${certDir}/secrets/etcd-all-certs/etcd-peer-${nodeName}.crt \\
+  --key=${certDir}/secrets/etcd-all-certs/etcd-peer-${nodeName}.key \\
+  --endpoints=\${ALL_ETCD_ENDPOINTS} \\
+  --data-dir=/var/lib/etcd \\
+  --target-peer-url-host=\${NODE_${nv}_ETCD_URL_HOST} \\
+  --target-name=${nodeName})
+export ETCD_INITIAL_CLUSTER
+
+# we cannot use the "normal" port conflict initcontainer because when we upgrade, the existing static pod will never yield,
+# so we do the detection in etcd container itself.
+echo -n "Waiting for ports 2379, 2380 and 9978 to be released."
+time while [ -n "$(ss -Htan '( sport = 2379 or sport = 2380 or sport = 9978 )')" ]; do
+  echo -n "."
+  sleep 1
+done
+
+export ETCD_NAME=\${NODE_${nv}_ETCD_NAME}
+env | grep ETCD | grep -v NODE
+
+set -x
+# See https://etcd.io/docs/v3.4.0/tuning/ for why we use ionice
+exec nice -n -19 ionice -c2 -n0 etcd \\
+  --logger=zap \\
+  --log-level=info \\
+  --experimental-initial-corrupt-check=true \\
+  --snapshot-count=10000 \\
+  --initial-advertise-peer-urls=https://\${NODE_${nv}_IP}:2380 \\
+  --cert-file=${certDir}/secrets/etcd-all-certs/etcd-serving-${nodeName}.crt \\
+  --key-file=${certDir}/secrets/etcd-all-certs/etcd-serving-${nodeName}.key \\
+  --trusted-ca-file=${cacert} \\
+  --client-cert-auth=true \\
+  --peer-cert-file=${certDir}/secrets/etcd-all-certs/etcd-peer-${nodeName}.crt \\
+  --peer-key-file=${certDir}/secrets/etcd-all-certs/etcd-peer-${nodeName}.key \\
+  --peer-trusted-ca-file=${cacert} \\
+  --peer-client-cert-auth=true \\
+  --advertise-client-urls=https://\${NODE_${nv}_IP}:2379 \\
+  --listen-client-urls=https://0.0.0.0:2379,unixs://\${NODE_${nv}_IP}:0 \\
+  --listen-peer-urls=https://0.0.0.0:2380 \\
+  --metrics=extensive \\
+  --listen-metrics-urls=https://0.0.0.0:9978 ||  mv /etc/kubernetes/etcd-backup-dir/etcd-member.yaml /etc/kubernetes/manifests
+`;
+
+  const probe = (path: string, extra: Record<string, unknown>) => ({
+    httpGet: { path, port: 9980, scheme: 'HTTPS' },
+    failureThreshold: 5,
+    periodSeconds: 5,
+    successThreshold: 1,
+    timeoutSeconds: 30,
+    ...extra,
+  });
+  const containers: any[] = shape.containers.map((name) => {
+    const c: any = { name, image, imagePullPolicy: 'IfNotPresent', terminationMessagePolicy: 'FallbackToLogsOnError' };
+    switch (name) {
+      case 'etcdctl':
+        c.command = ['/bin/bash', '-c', 'trap TERM INT; sleep infinity & wait'];
+        c.env = env;
+        c.resources = { requests: { cpu: '10m', memory: '60Mi' } };
+        c.volumeMounts = resourcesMounts;
+        break;
+      case 'etcd':
+        c.command = ['/bin/sh', '-c', etcdCommand];
+        c.env = env;
+        c.ports = [
+          { containerPort: 2379, hostPort: 2379, name: 'etcd', protocol: 'TCP' },
+          { containerPort: 2380, hostPort: 2380, name: 'etcd-peer', protocol: 'TCP' },
+        ];
+        c.resources = { requests: { cpu: '300m', memory: '600Mi' } };
+        c.securityContext = { privileged: true };
+        if (inp.minor >= 8) {
+          c.readinessProbe = probe('readyz', { failureThreshold: 3, initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 10 });
+          c.livenessProbe = probe('healthz', { initialDelaySeconds: 0, timeoutSeconds: 30 });
+          c.startupProbe = probe('readyz', { failureThreshold: 18, initialDelaySeconds: 10, timeoutSeconds: 1 });
+        } else {
+          c.readinessProbe = { exec: { command: ['/bin/sh', '-ec', 'lsof -n -i :2380 | grep LISTEN'] }, failureThreshold: 3, initialDelaySeconds: 3, periodSeconds: 5, successThreshold: 1, timeoutSeconds: 5 };
+        }
+        c.volumeMounts = [...resourcesMounts];
+        break;
+      case 'etcd-metrics':
+        c.command = ['/bin/sh', '-c', `#!/bin/sh\nset -euo pipefail\n\nexec nice -n -18 etcd grpc-proxy start \\\n  --endpoints https://\${NODE_${nv}_ETCD_URL_HOST}:9978 \\\n  --metrics-addr https://0.0.0.0:9979 \\\n  --listen-addr 127.0.0.1:9977 \\\n  --advertise-client-url ""  \\\n  --key ${certDir}/secrets/etcd-all-certs/etcd-peer-${nodeName}.key \\\n  --key-file ${certDir}/secrets/etcd-all-certs/etcd-serving-metrics-${nodeName}.key \\\n  --cert ${certDir}/secrets/etcd-all-certs/etcd-peer-${nodeName}.crt \\\n  --cert-file ${certDir}/secrets/etcd-all-certs/etcd-serving-metrics-${nodeName}.crt \\\n  --cacert ${cacert} \\\n  --trusted-ca-file ${certDir}/configmaps/etcd-metrics-proxy-serving-ca/ca-bundle.crt\n`];
+        c.env = env;
+        c.ports = [{ containerPort: 9979, hostPort: 9979, name: 'metrics', protocol: 'TCP' }];
+        c.resources = { requests: { cpu: '40m', memory: '200Mi' } };
+        c.volumeMounts = resourcesMounts;
+        break;
+      case 'etcd-health-monitor':
+        c.command = ['cluster-etcd-operator', 'monitor', '--targets=https://localhost:2379', `--probe-interval=1s`, `--log-outputs=stderr`, `--log-outputs=/var/log/etcd/etcd-health-probe.log`, `--enable-log-rotation`];
+        c.resources = { requests: { cpu: '10m', memory: '50Mi' } };
+        c.volumeMounts = resourcesMounts;
+        break;
+      case 'etcd-readyz':
+        c.command = ['cluster-etcd-operator', 'readyz', `--target=https://localhost:2379`, '--listen-port=9980', '--serving-cert-file=/etc/kubernetes/static-pod-certs/secrets/etcd-all-certs/etcd-serving-' + nodeName + '.crt'];
+        c.ports = [{ containerPort: 9980, hostPort: 9980, name: 'readyz', protocol: 'TCP' }];
+        c.resources = { requests: { cpu: '10m', memory: '50Mi' } };
+        c.securityContext = { privileged: true };
+        c.volumeMounts = resourcesMounts;
+        break;
+      case 'etcd-rev':
+        c.command = ['cluster-etcd-operator', 'rev', '--endpoints=$(ALL_ETCD_ENDPOINTS)', '--data-dir=/var/lib/etcd'];
+        c.env = env;
+        c.resources = { requests: { cpu: '10m', memory: '50Mi' } };
+        c.volumeMounts = resourcesMounts;
+        break;
+    }
+    return c;
+  });
+
+  const annotations: Record<string, string> = {
+    'target.workload.openshift.io/management': '{"effect": "PreferredDuringScheduling"}',
+  };
+  if (shape.defaultContainerAnnotation) annotations['kubectl.kubernetes.io/default-container'] = 'etcd';
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: 'etcd',
+      namespace: NS_ETCD,
+      annotations,
+      labels: { app: 'etcd', 'k8s-app': 'etcd', etcd: 'true', revision: String(inp.revision) },
+    },
+    spec: {
+      initContainers,
+      containers,
+      hostNetwork: true,
+      nodeSelector: { 'node-role.kubernetes.io/master': '' },
+      priorityClassName: 'system-node-critical',
+      tolerations: [{ operator: 'Exists' }],
+      volumes: [
+        { hostPath: { path: '/etc/kubernetes/manifests' }, name: 'static-pod-dir' },
+        { hostPath: { path: `/etc/kubernetes/static-pod-resources/etcd-pod-${inp.revision}` }, name: 'resource-dir' },
+        { hostPath: { path: '/etc/kubernetes/static-pod-resources/etcd-certs' }, name: 'cert-dir' },
+        { hostPath: { path: '/var/lib/etcd' }, name: 'data-dir' },
+        { hostPath: { path: '/usr/local/bin' }, name: 'usr-local-bin' },
+        { hostPath: { path: '/var/log/etcd' }, name: 'log-dir' },
+      ],
+    },
+    status: {},
+  };
+}
+
+export function etcdStaticPodYaml(inp: PodInputs, nodeName: string): string {
+  return toYaml(etcdStaticPod(inp, nodeName), { lineWidth: 0 });
+}
+
+/** The operator's etcd-pod configmap (the template with NODE_NAME placeholders). */
+export function etcdPodConfigMap(inp: PodInputs, forceRedeploymentReason: string, name = 'etcd-pod'): KObject {
+  return configMap(name, {
+    forceRedeploymentReason,
+    'pod.yaml': etcdStaticPodYaml(inp, 'NODE_NAME'),
+    version: fullVersion(inp.minor),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Controller-owned pods in openshift-etcd.
+
+function containerStatus(name: string, image: string, ready: boolean, startedAt: string, extra: any = {}) {
+  return {
+    containerID: `cri-o://${hashOf(name + startedAt + Math.random(), 64)}`,
+    image,
+    imageID: image,
+    lastState: {},
+    name,
+    ready,
+    restartCount: 0,
+    started: true,
+    state: { running: { startedAt } },
+    ...extra,
+  };
+}
+
+function podConditions(ready: boolean, ts: string, completed = false) {
+  return [
+    { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: ts, ...(completed ? { reason: 'PodCompleted' } : {}) },
+    { type: 'Ready', status: ready ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: ts, ...(completed ? { reason: 'PodCompleted' } : ready ? {} : { reason: 'ContainersNotReady', message: 'containers with unready status: [guard]' }) },
+    { type: 'ContainersReady', status: ready ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: ts, ...(completed ? { reason: 'PodCompleted' } : {}) },
+    { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: ts },
+  ];
+}
+
+export function guardPod(minor: number, n: { name: string; ip: string }, ready: boolean): KObject {
+  const ts = now();
+  const image = etcdImage(minor).replace(/sha256:.*/, 'sha256:' + hashOf('cli', 64));
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `etcd-guard-${n.name}`,
+      namespace: NS_ETCD,
+      labels: { app: 'guard' },
+      annotations: { 'target.workload.openshift.io/management': '{"effect": "PreferredDuringScheduling"}' },
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: `etcd-${n.name}`, uid: '' }],
+    },
+    spec: {
+      containers: [
+        {
+          name: 'guard',
+          image,
+          command: ['/bin/bash'],
+          args: ['-c', '# properly handle TERM and exit as soon as it is signaled\nset -euo pipefail\ntrap \'jobs -p | xargs -r kill; exit 0\' TERM\nsleep infinity & wait\n'],
+          readinessProbe: { httpGet: { host: n.ip, path: 'readyz', port: 9980, scheme: 'HTTPS' }, failureThreshold: 3, periodSeconds: 5, successThreshold: 1, timeoutSeconds: 5 },
+          resources: { requests: { cpu: '10m', memory: '5Mi' } },
+          terminationMessagePolicy: 'FallbackToLogsOnError',
+        },
+      ],
+      hostNetwork: true,
+      nodeName: n.name,
+      nodeSelector: { 'node-role.kubernetes.io/master': '' },
+      priorityClassName: 'system-cluster-critical',
+      tolerations: [{ operator: 'Exists' }],
+    },
+    status: {
+      phase: 'Running',
+      conditions: podConditions(ready, ts),
+      containerStatuses: [containerStatus('guard', image, ready, ts)],
+      hostIP: n.ip,
+      podIP: n.ip,
+      podIPs: [{ ip: n.ip }],
+      qosClass: 'Burstable',
+      startTime: ts,
+    },
+  };
+}
+
+export function quorumGuardPod(minor: number, rsHash: string, n: { name: string; ip: string } | undefined, ready: boolean): KObject {
+  const ts = now();
+  const image = etcdImage(minor).replace(/sha256:.*/, 'sha256:' + hashOf('cli', 64));
+  const status: any = n
+    ? {
+        phase: 'Running',
+        conditions: podConditions(ready, ts),
+        containerStatuses: [containerStatus('guard', image, ready, ts)],
+        hostIP: n.ip,
+        podIP: n.ip,
+        podIPs: [{ ip: n.ip }],
+        qosClass: 'Burstable',
+        startTime: ts,
+      }
+    : {
+        phase: 'Pending',
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            lastProbeTime: null,
+            lastTransitionTime: ts,
+            reason: 'Unschedulable',
+            message: "0/5 nodes are available: 2 node(s) didn't match pod anti-affinity rules, 3 node(s) didn't match Pod's node affinity/selector.",
+          },
+        ],
+        qosClass: 'Burstable',
+      };
+  const spec: any = {
+    affinity: {
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchExpressions: [{ key: 'k8s-app', operator: 'In', values: ['etcd-quorum-guard'] }] }, topologyKey: 'kubernetes.io/hostname' },
+        ],
+      },
+    },
+    containers: [
+      {
+        name: 'guard',
+        image,
+        command: ['/bin/bash'],
+        args: ['-c', '# properly handle TERM and exit as soon as it is signaled\nset -euo pipefail\ntrap \'jobs -p | xargs -r kill; exit 0\' TERM\nsleep infinity & wait\n'],
+        readinessProbe: {
+          exec: { command: ['/bin/sh', '-c', 'declare -r health_endpoint="https://localhost:2379/health"\ndeclare -r cert="/var/run/secrets/etcd-client/tls.crt"\ndeclare -r key="/var/run/secrets/etcd-client/tls.key"\ndeclare -r cacert="/var/run/configmaps/etcd-ca/ca-bundle.crt"\nexport NSS_SDB_USE_CACHE=no\n[[ -z $cert || -z $key ]] && exit 1\ncurl --max-time 2 --silent --cert "${cert//:/\\:}" --key "$key" --cacert "$cacert" "$health_endpoint" |grep \'{ *"health" *: *"true" *}\'\n'] },
+          failureThreshold: 3,
+          initialDelaySeconds: 5,
+          periodSeconds: 5,
+          successThreshold: 1,
+          timeoutSeconds: 3,
+        },
+        resources: { requests: { cpu: '10m', memory: '5Mi' } },
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+      },
+    ],
+    hostNetwork: true,
+    nodeSelector: { 'node-role.kubernetes.io/master': '' },
+    priorityClassName: 'system-cluster-critical',
+    tolerations: [
+      { effect: 'NoSchedule', key: 'node-role.kubernetes.io/master', operator: 'Exists' },
+      { effect: 'NoExecute', key: 'node.kubernetes.io/not-ready', operator: 'Exists', tolerationSeconds: 120 },
+      { effect: 'NoExecute', key: 'node.kubernetes.io/unreachable', operator: 'Exists', tolerationSeconds: 120 },
+    ],
+  };
+  if (n) spec.nodeName = n.name;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `etcd-quorum-guard-${rsHash}-${rand5()}`,
+      namespace: NS_ETCD,
+      labels: { 'k8s-app': 'etcd-quorum-guard', name: 'etcd-quorum-guard', 'pod-template-hash': rsHash },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `etcd-quorum-guard-${rsHash}`, uid: hashOf(rsHash, 32), controller: true, blockOwnerDeletion: true }],
+    },
+    spec,
+    status,
+  };
+}
+
+/** installer-<rev>-<node> (app=installer) or revision-pruner-<rev>-<node> (app=pruner). */
+export function operatorJobPod(
+  kind: 'installer' | 'pruner',
+  minor: number,
+  rev: number,
+  n: { name: string; ip: string },
+  state: 'running' | 'completed' | 'failed' | 'pending',
+): KObject {
+  const ts = now();
+  const image = `quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:${hashOf('ceo' + minor, 64)}`;
+  const name = kind === 'installer' ? `installer-${rev}-${n.name}` : `revision-pruner-${rev}-${n.name}`;
+  const cname = kind === 'installer' ? 'installer' : 'pruner';
+  const args =
+    kind === 'installer'
+      ? ['-v=2', `--revision=${rev}`, '--namespace=openshift-etcd', '--pod=etcd-pod', '--resource-dir=/etc/kubernetes/static-pod-resources', '--pod-manifest-dir=/etc/kubernetes/manifests', '--configmaps=etcd-pod', '--configmaps=etcd-endpoints', '--configmaps=etcd-all-bundles', '--secrets=etcd-all-certs', '--cert-dir=/etc/kubernetes/static-pod-resources/etcd-certs']
+      : ['-v=4', `--max-eligible-revision=${rev}`, '--protected-revisions=' + Array.from({ length: Math.min(rev, 5) }, (_, i) => rev - i).reverse().join(','), '--resource-dir=/etc/kubernetes/static-pod-resources', '--cert-dir=etcd-certs', '--static-pod-name=etcd-pod'];
+  let status: any;
+  if (state === 'completed' || state === 'failed') {
+    const code = state === 'completed' ? 0 : 1;
+    status = {
+      phase: state === 'completed' ? 'Succeeded' : 'Failed',
+      conditions: podConditions(false, ts, true),
+      containerStatuses: [
+        {
+          containerID: `cri-o://${hashOf(name + ts, 64)}`,
+          image,
+          imageID: image,
+          lastState: {},
+          name: cname,
+          ready: false,
+          restartCount: 0,
+          started: false,
+          state: { terminated: { containerID: `cri-o://${hashOf(name + ts, 64)}`, exitCode: code, finishedAt: ts, reason: state === 'completed' ? 'Completed' : 'Error', startedAt: ts } },
+        },
+      ],
+      hostIP: n.ip,
+      podIP: n.ip,
+      podIPs: [{ ip: n.ip }],
+      qosClass: 'Guaranteed',
+      startTime: ts,
+    };
+  } else if (state === 'running') {
+    status = {
+      phase: 'Running',
+      conditions: podConditions(true, ts),
+      containerStatuses: [containerStatus(cname, image, true, ts)],
+      hostIP: n.ip,
+      podIP: n.ip,
+      podIPs: [{ ip: n.ip }],
+      qosClass: 'Guaranteed',
+      startTime: ts,
+    };
+  } else {
+    status = {
+      phase: 'Pending',
+      conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: ts }],
+      containerStatuses: [{ name: cname, image, imageID: '', lastState: {}, ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } }],
+      hostIP: n.ip,
+      qosClass: 'Guaranteed',
+      startTime: ts,
+    };
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: NS_ETCD,
+      labels: { app: kind === 'installer' ? 'installer' : 'pruner' },
+      annotations: {},
+      ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: `revision-status-${rev}`, uid: hashOf('rs' + rev, 32) }],
+    },
+    spec: {
+      automountServiceAccountToken: false,
+      containers: [
+        {
+          name: cname,
+          image,
+          command: [kind === 'installer' ? 'cluster-etcd-operator' : 'cluster-etcd-operator', kind === 'installer' ? 'installer' : 'prune'],
+          args,
+          resources: { limits: { cpu: '150m', memory: '200M' }, requests: { cpu: '150m', memory: '200M' } },
+          securityContext: { privileged: true, runAsUser: 0 },
+          terminationMessagePolicy: 'FallbackToLogsOnError',
+          volumeMounts: [{ mountPath: '/etc/kubernetes/', name: 'kubelet-dir' }],
+        },
+      ],
+      nodeName: n.name,
+      priorityClassName: 'system-node-critical',
+      restartPolicy: 'Never',
+      serviceAccountName: 'installer-sa',
+      tolerations: [{ operator: 'Exists' }],
+      volumes: [{ hostPath: { path: '/etc/kubernetes/', type: '' }, name: 'kubelet-dir' }],
+    },
+    status,
+  };
+}
+
+export function clusterOperator(name: string, minor: number, conditions: any[], extraVersions: { name: string; version: string }[] = []): KObject {
+  return {
+    apiVersion: 'config.openshift.io/v1',
+    kind: 'ClusterOperator',
+    metadata: { name, annotations: { 'include.release.openshift.io/self-managed-high-availability': 'true' } },
+    spec: {},
+    status: {
+      conditions,
+      extension: null,
+      relatedObjects: [
+        { group: 'operator.openshift.io', name: 'cluster', resource: name === 'etcd' ? 'etcds' : 'kubeapiservers' },
+        { group: '', name: `openshift-${name}-operator`, resource: 'namespaces' },
+        { group: '', name: `openshift-${name}`, resource: 'namespaces' },
+      ],
+      versions: [{ name: 'operator', version: fullVersion(minor) }, ...extraVersions],
+    },
+  };
+}
+
+export function kubeApiServerOperator(minor: number): KObject {
+  const ts = now();
+  return clusterOperator(
+    'kube-apiserver',
+    minor,
+    [
+      { type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'NodeControllerDegraded: All master nodes are ready', lastTransitionTime: ts },
+      { type: 'Progressing', status: 'False', reason: 'AsExpected', message: 'NodeInstallerProgressing: 3 nodes are at revision 12', lastTransitionTime: ts },
+      { type: 'Available', status: 'True', reason: 'AsExpected', message: 'StaticPodsAvailable: 3 nodes are active; 3 nodes are at revision 12', lastTransitionTime: ts },
+      { type: 'Upgradeable', status: 'True', reason: 'AsExpected', message: 'KubeletMinorVersionUpgradeable: Kubelet and API server minor versions are synced.', lastTransitionTime: ts },
+    ],
+    [{ name: 'raw-internal', version: fullVersion(minor) }],
+  );
+}
+
+export function etcdCR(o: { replicas: number; overrides?: Record<string, unknown>; minor: number }): KObject {
+  const spec: any = {
+    forceRedeploymentReason: '',
+    logLevel: 'Normal',
+    managementState: 'Managed',
+    observedConfig: { controlPlane: { replicas: o.replicas }, servingInfo: { cipherSuites: ['TLS_AES_128_GCM_SHA256'], minTLSVersion: 'VersionTLS12' } },
+    operatorLogLevel: 'Normal',
+  };
+  if (o.overrides) spec.unsupportedConfigOverrides = structuredClone(o.overrides);
+  if (o.minor >= 14) spec.controlPlaneHardwareSpeed = '';
+  return {
+    apiVersion: 'operator.openshift.io/v1',
+    kind: 'Etcd',
+    metadata: {
+      name: 'cluster',
+      annotations: { 'include.release.openshift.io/self-managed-high-availability': 'true', 'release.openshift.io/create-only': 'true' },
+    },
+    spec,
+    status: { conditions: [], latestAvailableRevision: 0, nodeStatuses: [], readyReplicas: 0, generations: [] },
+  };
+}
+
+export function simNodeOf(n: SimNode) {
+  return { name: n.name, ip: n.ip };
+}

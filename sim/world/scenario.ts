@@ -1,0 +1,197 @@
+// Scenario files: parse and validate (one-line errors that name the bad field).
+import { parse as parseYaml } from 'yaml';
+
+export const FAULT_KINDS = [
+  'machine-stopped',
+  'node-not-ready',
+  'etcd-crashloop',
+  'kubelet-down',
+  'extra-unstarted-member',
+  'learner',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface ScenarioMaster {
+  node: string;
+  ip: string;
+  machine?: string;
+}
+
+export interface ScenarioFault {
+  node?: string;
+  kind: FaultKind;
+}
+
+export interface Scenario {
+  openshift: string; // "4.14"
+  minor: number;
+  platform: 'aws' | 'baremetal' | 'none';
+  controlPlaneMachineSet: 'absent' | 'inactive' | 'active';
+  masters: ScenarioMaster[];
+  workers: number;
+  faults: ScenarioFault[];
+  timing: { provisionSeconds: number; rolloutSeconds: number };
+  /** Optional initial spec.unsupportedConfigOverrides of the Etcd CR. */
+  unsupportedConfigOverrides?: Record<string, unknown>;
+  /** Optional cluster name / infrastructure ID; derived from the machine names when absent. */
+  infrastructureName?: string;
+  /** Optional patch version, e.g. 8 for 4.14.8. */
+  patch?: number;
+}
+
+export class ScenarioError extends Error {}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function fail(msg: string): never {
+  throw new ScenarioError(`invalid scenario: ${msg}`);
+}
+
+function isIPv4(ip: string): boolean {
+  const m = IPV4.exec(ip);
+  return !!m && m.slice(1).every((p) => Number(p) <= 255);
+}
+
+/** Parse a scenario from YAML text or an already-parsed object. */
+export function parseScenario(input: string | object): Scenario {
+  let raw: any;
+  if (typeof input === 'string') {
+    try {
+      raw = parseYaml(input);
+    } catch (err) {
+      fail(`not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
+  } else {
+    raw = input;
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail('the file must be a YAML mapping');
+
+  const known = new Set([
+    'openshift',
+    'platform',
+    'controlPlaneMachineSet',
+    'masters',
+    'workers',
+    'faults',
+    'timing',
+    'unsupportedConfigOverrides',
+    'infrastructureName',
+    'patch',
+    'name',
+    'description',
+  ]);
+  for (const k of Object.keys(raw)) if (!known.has(k)) fail(`unknown field "${k}"`);
+
+  const release = String(raw.openshift ?? '4.14');
+  const rm = /^4\.(\d{1,2})$/.exec(release);
+  if (!rm) fail(`openshift: "${release}" must look like "4.14" (4.6 to 4.18)`);
+  const minor = Number(rm[1]);
+  if (minor < 6 || minor > 18) fail(`openshift: "${release}" is outside 4.6–4.18`);
+
+  const platform = raw.platform ?? 'aws';
+  if (!['aws', 'baremetal', 'none'].includes(platform)) fail(`platform: "${platform}" must be aws, baremetal or none`);
+
+  const cpms = raw.controlPlaneMachineSet ?? 'absent';
+  if (!['absent', 'inactive', 'active'].includes(cpms)) fail(`controlPlaneMachineSet: "${cpms}" must be absent, inactive or active`);
+  if (cpms !== 'absent' && platform === 'none') fail('controlPlaneMachineSet: needs a Machine API (platform is none)');
+  if (cpms !== 'absent' && minor < 12) fail(`controlPlaneMachineSet: "${cpms}" needs openshift 4.12 or later`);
+
+  if (!Array.isArray(raw.masters) || raw.masters.length === 0) fail('masters: a list of {node, ip, machine} is required');
+  if (raw.masters.length !== 3 && raw.masters.length !== 5) fail(`masters: ${raw.masters.length} given, 3 or 5 expected`);
+  const names = new Set<string>();
+  const ips = new Set<string>();
+  const machines = new Set<string>();
+  const masters: ScenarioMaster[] = raw.masters.map((m: any, i: number) => {
+    if (!m || typeof m !== 'object') fail(`masters[${i}]: must be a mapping {node, ip, machine}`);
+    for (const k of Object.keys(m)) if (!['node', 'ip', 'machine'].includes(k)) fail(`masters[${i}]: unknown field "${k}"`);
+    const node = String(m.node ?? '');
+    const ip = String(m.ip ?? '');
+    if (!node || !DNS1123_SUBDOMAIN.test(node) || node.length > 253) fail(`masters[${i}].node: "${node}" is not a valid node name`);
+    if (!isIPv4(ip)) fail(`masters[${i}].ip: "${ip}" is not an IPv4 address`);
+    if (ip.split('.')[3] === '0' || ip.split('.')[3] === '255') fail(`masters[${i}].ip: "${ip}" cannot end in .0 or .255`);
+    if (names.has(node)) fail(`masters[${i}].node: duplicate node "${node}"`);
+    if (ips.has(ip)) fail(`masters[${i}].ip: duplicate IP ${ip}`);
+    names.add(node);
+    ips.add(ip);
+    let machine: string | undefined;
+    if (platform !== 'none') {
+      machine = m.machine === undefined ? undefined : String(m.machine);
+      if (!machine) fail(`masters[${i}].machine: required when platform is ${platform}`);
+      if (!DNS1123_SUBDOMAIN.test(machine)) fail(`masters[${i}].machine: "${machine}" is not a valid machine name`);
+      if (machines.has(machine)) fail(`masters[${i}].machine: duplicate machine "${machine}"`);
+      machines.add(machine);
+    } else if (m.machine !== undefined) {
+      fail(`masters[${i}].machine: platform none has no machines`);
+    }
+    return { node, ip, machine };
+  });
+
+  const workers = raw.workers ?? 0;
+  if (!Number.isInteger(workers) || workers < 0 || workers > 20) fail(`workers: "${workers}" must be an integer 0–20`);
+
+  const faults: ScenarioFault[] = [];
+  const rawFaults = raw.faults ?? [];
+  if (!Array.isArray(rawFaults)) fail('faults: must be a list');
+  rawFaults.forEach((f: any, i: number) => {
+    if (!f || typeof f !== 'object') fail(`faults[${i}]: must be a mapping {node, kind}`);
+    for (const k of Object.keys(f)) if (!['node', 'kind'].includes(k)) fail(`faults[${i}]: unknown field "${k}"`);
+    const kind = String(f.kind ?? '');
+    if (!(FAULT_KINDS as readonly string[]).includes(kind)) fail(`faults[${i}].kind: unknown fault kind "${kind}" (one of ${FAULT_KINDS.join(', ')})`);
+    const node = f.node === undefined ? undefined : String(f.node);
+    const needsNode = kind !== 'extra-unstarted-member' && kind !== 'learner';
+    if (needsNode && !node) fail(`faults[${i}].node: required for ${kind}`);
+    if (node !== undefined && !names.has(node)) fail(`faults[${i}].node: "${node}" is not one of the masters`);
+    if (kind === 'machine-stopped' && platform === 'none') fail(`faults[${i}].kind: machine-stopped needs a Machine API (platform is none)`);
+    faults.push({ node, kind: kind as FaultKind });
+  });
+  const perNode = new Map<string, number>();
+  for (const f of faults) if (f.node) perNode.set(f.node, (perNode.get(f.node) ?? 0) + 1);
+  for (const [n, c] of perNode) if (c > 1) fail(`faults: node "${n}" has ${c} faults, at most one per node`);
+
+  const t = raw.timing ?? {};
+  if (typeof t !== 'object') fail('timing: must be a mapping {provisionSeconds, rolloutSeconds}');
+  for (const k of Object.keys(t)) if (!['provisionSeconds', 'rolloutSeconds'].includes(k)) fail(`timing: unknown field "${k}"`);
+  const provisionSeconds = t.provisionSeconds ?? 3;
+  const rolloutSeconds = t.rolloutSeconds ?? 2;
+  if (typeof provisionSeconds !== 'number' || provisionSeconds < 0 || provisionSeconds > 600) fail(`timing.provisionSeconds: "${provisionSeconds}" must be a number 0–600`);
+  if (typeof rolloutSeconds !== 'number' || rolloutSeconds < 0 || rolloutSeconds > 600) fail(`timing.rolloutSeconds: "${rolloutSeconds}" must be a number 0–600`);
+
+  let uco: Record<string, unknown> | undefined;
+  if (raw.unsupportedConfigOverrides !== undefined && raw.unsupportedConfigOverrides !== null) {
+    if (typeof raw.unsupportedConfigOverrides !== 'object' || Array.isArray(raw.unsupportedConfigOverrides)) {
+      fail('unsupportedConfigOverrides: must be a mapping');
+    }
+    uco = raw.unsupportedConfigOverrides;
+  }
+
+  let infrastructureName: string | undefined = raw.infrastructureName === undefined ? undefined : String(raw.infrastructureName);
+  if (infrastructureName !== undefined && !DNS1123_SUBDOMAIN.test(infrastructureName)) fail(`infrastructureName: "${infrastructureName}" is not a valid name`);
+  const patch = raw.patch ?? undefined;
+  if (patch !== undefined && (!Number.isInteger(patch) || patch < 0)) fail(`patch: "${patch}" must be a non-negative integer`);
+
+  return {
+    openshift: release,
+    minor,
+    platform,
+    controlPlaneMachineSet: cpms,
+    masters,
+    workers,
+    faults,
+    timing: { provisionSeconds, rolloutSeconds },
+    unsupportedConfigOverrides: uco,
+    infrastructureName,
+    patch,
+  };
+}
+
+/** Infrastructure ID: scenario value, else derived from the first machine name (`<infra>-master-0`). */
+export function infraName(s: Scenario): string {
+  if (s.infrastructureName) return s.infrastructureName;
+  const m = s.masters[0]?.machine;
+  if (m) {
+    const i = m.lastIndexOf('-master');
+    if (i > 0) return m.slice(0, i);
+  }
+  return 'clustername-8qw5l';
+}

@@ -1,0 +1,280 @@
+// Assembles the simulated OpenShift control plane: store + API server, objects, host folders,
+// real etcd per master (bootstrap), kubelets, etcd operator, machine API, node lifecycle, faults.
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Store } from '../store.ts';
+import { R } from '../api/resources.ts';
+import { startApiServer } from '../api/server.ts';
+import { writeKubeconfig } from '../api/kubeconfig.ts';
+import { mirrorIP, type SimNode, type WorldContext } from './context.ts';
+import { bootstrapCluster, killAllTracked, memberList, clientURL } from './etcd.ts';
+import { prepareHostRoot } from './hostfs.ts';
+import { Kubelet } from './kubelet.ts';
+import { createWorldHooks } from './exec.ts';
+import { EtcdOperator } from './operator.ts';
+import { MachineApi } from './machineapi.ts';
+import { NodeLifecycle } from './nodelifecycle.ts';
+import { applyFault } from './faults.ts';
+import { infraName, parseScenario, type Scenario } from './scenario.ts';
+import {
+  NS_ETCD,
+  NS_MACHINE_API,
+  allCertsSecret,
+  clusterVersion,
+  configMap,
+  controlPlaneMachineSet,
+  etcdCR,
+  infrastructure,
+  kubeApiServerOperator,
+  machine,
+  namespaces,
+  node as nodeObject,
+  nodeSecret,
+  scriptsConfigMap,
+  setMachineRunning,
+  SECRET_KINDS,
+  toolsImageStream,
+  ZONES,
+} from './objects.ts';
+import { fullVersion } from './release.ts';
+
+export const INITIAL_REVISION = 7;
+
+export interface World {
+  kubeconfigPath: string;
+  url: string;
+  ctx: WorldContext;
+  scenario: Scenario;
+  kubelets: Map<string, Kubelet>;
+  operator: EtcdOperator;
+  stop(): Promise<void>;
+}
+
+export interface StartWorldOptions {
+  scenario: string | object | Scenario;
+  stateDir: string;
+  /** skip applying the scenario faults (tests) */
+  noFaults?: boolean;
+}
+
+function workerName(platform: string, ip: string, infra: string, i: number): string {
+  if (platform === 'aws') return `ip-${ip.replace(/\./g, '-')}.ec2.internal`;
+  if (platform === 'baremetal') return `${infra.split('-')[0]}-worker-${i}`;
+  return `worker-${i}.${infra.split('-')[0]}.example.com`;
+}
+
+/** Fail fast when another simulator (or anything) already listens on a node's mirrored address. */
+async function assertFree(host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(`${host}:${port} is already in use${err.code === 'EADDRINUSE' ? ' (another simulator with the same node IPs running?)' : `: ${err.message}`}`)),
+    );
+    srv.listen(port, host, () => srv.close(() => resolve()));
+  });
+}
+
+export async function startWorld(opts: StartWorldOptions): Promise<World> {
+  const t0 = Date.now();
+  const scenario: Scenario =
+    typeof opts.scenario === 'object' && opts.scenario && 'minor' in opts.scenario && 'timing' in opts.scenario && Array.isArray((opts.scenario as Scenario).faults)
+      ? (opts.scenario as Scenario)
+      : parseScenario(opts.scenario as string | object);
+  const stateDir = path.resolve(opts.stateDir);
+  mkdirSync(stateDir, { recursive: true });
+  const logFile = path.join(stateDir, 'sim.log');
+  const log = (message: string) => {
+    try {
+      appendFileSync(logFile, `${new Date().toISOString()} ${message}\n`);
+    } catch {
+      /* ignore */
+    }
+  };
+  const store = new Store();
+  const ctx: WorldContext = {
+    store,
+    stateDir,
+    release: scenario.openshift,
+    minor: scenario.minor,
+    platform: scenario.platform,
+    timing: scenario.timing,
+    nodes: new Map(),
+    log,
+  };
+  log(`starting world: OpenShift ${fullVersion(scenario.minor, scenario.patch)} platform=${scenario.platform} masters=${scenario.masters.length} workers=${scenario.workers}`);
+  const infra = infraName(scenario);
+  const masters: SimNode[] = scenario.masters.map((m) => ({
+    name: m.node,
+    ip: m.ip,
+    loopback: mirrorIP(m.ip),
+    root: path.join(stateDir, 'nodes', m.node, 'root'),
+    role: 'master',
+  }));
+  for (const m of masters) ctx.nodes.set(m.name, m);
+  await Promise.all(masters.flatMap((m) => [assertFree(m.loopback, 2379), assertFree(m.loopback, 2380)]));
+
+  const kubelets = new Map<string, Kubelet>();
+  const hooks = createWorldHooks(ctx, kubelets);
+  const api = await startApiServer({ store, hooks, host: '127.0.0.1', port: 0 });
+  const kubeconfigPath = path.join(stateDir, 'kubeconfig');
+  writeKubeconfig(kubeconfigPath, api.url);
+  const kubeconfigText = readFileSync(kubeconfigPath, 'utf8');
+  log(`API server ${api.url} up after ${Date.now() - t0} ms`);
+
+  // ---- objects ----
+  for (const ns of namespaces()) store.create(R.namespaces, ns);
+  store.create(R.clusterversions, clusterVersion(scenario.minor, scenario.patch));
+  store.create(R.infrastructures, infrastructure(scenario.platform, infra));
+  store.create(R.imagestreams, toolsImageStream(scenario.minor));
+  store.create(R.clusteroperators, kubeApiServerOperator(scenario.minor));
+  store.create(R.etcds, etcdCR({ replicas: masters.length, overrides: scenario.unsupportedConfigOverrides, minor: scenario.minor }));
+  const machinePlatform = scenario.platform === 'none' ? undefined : scenario.platform;
+
+  const machineOf = new Map<string, string>();
+  scenario.masters.forEach((m, i) => {
+    const providerID = machinePlatform === 'aws' ? undefined : undefined;
+    const n = nodeObject({ name: m.node, ip: m.ip, role: 'master', minor: scenario.minor, platform: scenario.platform, zone: ZONES[i % 3], providerID });
+    if (m.machine) n.metadata.annotations!['machine.openshift.io/machine'] = `${NS_MACHINE_API}/${m.machine}`;
+    store.create(R.nodes, n);
+  });
+  // workers
+  const [a, b] = masters[0]!.ip.split('.');
+  const workers: { name: string; ip: string; machine?: string }[] = [];
+  for (let i = 0; i < scenario.workers; i++) {
+    const ip = `${a}.${b}.${200 + Math.floor(i / 200)}.${10 + (i % 200)}`;
+    const name = workerName(scenario.platform, ip, infra, i);
+    const zone = ZONES[i % 3]!;
+    const machineName = machinePlatform ? `${infra}-worker-${zone}-${Math.random().toString(36).slice(2, 7)}` : undefined;
+    workers.push({ name, ip, machine: machineName });
+    const n = nodeObject({ name, ip, role: 'worker', minor: scenario.minor, platform: scenario.platform, zone });
+    if (machineName) n.metadata.annotations!['machine.openshift.io/machine'] = `${NS_MACHINE_API}/${machineName}`;
+    store.create(R.nodes, n);
+  }
+  if (machinePlatform) {
+    scenario.masters.forEach((m, i) => {
+      const mo = machine({ name: m.machine!, infra, role: 'master', platform: machinePlatform, minor: scenario.minor, index: i, withHook: scenario.minor >= 11 });
+      if (scenario.controlPlaneMachineSet !== 'absent') {
+        mo.metadata.ownerReferences = [{ apiVersion: 'machine.openshift.io/v1', kind: 'ControlPlaneMachineSet', name: 'cluster', uid: '', controller: true, blockOwnerDeletion: true }];
+      }
+      const nodeUID = store.get(R.nodes, undefined, m.node)?.metadata.uid;
+      setMachineRunning(mo, { name: m.node, ip: m.ip, uid: nodeUID }, machinePlatform);
+      machineOf.set(m.node, m.machine!);
+      store.create(R.machines, mo);
+    });
+    workers.forEach((w, i) => {
+      const mo = machine({ name: w.machine!, infra, role: 'worker', platform: machinePlatform, minor: scenario.minor, index: i, withHook: false });
+      const nodeUID = store.get(R.nodes, undefined, w.name)?.metadata.uid;
+      setMachineRunning(mo, { name: w.name, ip: w.ip, uid: nodeUID }, machinePlatform);
+      store.create(R.machines, mo);
+    });
+    if (scenario.controlPlaneMachineSet !== 'absent') {
+      const cpms = store.create(
+        R.controlplanemachinesets,
+        controlPlaneMachineSet({ infra, state: scenario.controlPlaneMachineSet === 'active' ? 'Active' : 'Inactive', platform: machinePlatform, replicas: masters.length }),
+      );
+      for (const m of scenario.masters) {
+        store.mutate(R.machines, NS_MACHINE_API, m.machine!, (o) => {
+          o.metadata.ownerReferences = [{ apiVersion: 'machine.openshift.io/v1', kind: 'ControlPlaneMachineSet', name: 'cluster', uid: cpms.metadata.uid, controller: true, blockOwnerDeletion: true }];
+        });
+      }
+    }
+  }
+  // secrets and config maps in openshift-etcd
+  for (const m of masters) {
+    const uid = store.get(R.nodes, undefined, m.name)?.metadata.uid;
+    for (const k of SECRET_KINDS) store.create(R.secrets, nodeSecret(k, m.name, uid, scenario.minor));
+  }
+  store.create(R.secrets, allCertsSecret(store.list(R.secrets, NS_ETCD)));
+  store.create(R.configmaps, scriptsConfigMap(scenario.minor));
+  store.create(R.configmaps, configMap('etcd-serving-ca', { 'ca-bundle.crt': '-----BEGIN CERTIFICATE-----\nc2ltdWxhdGVk\n-----END CERTIFICATE-----\n' }));
+  store.create(R.configmaps, configMap('etcd-all-bundles', { 'server-ca-bundle.crt': '-----BEGIN CERTIFICATE-----\nc2ltdWxhdGVk\n-----END CERTIFICATE-----\n' }));
+
+  log(`objects created after ${Date.now() - t0} ms`);
+  // ---- host folders + real etcd ----
+  for (const m of masters) prepareHostRoot(m, kubeconfigText);
+  log(`host roots prepared after ${Date.now() - t0} ms`);
+  const tBoot = Date.now();
+  await bootstrapCluster(masters, stateDir);
+  log(`etcd bootstrap took ${Date.now() - tBoot} ms`);
+  const members = await memberList(masters.map(clientURL));
+  const endpoints: Record<string, string> = {};
+  for (const mem of members) {
+    const host = new URL(mem.peerURLs[0]!).hostname;
+    const sim = masters.find((n) => n.loopback === host);
+    if (sim) endpoints[mem.id] = sim.ip;
+  }
+  store.create(R.configmaps, configMap('etcd-endpoints', endpoints, NS_ETCD, { 'alpha.installer.openshift.io/etcd-bootstrap-': '' }));
+
+  const operator = new EtcdOperator(ctx, { replicas: masters.length });
+  operator.bootstrap(INITIAL_REVISION, masters);
+
+  // ---- kubelets ----
+  const startKubelet = (n: SimNode) => {
+    const k = new Kubelet(ctx, n);
+    kubelets.set(n.name, k);
+    k.start();
+    return k;
+  };
+  for (const m of masters) startKubelet(m);
+
+  const machineApi = new MachineApi(ctx, {
+    infra,
+    cpms: scenario.controlPlaneMachineSet,
+    addMaster: async (n) => {
+      prepareHostRoot(n, kubeconfigText);
+      startKubelet(n);
+    },
+    removeNode: async (name) => {
+      const k = kubelets.get(name);
+      if (k) await k.powerOff();
+    },
+  });
+  for (const w of workers) machineApi.reserveIP(w.ip);
+  const lifecycle = new NodeLifecycle(ctx);
+
+  operator.start();
+  lifecycle.start();
+  if (machinePlatform) machineApi.start();
+
+  // ---- wait for the healthy cluster, then the faults ----
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const pods = masters.map((m) => store.get(R.pods, NS_ETCD, `etcd-${m.name}`));
+    const ready = pods.every((p) => p && (p.status?.containerStatuses ?? []).every((c: any) => c.ready));
+    const etcd = store.get(R.etcds, undefined, 'cluster');
+    const avail = (etcd?.status?.conditions ?? []).find((c: any) => c.type === 'EtcdMembersAvailable');
+    if (ready && avail?.message === `${masters.length} members are available`) break;
+    if (Date.now() > deadline) throw new Error('the healthy cluster did not come up within 30 s (see sim.log)');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  log(`healthy cluster up after ${Date.now() - t0} ms`);
+  if (!opts.noFaults) {
+    for (const f of scenario.faults) {
+      await applyFault(ctx, { kubelets, machineOf, allocateIP: () => machineApi.allocateIP() }, f);
+    }
+  }
+  log(`world ready after ${Date.now() - t0} ms`);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    kubeconfigPath,
+    url: api.url,
+    ctx,
+    scenario,
+    kubelets,
+    operator,
+    stop() {
+      stopping ??= (async () => {
+        operator.stop();
+        lifecycle.stop();
+        machineApi.stop();
+        await Promise.all([...kubelets.values()].map((k) => k.stop().catch(() => undefined)));
+        killAllTracked();
+        await api.close().catch(() => undefined);
+        log('world stopped');
+      })();
+      return stopping;
+    },
+  };
+}
