@@ -271,9 +271,19 @@ async function optionalJson(kube: Kube, args: string[]): Promise<{ obj: any | nu
 
 export async function readClusterState(kube: Kube): Promise<ClusterState> {
   const R = { retries: 2 };
-  const [podsList, nodesList, machinesRes, cpmsRes, secretsOut, etcdRes, cvRes, infraRes] = await Promise.all([
-    kube.json(['-n', ETCD_NS, 'get', 'pods', '-l', ETCD_POD_SELECTOR], R),
-    kube.json(['get', 'nodes', '-l', MASTER_NODE_SELECTOR], R),
+  // The etcd reads (the slowest: endpoint health waits for unreachable members) start as soon as the pods and
+  // nodes are known, while the other objects are still being read.
+  const podsP = kube.json(['-n', ETCD_NS, 'get', 'pods', '-l', ETCD_POD_SELECTOR], R);
+  const nodesP = kube.json(['get', 'nodes', '-l', MASTER_NODE_SELECTOR], R);
+  const early = Promise.all([podsP, nodesP]).then(([podsList, nodesList]) => {
+    const pods = ((podsList?.items ?? []) as any[]).filter(isEtcdMemberPod).map(toEtcdPod).sort((a, b) => a.name.localeCompare(b.name));
+    const nodes = ((nodesList?.items ?? []) as any[]).map(toNodeInfo).sort((a, b) => a.name.localeCompare(b.name));
+    return { pods, nodes };
+  });
+  const membersP = early.then(({ pods, nodes }) => readMembers(kube, podCandidates(pods, nodes, null)));
+  const [{ pods, nodes }, read, machinesRes, cpmsRes, secretsOut, etcdRes, cvRes, infraRes] = await Promise.all([
+    early,
+    membersP,
     optionalJson(kube, ['-n', MACHINE_NS, 'get', 'machines.machine.openshift.io', '-l', MASTER_MACHINE_SELECTOR]),
     optionalJson(kube, ['-n', MACHINE_NS, 'get', 'controlplanemachinesets.machine.openshift.io', 'cluster']),
     kube.run(['-n', ETCD_NS, 'get', 'secrets', '-o', 'name'], R),
@@ -282,7 +292,6 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
     optionalJson(kube, ['get', 'infrastructures.config.openshift.io', 'cluster']),
   ]);
 
-  const rawPods: any[] = podsList?.items ?? [];
   if (!etcdRes.obj) {
     // Not OpenShift (no Etcd CR type or no openshift-etcd namespace), or a broken install.
     if (etcdRes.missingType || !(await kube.exists(['get', 'namespace', ETCD_NS]))) throw notOpenShift();
@@ -291,8 +300,6 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
     });
   }
 
-  const pods = rawPods.filter(isEtcdMemberPod).map(toEtcdPod).sort((a, b) => a.name.localeCompare(b.name));
-  const nodes = ((nodesList?.items ?? []) as any[]).map(toNodeInfo).sort((a, b) => a.name.localeCompare(b.name));
   const machineItems: any[] | null = machinesRes.obj ? machinesRes.obj.items ?? [] : null;
   const machines = machineItems && machineItems.length > 0 ? machineItems.map(toMachineInfo).sort((a, b) => a.name.localeCompare(b.name)) : null;
   const cpmsState = cpmsRes.obj?.spec?.state;
@@ -309,7 +316,6 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
   const release = releaseOf(cvRes.obj);
   const platform: string | null = infraRes.obj?.status?.platformStatus?.type ?? infraRes.obj?.status?.platform ?? null;
 
-  const read = await readMembers(kube, podCandidates(pods, nodes, machines));
   return {
     release,
     platform,

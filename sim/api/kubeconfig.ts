@@ -1,10 +1,13 @@
 // A kubeconfig for the simulated API server: plain http, a bearer-token user, context `admin`
 // (current) and a second context `sim` pointing at the same server.
+// kubectl sends no token over plain http, so `identity` (optional) is how a kubeconfig picks the
+// user the server sees: the server URL gets the prefix `/sim-user/<identity>` (see server.ts,
+// used to simulate Forbidden via the ConfigMap sim-system/forbidden-users).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import YAML from 'yaml';
 
-export function writeKubeconfig(path: string, url: string, opts: { cluster?: string; context?: string; user?: string; token?: string } = {}): void {
+export function writeKubeconfig(path: string, url: string, opts: { cluster?: string; context?: string; user?: string; token?: string; identity?: string } = {}): void {
   const cluster = opts.cluster ?? 'sim';
   const context = opts.context ?? 'admin';
   const user = opts.user ?? 'admin';
@@ -13,7 +16,7 @@ export function writeKubeconfig(path: string, url: string, opts: { cluster?: str
     apiVersion: 'v1',
     kind: 'Config',
     preferences: {},
-    clusters: [{ name: cluster, cluster: { server: url } }],
+    clusters: [{ name: cluster, cluster: { server: opts.identity ? `${url.replace(/\/+$/, '')}/sim-user/${encodeURIComponent(opts.identity)}` : url } }],
     users: [{ name: user, user: { token } }],
     contexts: [
       { name: context, context: { cluster, user, namespace: 'default' } },

@@ -2,9 +2,13 @@
 // OpenAPI v3 stubs (enough for server-side field validation), CRUD + watch + patch for every
 // type of resources.ts, server-side Table printing, pods/log and pods/exec (WebSocket).
 //
-// Simulating Forbidden: a ConfigMap `sim-system/forbidden-users` whose `data.users` lists bearer
-// tokens (separated by newlines, commas or spaces) makes every resource request carrying one of
-// those tokens fail with 403 Forbidden. Discovery, /version and /openapi stay open (as with RBAC).
+// Identity and simulating Forbidden: kubectl sends no credentials over plain http (client-go only
+// applies a kubeconfig's token/impersonation when the transport is TLS), so the user is taken from
+// an optional server-URL prefix `/sim-user/<name>` (see writeKubeconfig's `identity`), else from a
+// bearer token if one is sent, else it is `system:admin`. A ConfigMap `sim-system/forbidden-users`
+// whose `data.users` lists user names (separated by newlines, commas or spaces) makes every
+// resource request of those users fail with 403 Forbidden. Discovery, /version and /openapi stay
+// open (as with RBAC).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -160,9 +164,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   // Recent change events, so a watch that starts from a list's resourceVersion misses nothing.
   const history: ChangeEvent[] = [];
+  let evicted = false;
   const onChange = (ev: ChangeEvent) => {
     history.push(ev);
-    if (history.length > HISTORY) history.splice(0, history.length - HISTORY);
+    if (history.length > HISTORY) {
+      history.splice(0, history.length - HISTORY);
+      evicted = true;
+    }
   };
   store.events.on('change', onChange);
 
@@ -194,20 +202,29 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     else res.end();
   };
 
-  function tokenOf(req: IncomingMessage): string {
+  const users = new WeakMap<IncomingMessage, string>();
+  /** Strips the `/sim-user/<name>` prefix from req.url and remembers the user. */
+  function identify(req: IncomingMessage): void {
+    const m = (req.url ?? '/').match(/^\/sim-user\/([^/?]+)(.*)$/);
+    if (m) {
+      users.set(req, decodeURIComponent(m[1]));
+      req.url = m[2] || '/';
+      return;
+    }
     const auth = req.headers.authorization ?? '';
-    const m = auth.match(/^Bearer\s+(.+)$/i);
-    return m ? m[1].trim() : '';
+    const t = auth.match(/^Bearer\s+(.+)$/i);
+    users.set(req, t ? t[1].trim() : 'system:admin');
   }
+  const userOf = (req: IncomingMessage) => users.get(req) ?? 'system:admin';
 
   function checkForbidden(req: IncomingMessage, verb: string, route: Route): void {
     const cm = store.get(R.configmaps, 'sim-system', 'forbidden-users');
     if (!cm) return;
-    const users = String(cm.data?.users ?? '')
+    const forbidden = String(cm.data?.users ?? '')
       .split(/[\s,]+/)
       .filter(Boolean);
-    const user = tokenOf(req);
-    if (!user || !users.includes(user)) return;
+    const user = userOf(req);
+    if (!forbidden.includes(user)) return;
     const t = route.type;
     const res = route.sub && route.sub !== 'status' ? `${t.resource}/${route.sub}` : t.resource;
     const ns = route.namespace ? ` in the namespace "${route.namespace}"` : t.namespaced ? '' : ' at the cluster scope';
@@ -287,7 +304,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       for (const o of store.list(r.type, r.type.namespaced ? r.namespace : undefined, matches)) write('ADDED', o);
     } else {
       const from = Number(rv);
-      if (history.length && Number(history[0].object.metadata.resourceVersion) > from + 1 && from < Number(store.resourceVersion)) {
+      if (evicted && Number(history[0].object.metadata.resourceVersion) > from + 1) {
         // older than our memory: let the client relist
         const gone = statusBody(410, 'Expired', `too old resource version: ${rv} (${history[0].object.metadata.resourceVersion})`);
         res.write(JSON.stringify({ type: 'ERROR', object: gone }) + '\n');
@@ -316,6 +333,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   function dryRun(q: URLSearchParams): boolean {
     return q.getAll('dryRun').some((v) => v === 'All');
+  }
+
+  /** kubectl sends dryRun for DELETE in the DeleteOptions body. */
+  function deleteOptionsDryRun(body: string): boolean {
+    if (!body.trim()) return false;
+    try {
+      const opts = JSON.parse(body);
+      return Array.isArray(opts?.dryRun) && opts.dryRun.includes('All');
+    } catch {
+      return false;
+    }
   }
 
   function keepStatus(r: Route, current: KObject, next: KObject): KObject {
@@ -431,6 +459,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         }
       }
       if (method === 'DELETE') {
+        if (deleteOptionsDryRun(await readBody(req))) q.set('dryRun', 'All');
         const items = list(r, q);
         const out: KObject[] = [];
         for (const o of items) {
@@ -493,7 +522,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     if (method === 'DELETE') {
       const o = current();
-      if (dryRun(q)) return send(res, 200, o);
+      if (dryRun(q) || deleteOptionsDryRun(await readBody(req))) return send(res, 200, o);
       try {
         const out = store.delete(t, ns, r.name);
         if (out.metadata.deletionTimestamp && store.get(t, ns, r.name)) return send(res, 200, out);
@@ -543,7 +572,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       return send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] });
     }
     if (path === '/apis') {
-      return send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [...grp].map(([g, vs]) => apiGroup(g, vs)) });
+      const list = [...grp].map(([g, vs]) => apiGroup(g, vs));
+      list.push(apiGroup('authorization.k8s.io', ['v1']));
+      return send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: list });
     }
     if (parts[0] === 'apis' && parts.length === 2) {
       const vs = grp.get(parts[1]);
@@ -575,18 +606,44 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         return void res.end(doc.body);
       }
     }
+    if (path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' && req.method === 'POST') {
+      // `kubectl auth can-i`: everything is allowed except for users listed in forbidden-users.
+      const review = parseObject(await readBody(req), req.headers['content-type']);
+      const cm = store.get(R.configmaps, 'sim-system', 'forbidden-users');
+      const denied = String(cm?.data?.users ?? '').split(/[\s,]+/).includes(userOf(req));
+      return send(res, 201, {
+        ...review,
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        metadata: { ...(review.metadata ?? {}), creationTimestamp: null },
+        status: denied ? { allowed: false } : { allowed: true, reason: 'simulated cluster-admin' },
+      });
+    }
+    if (path === '/apis/authorization.k8s.io') {
+      return send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup('authorization.k8s.io', ['v1']) });
+    }
+    if (path === '/apis/authorization.k8s.io/v1') {
+      return send(res, 200, {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: 'authorization.k8s.io/v1',
+        resources: [{ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] }],
+      });
+    }
     const r = route(parts);
     if (r) return handleResource(req, res, r, q);
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
 
   const server = http.createServer((req, res) => {
+    identify(req);
     handle(req, res).catch((err) => sendError(res, err));
   });
   server.keepAliveTimeout = 65_000;
 
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => undefined);
+    identify(req);
     try {
       const url = new URL(req.url ?? '/', 'http://sim');
       const parts = url.pathname.split('/').filter(Boolean);

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readdirSync, statSync, chmodSync } from 'node:fs';
 import path from 'node:path';
+import { createConnection } from 'node:net';
 import { mirrorIP, translator, type SimNode } from './context.ts';
 
 export const ETCD_BIN = '/usr/bin/etcd';
@@ -311,12 +312,33 @@ export async function memberList(endpoints: string[]): Promise<MemberInfo[]> {
   }));
 }
 
+/** Does something accept TCP connections on host:port (a leftover etcd of another run)? */
+export function portInUse(host: string, port: number, timeoutMs = 300): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host, port });
+    const done = (v: boolean) => {
+      sock.destroy();
+      resolve(v);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
 /**
  * Start a NEW cluster made of these nodes (initial-cluster-state new) and wait until every member
  * answers /health. Returns the processes (the Kubelet adopts them via `kubelet.adoptEtcd(proc)`, or
  * simply let each Kubelet start its own etcd from existing member data).
  */
 export async function bootstrapCluster(nodes: SimNode[], stateDir: string, opts: { timeoutMs?: number; token?: string } = {}): Promise<EtcdProcess[]> {
+  for (const n of nodes) {
+    for (const port of [2379, 2380]) {
+      if (!runningEtcd(n) && (await portInUse(n.loopback, port))) {
+        throw new Error(`${n.loopback}:${port} is already in use (another simulator running with the same node IPs?)`);
+      }
+    }
+  }
   const initialCluster = nodes.map((n) => `${n.name}=${peerURL(n)}`).join(',');
   const token = opts.token ?? `sim-${Date.now().toString(36)}`;
   const procs = nodes.map((n) => startEtcd(n, { stateDir, state: 'new', initialCluster, token }));
@@ -328,7 +350,7 @@ export async function bootstrapCluster(nodes: SimNode[], stateDir: string, opts:
         throw new Error(`etcd on ${p.node.name} exited with ${p.exitCode} during bootstrap (see ${etcdLogFile(stateDir, p.node)})`);
       }
     }
-    await Promise.all([...pending].map(async (n) => (await etcdHealthy(n, 500)) && pending.delete(n)));
+    await Promise.all([...pending].map(async (n) => (await etcdHealthy(n, 1500)) && pending.delete(n)));
     if (!pending.size) break;
     if (Date.now() > deadline) {
       await Promise.all(procs.map((p) => stopEtcd(p, { hard: true })));

@@ -31,6 +31,7 @@ export class NodeLifecycle {
 
   private tick(): void {
     const store = this.ctx.store;
+    this.podGC();
     for (const n of store.list(R.nodes)) {
       // only nodes with a simulated kubelet (masters); workers stay Ready
       if (!this.ctx.nodes.has(n.metadata.name)) continue;
@@ -41,6 +42,28 @@ export class NodeLifecycle {
       if (stale && ready.status !== 'Unknown') this.markUnknown(n);
       else if (!stale && ready.status === 'True' && this.hasUnreachableTaint(n)) this.clear(n);
     }
+  }
+
+  /** PodGC: pods bound to a Node that no longer exists are deleted (after a short quarantine). */
+  private readonly orphanSince = new Map<string, number>();
+  private podGC(): void {
+    const store = this.ctx.store;
+    const nodes = new Set(store.list(R.nodes).map((n) => n.metadata.name));
+    const seen = new Set<string>();
+    for (const p of store.list(R.pods, undefined, (p) => !!p.spec?.nodeName && !nodes.has(p.spec.nodeName))) {
+      const key = `${p.metadata.namespace}/${p.metadata.name}/${p.metadata.uid}`;
+      seen.add(key);
+      const since = this.orphanSince.get(key) ?? Date.now();
+      this.orphanSince.set(key, since);
+      if (Date.now() - since < 1500) continue;
+      try {
+        store.delete(R.pods, p.metadata.namespace, p.metadata.name);
+        this.ctx.log(`pod-gc: deleted orphaned pod ${p.metadata.namespace}/${p.metadata.name} (node ${p.spec.nodeName} is gone)`);
+      } catch {
+        /* gone */
+      }
+    }
+    for (const k of this.orphanSince.keys()) if (!seen.has(k)) this.orphanSince.delete(k);
   }
 
   private hasUnreachableTaint(n: KObject): boolean {

@@ -870,7 +870,7 @@ export class EtcdOperator {
     } else add('NodeInstallerDegraded', 'False', 'AsExpected', '');
 
     // StaticPods
-    const active = masterNodes.filter((n) => this.etcdReady(n.metadata.name));
+    const active = masterNodes.filter((n) => this.etcdReady(n.metadata.name) && this.nodeReady(n));
     const revSummary = [...byRev.entries()].sort((a, b) => a[0] - b[0]).map(([rev, c]) => `${plural(c, 'node is', 'nodes are')} at revision ${rev}`).join('; ');
     add('StaticPodsAvailable', active.length ? 'True' : 'False', active.length ? 'AsExpected' : 'ZeroNodesActive', `${plural(active.length, 'node is', 'nodes are')} active; ${revSummary}`);
     const notReadyPods = masterNodes.filter((n) => {

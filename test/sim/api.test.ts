@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../sim/store.ts';
@@ -316,13 +316,27 @@ test('watch: get -w / --watch-only, wait --for=condition, wait --for=delete', as
 });
 
 test('Forbidden for tokens listed in sim-system/forbidden-users', async () => {
-  store.create(R.configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'forbidden-users', namespace: 'sim-system' }, data: { users: 'sim-admin-token' } });
-  const r = await kube(['get', 'nodes']);
+  const url = /server: (\S+)/.exec(readFileSync(kc27, 'utf8'))![1];
+  const kcDev = join(dir, 'kubeconfig-developer');
+  writeKubeconfig(kcDev, url, { identity: 'developer' });
+  store.create(R.configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'forbidden-users', namespace: 'sim-system' }, data: { users: 'developer' } });
+  const r = await k(kcDev, ['get', 'nodes']);
+  const admin = await kube(['get', 'nodes']);
+  const pod = await k(kcDev, ['-n', 'openshift-etcd', 'get', 'pod', 'etcd-master-0']);
+  const ex = await k(kcDev, ['-n', 'openshift-etcd', 'exec', 'etcd-master-0', '--', 'true']);
+  const canI = await k(kcDev, ['auth', 'can-i', '*', '*']);
+  const adminCanI = await kube(['auth', 'can-i', '*', '*']);
   store.delete(R.configmaps, 'sim-system', 'forbidden-users');
   assert.is(r.code, 1);
-  assert.match(r.stderr, 'Error from server (Forbidden): nodes is forbidden: User "sim-admin-token" cannot list resource "nodes"');
-  const again = await kube(['get', 'nodes']);
-  assert.is(again.code, 0);
+  assert.match(r.stderr, 'Error from server (Forbidden): nodes is forbidden: User "developer" cannot list resource "nodes" in API group "" at the cluster scope');
+  assert.match(pod.stderr, 'Error from server (Forbidden): pods "etcd-master-0" is forbidden: User "developer" cannot get resource "pods" in API group "" in the namespace "openshift-etcd"');
+  assert.is(ex.code, 1);
+  assert.match(ex.stderr, 'Forbidden');
+  assert.is(admin.code, 0, admin.stderr);
+  assert.is(canI.stdout.trim(), 'no');
+  assert.is(adminCanI.stdout.trim(), 'yes');
+  const again = await k(kcDev, ['get', 'nodes']);
+  assert.is(again.code, 0, again.stderr);
 });
 
 test.run();

@@ -11,15 +11,22 @@ import YAML from 'yaml';
 import { Store, type KObject } from '../../sim/store.ts';
 import { R } from '../../sim/api/resources.ts';
 import { mirrorIP, type SimNode, type WorldContext } from '../../sim/world/context.ts';
-import { bootstrapCluster, clientURL, etcdctl, killAllTracked, memberList, peerURL } from '../../sim/world/etcd.ts';
+import { bootstrapCluster, clientURL, etcdctl, killAllTracked, memberList, peerURL, portInUse } from '../../sim/world/etcd.ts';
 import { ETCD_MANIFEST, prepareHostRoot } from '../../sim/world/hostfs.ts';
 import { Kubelet } from '../../sim/world/kubelet.ts';
 import { createWorldHooks } from '../../sim/world/exec.ts';
 
 const stateDir = mkdtempSync(path.join(tmpdir(), 'sim-node-test-'));
 const store = new Store();
-// A second octet of our own so parallel test runs do not share loopback ports.
-const octet = 100 + (process.pid % 150);
+// A second octet of our own so parallel test runs (and running simulators) do not share loopback ports.
+const octet = await (async () => {
+  for (let i = 0; i < 50; i++) {
+    const o = 150 + Math.floor(Math.random() * 100);
+    const busy = await Promise.all(['131.183', '164.97', '154.204', '140.11'].map((x) => portInUse(`127.${o}.${x}`, 2379)));
+    if (!busy.some(Boolean)) return o;
+  }
+  throw new Error('no free loopback range');
+})();
 const mk = (name: string, ip: string): SimNode => ({ name, ip, loopback: mirrorIP(ip), root: path.join(stateDir, 'nodes', name, 'root'), role: 'master' });
 const n0 = mk(`ip-10-${octet}-131-183.ec2.internal`, `10.${octet}.131.183`);
 const n1 = mk(`ip-10-${octet}-164-97.ec2.internal`, `10.${octet}.164.97`);
@@ -192,8 +199,13 @@ test('exec into etcdctl shows real-shaped https://10.x output', async () => {
   const health = await exec(pod, 'etcdctl', ['sh', '-c', 'etcdctl endpoint health']);
   assert.is(health.code, 0, health.err);
   assert.match(health.out, `https://${n2.ip}:2379 is healthy`);
-  const bad = await exec(pod, 'etcdctl', ['etcdctl', 'endpoint', 'health', '--endpoints', `https://${n0.ip}:2379,https://10.${octet}.9.9:2379`]);
+  // like a real pod (ETCDCTL_ENDPOINTS is set), --endpoints conflicts with the env
+  const conflict = await exec(pod, 'etcdctl', ['etcdctl', 'endpoint', 'health', '--endpoints', `https://${n0.ip}:2379`]);
+  assert.is.not(conflict.code, 0);
+  assert.match(conflict.err, 'conflicting environment variable "ETCDCTL_ENDPOINTS"');
+  const bad = await exec(pod, 'etcdctl', ['sh', '-c', `ETCDCTL_ENDPOINTS=https://${n0.ip}:2379,https://10.${octet}.9.9:2379 etcdctl endpoint health`]);
   assert.is.not(bad.code, 0);
+  assert.match(bad.out, `https://${n0.ip}:2379 is healthy`);
   // an unknown IP is never dialled: it goes to its loopback mirror (refused) and is shown as given
   assert.match(bad.err, `https://10.${octet}.9.9:2379 is unhealthy`, bad.err + "\n---\n" + bad.out);
   assert.not.match(bad.err + bad.out, '127.');

@@ -1,0 +1,213 @@
+// `status` end to end: the plugin as a real process (`node --import tsx lib/main.ts status -o json`) with the real
+// kubectl against the simulator (real etcd processes), one scenario per test.
+// A fault may take a moment to show (a stopped machine's node turns NotReady after the sim's grace period), so each
+// test polls `status` until the expected scenario appears or the deadline passes, then checks the whole answer.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSim, type SimHandle } from '../helpers/sim.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = path.join(ROOT, 'lib/main.ts');
+
+// A second octet of our own (the sim listens on 127.<o>.x.y), so this file can run beside other sims.
+const O = 100 + Math.floor(Math.random() * 100);
+const master = (c: number, d: number, i: number) => ({ node: `ip-10-${O}-${c}-${d}.ec2.internal`, ip: `10.${O}.${c}.${d}`, machine: `clustername-8qw5l-master-${i}` });
+const A = master(131, 183, 0);
+const B = master(154, 204, 1);
+const C = master(164, 97, 2);
+
+function scenario(o: { openshift?: string; platform?: string; cpms?: string; faults?: { node?: string; kind: string }[]; noMachines?: boolean }): string {
+  const m = (x: typeof A) => (o.noMachines ? `  - {node: ${x.node}, ip: ${x.ip}}` : `  - {node: ${x.node}, ip: ${x.ip}, machine: ${x.machine}}`);
+  const faults = (o.faults ?? []).map((f) => `  - {${f.node ? `node: ${f.node}, ` : ''}kind: ${f.kind}}`).join('\n');
+  return [
+    `openshift: "${o.openshift ?? '4.14'}"`,
+    `platform: ${o.platform ?? 'aws'}`,
+    `controlPlaneMachineSet: ${o.cpms ?? 'absent'}`,
+    'masters:',
+    m(A),
+    m(B),
+    m(C),
+    'workers: 1',
+    faults ? `faults:\n${faults}` : 'faults: []',
+    'timing: {provisionSeconds: 1, rolloutSeconds: 1}',
+    '',
+  ].join('\n');
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function plugin(sim: SimHandle, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...sim.env, NO_COLOR: '1' }, timeout: 90_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+async function statusUntil(sim: SimHandle, want: string, timeoutMs = 75_000): Promise<{ run: Run; doc: any }> {
+  const deadline = Date.now() + timeoutMs;
+  let last: { run: Run; doc: any } | null = null;
+  for (;;) {
+    const run = await plugin(sim, ['status', '-o', 'json']);
+    let doc: any = null;
+    try {
+      doc = JSON.parse(run.stdout);
+    } catch {
+      /* keep polling */
+    }
+    last = { run, doc };
+    if (doc?.diagnosis?.scenario === want) return last;
+    if (Date.now() > deadline) {
+      throw new Error(`status never reported "${want}" (last: exit ${run.code}, ${doc ? JSON.stringify(doc.diagnosis) : run.stderr.trim() || run.stdout.slice(0, 300)})`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function withSim(text: string, fn: (sim: SimHandle) => Promise<void>): Promise<void> {
+  const sim = await startSim(text, { timeoutMs: 90_000 });
+  try {
+    await fn(sim);
+  } finally {
+    await sim.stop();
+  }
+}
+
+function checkDiagnosisShape(d: any) {
+  assert.equal(Object.keys(d).sort(), ['action', 'member', 'reasons', 'scenario']);
+  assert.ok(['healthy', 'not-ready', 'crashloop', 'quorum-lost', 'unsafe'].includes(d.scenario));
+  assert.ok(Array.isArray(d.reasons));
+  assert.type(d.action, 'string');
+  if (d.member) {
+    assert.equal(Object.keys(d.member).sort(), ['id', 'machine', 'name', 'node']);
+    assert.match(d.member.id, /^[0-9a-f]{16}$/);
+  }
+}
+
+function checkDocShape(doc: any) {
+  for (const k of ['cluster', 'members', 'pods', 'nodes', 'machines', 'controlPlaneMachineSet', 'secrets', 'etcd', 'diagnosis']) assert.ok(k in doc, `missing ${k}`);
+  for (const m of doc.members) assert.match(m.id, /^[0-9a-f]{16}$/);
+  checkDiagnosisShape(doc.diagnosis);
+}
+
+test('healthy 4.14 cluster: exit 0, 3 members, table output shows the diagnosis', async () => {
+  await withSim(scenario({}), async (sim) => {
+    const { run, doc } = await statusUntil(sim, 'healthy');
+    assert.is(run.code, 0, run.stderr);
+    checkDocShape(doc);
+    assert.is(doc.members.length, 3);
+    assert.ok(doc.members.every((m: any) => m.healthy === true && m.started && !m.isLearner));
+    assert.is(doc.members.filter((m: any) => m.leader).length, 1);
+    assert.is(doc.pods.length, 3);
+    assert.ok(doc.pods.every((p: any) => p.status === 'Running' && p.containerCount === 4));
+    assert.is(doc.machines.length, 3);
+    assert.ok(doc.secrets.every((s: any) => s.missing.length === 0));
+    assert.is(doc.cluster.release.startsWith('4.14'), true);
+    assert.is(doc.diagnosis.member, null);
+
+    const table = await plugin(sim, ['status']);
+    assert.is(table.code, 0, table.stderr);
+    for (const s of ['MEMBERS', 'ETCD PODS', 'NODES', 'MACHINES', 'SECRETS', 'DIAGNOSIS', 'scenario: healthy', A.node]) assert.ok(table.stdout.includes(s), `table lacks ${s}`);
+    assert.not.match(table.stdout, /\x1b\[/); // no colors without a TTY
+
+    const yaml = await plugin(sim, ['status', '-o', 'yaml']);
+    assert.is(yaml.code, 0);
+    assert.match(yaml.stdout, /^diagnosis:\n {2}scenario: healthy$/m);
+  });
+});
+
+test('machine stopped → not-ready, exit 3, member/node/machine right', async () => {
+  await withSim(scenario({ faults: [{ node: A.node, kind: 'machine-stopped' }] }), async (sim) => {
+    const { run, doc } = await statusUntil(sim, 'not-ready');
+    assert.is(run.code, 3, run.stderr);
+    checkDocShape(doc);
+    const target = doc.members.find((m: any) => m.name === A.node);
+    assert.ok(target, 'member of the stopped node listed');
+    assert.equal(doc.diagnosis.member, { id: target.id, name: A.node, node: A.node, machine: A.machine });
+    assert.match(doc.diagnosis.action, /^procedure A: /);
+    assert.ok(doc.diagnosis.action.includes(target.id));
+    assert.ok(doc.diagnosis.action.includes('clustername-8qw5l-master-3'));
+    assert.is(doc.machines.find((m: any) => m.name === A.machine).instanceRunning, false);
+    assert.is.not(doc.cluster.memberSource, `etcd-${A.node}`);
+
+    const table = await plugin(sim, ['status']);
+    assert.is(table.code, 3);
+    assert.match(table.stdout, /scenario: not-ready/);
+    assert.match(table.stdout, /UNHEALTHY/);
+  });
+});
+
+test('etcd crashloop → crashloop, exit 3', async () => {
+  await withSim(scenario({ faults: [{ node: A.node, kind: 'etcd-crashloop' }] }), async (sim) => {
+    const { run, doc } = await statusUntil(sim, 'crashloop');
+    assert.is(run.code, 3, run.stderr);
+    checkDocShape(doc);
+    assert.is(doc.diagnosis.member.node, A.node);
+    assert.is(doc.diagnosis.member.machine, A.machine);
+    assert.match(doc.diagnosis.action, /^procedure B: /);
+    const pod = doc.pods.find((p: any) => p.node === A.node);
+    assert.ok(['CrashLoopBackOff', 'Error'].includes(pod.status) || pod.etcd.state !== 'running');
+  });
+});
+
+test('kubelet down (node NotReady, member healthy) → unsafe, exit 4', async () => {
+  await withSim(scenario({ faults: [{ node: A.node, kind: 'kubelet-down' }] }), async (sim) => {
+    const { run, doc } = await statusUntil(sim, 'unsafe');
+    assert.is(run.code, 4, run.stderr);
+    checkDocShape(doc);
+    assert.ok(doc.diagnosis.reasons.some((r: string) => r.startsWith('NodeNotReadyMemberHealthy')), JSON.stringify(doc.diagnosis));
+  });
+});
+
+test('two members down → quorum-lost, exit 4', async () => {
+  await withSim(scenario({ faults: [{ node: A.node, kind: 'machine-stopped' }, { node: C.node, kind: 'machine-stopped' }] }), async (sim) => {
+    const { run, doc } = await statusUntil(sim, 'quorum-lost');
+    assert.is(run.code, 4, run.stderr);
+    checkDiagnosisShape(doc.diagnosis);
+    assert.match(doc.diagnosis.action, /Restoring to a previous cluster state/);
+  });
+});
+
+test('learner present → unsafe, exit 4', async () => {
+  await withSim(scenario({ faults: [{ kind: 'learner' }] }), async (sim) => {
+    const { run, doc } = await statusUntil(sim, 'unsafe');
+    assert.is(run.code, 4, run.stderr);
+    checkDocShape(doc);
+    assert.ok(doc.members.some((m: any) => m.isLearner));
+    assert.ok(doc.diagnosis.reasons.some((r: string) => /^(LearnerPresent|UnstartedMember)/.test(r)), JSON.stringify(doc.diagnosis));
+  });
+});
+
+test('4.6 shape: 3/3 pods, quorum-guard pods ignored, machine stopped → not-ready', async () => {
+  await withSim(scenario({ openshift: '4.6', faults: [{ node: A.node, kind: 'machine-stopped' }] }), async (sim) => {
+    const { run, doc } = await statusUntil(sim, 'not-ready');
+    assert.is(run.code, 3, run.stderr);
+    checkDocShape(doc);
+    assert.is(doc.pods.length, 3);
+    assert.ok(doc.pods.every((p: any) => p.name.startsWith('etcd-ip-') && p.containerCount === 3));
+    assert.is(doc.diagnosis.member.node, A.node);
+  });
+});
+
+test('platform none: machines null, node NotReady → not-ready without a machine', async () => {
+  await withSim(scenario({ platform: 'none', noMachines: true, faults: [{ node: A.node, kind: 'node-not-ready' }] }), async (sim) => {
+    const { run, doc } = await statusUntil(sim, 'not-ready');
+    assert.is(run.code, 3, run.stderr);
+    checkDocShape(doc);
+    assert.is(doc.machines, null);
+    assert.is(doc.diagnosis.member.machine, null);
+    assert.match(doc.diagnosis.action, /no Machine API/);
+    const table = await plugin(sim, ['status']);
+    assert.match(table.stdout, /no Machine API/);
+  });
+});
+
+test.run();
