@@ -115,7 +115,7 @@ export class ExecServer {
         command: t.command,
         stdin,
         stdout: stream(1),
-        stderr: stream(2),
+        stderr: stream(t.tty ? 1 : 2),
         tty: t.tty,
       });
       status =

@@ -346,6 +346,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
   }
 
+  /** Secrets: stringData is write-only and lands base64-encoded in data (as the real API server does). */
+  function normalize(t: ResourceType, obj: KObject): KObject {
+    if (t.resource === 'secrets' && obj.stringData && typeof obj.stringData === 'object') {
+      obj.data = { ...(obj.data ?? {}) };
+      for (const [k, v] of Object.entries(obj.stringData)) obj.data[k] = Buffer.from(String(v)).toString('base64');
+      delete obj.stringData;
+    }
+    return obj;
+  }
+
   function keepStatus(r: Route, current: KObject, next: KObject): KObject {
     if (r.sub === 'status') {
       return { ...current, status: next.status, metadata: { ...current.metadata, resourceVersion: next.metadata.resourceVersion } };
@@ -365,7 +375,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       throw new ApiError(400, 'BadRequest', `the name of the object (${next.metadata.name}) does not match the name on the URL (${current.metadata.name})`);
     }
     if (r.type.namespaced) next.metadata.namespace = current.metadata.namespace;
-    const obj = keepStatus(r, current, next);
+    const obj = normalize(r.type, keepStatus(r, current, next));
     if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== current.metadata.resourceVersion) {
       throw new ApiError(
         409,
@@ -444,6 +454,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
           throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expectedGV})`);
         }
         delete obj.metadata.resourceVersion;
+        normalize(t, obj);
         if (t.resource === 'pods' && !obj.status) obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
         if (dryRun(q)) {
           if (store.get(t, ns, obj.metadata.name)) {

@@ -672,7 +672,8 @@ export class Kubelet {
       const same =
         JSON.stringify(obj.status) === JSON.stringify(want.status) &&
         JSON.stringify(obj.metadata.labels) === JSON.stringify(want.metadata.labels) &&
-        JSON.stringify(obj.metadata.annotations) === JSON.stringify(want.metadata.annotations);
+        JSON.stringify(obj.metadata.annotations) === JSON.stringify(want.metadata.annotations) &&
+        JSON.stringify(obj.metadata.ownerReferences) === JSON.stringify(want.metadata.ownerReferences);
       if (same) return false;
       obj.metadata.labels = want.metadata.labels;
       obj.metadata.annotations = want.metadata.annotations;

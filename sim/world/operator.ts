@@ -307,6 +307,8 @@ export class EtcdOperator {
     this.syncInstaller(masterNodes);
     // ClusterMemberController
     if (members) await this.syncMembers(members, masterNodes, machines);
+    // ClusterMemberRemovalController (4.12+ scale-down of a deleting machine's member)
+    if (minor >= 12 && members) await this.syncMemberRemoval(members, machines);
     // MachineDeletionHooksController
     if (this.shape.deletionHooks && members) this.syncDeletionHooks(members, machines);
     // Guard pods
@@ -672,6 +674,42 @@ export class EtcdOperator {
         this.logOnce(`add-${n.metadata.name}`, `ClusterMemberController: member add ${peer}: ${res.stderr.trim()}`);
       }
       return; // one at a time
+    }
+  }
+
+  // ---- ClusterMemberRemovalController -----------------------------------------------------------------
+
+  /**
+   * attemptToScaleDown (openshift.md §3.3): only with a stable revision, etcd-endpoints matching the live
+   * voting membership and a functional Machine API. The voting member of a machine being deleted is
+   * removed when the voting count exceeds controlPlane.replicas (its replacement is promoted), or — 4.12+,
+   * PR #937 — when it is unhealthy and the remaining healthy voters keep quorum.
+   */
+  private async syncMemberRemoval(members: Member[], machines: KObject[]): Promise<void> {
+    if (!this.machineFunctional(machines)) return;
+    const etcd = this.ctx.store.get(R.etcds, undefined, 'cluster');
+    if (!etcd || this.isRevisionInProgress(etcd)) return;
+    const voting = members.filter((m) => !m.isLearner);
+    const eps = this.ctx.store.get(R.configmaps, NS_ETCD, 'etcd-endpoints')?.data ?? {};
+    if (JSON.stringify(Object.keys(eps).sort()) !== JSON.stringify(voting.map((m) => m.id).sort())) return;
+    const replicas = etcd.spec?.observedConfig?.controlPlane?.replicas ?? this.opts.replicas;
+    for (const machine of machines.filter((m) => m.metadata.deletionTimestamp && this.hasHook(m))) {
+      const ips = (machine.status?.addresses ?? []).filter((a: any) => a.type === 'InternalIP').map((a: any) => a.address);
+      const member = voting.find((m) => ips.includes(m.ip));
+      if (!member) continue;
+      const healthyOthers = voting.filter((m) => m !== member && m.healthy).length;
+      const remainingQuorum = Math.floor((voting.length - 1) / 2) + 1;
+      const canRemove = voting.length > replicas || (!member.healthy && healthyOthers >= remainingQuorum);
+      if (!canRemove) {
+        this.logOnce(`scaledown-${machine.metadata.name}`, `ClusterMemberRemovalController: cannot proceed with scaling down ${member.name || member.id} yet (voting members ${voting.length}, desired ${replicas})`);
+        continue;
+      }
+      const res = await etcdctl(this.healthyEndpoints(members), ['member', 'remove', member.id]);
+      if (res.exitCode === 0) {
+        this.ctx.log(`operator: ClusterMemberRemovalController: removed member ${member.id} (${member.name}) of deleting machine ${machine.metadata.name}`);
+        this.event('ScaleDown', `successfully removed member: [ url: ${member.ip}, name: ${member.name}, id: ${member.id} ] from the cluster`);
+      }
+      return;
     }
   }
 

@@ -91,6 +91,7 @@ test('killed at every step boundary and mid-step, resumed until done: healthy, r
     let final: number | 'killed' = 'killed';
     const log: string[] = [];
     for (let i = 0; i < 40 && final === 'killed'; i++) {
+      const t0 = Date.now();
       const startFinished = finishedCount(readJournal(state));
       const args = i === 0 ? ['auto', '--yes'] : ['auto', '--resume', '--yes'];
       const r = await runUntil(args, env, () => {
@@ -99,11 +100,14 @@ test('killed at every step boundary and mid-step, resumed until done: healthy, r
         if (!firedApply && traceCalls(trace, APPLY) > 0) return (firedApply = true);
         return finishedCount(readJournal(state)) > startFinished;
       });
-      log.push(`run ${i}: ${r.code} (finished ${finishedCount(readJournal(state))})`);
+      const j = readJournal(state);
+      log.push(`run ${i}: ${r.code} (finished ${finishedCount(j)}, ${((Date.now() - t0) / 1000).toFixed(1)}s)`);
       if (r.code !== 'killed' && r.code !== 0) assert.unreachable(`run ${i} exited ${r.code}:\n${r.out}\n${log.join('\n')}`);
-      final = r.code;
+      // killed right after the last step: the journal may already say done
+      final = r.code === 'killed' && j?.status === 'done' ? 0 : r.code;
     }
-    assert.is(final, 0, log.join('\n'));
+    console.log(log.join("\n"));
+    assert.is(final, 0, log.join("\n"));
     const j = readJournal(state);
     assert.is(j.status, 'done');
     assert.ok(j.steps.every((s: any) => s.status === 'done' || s.status === 'skipped'));

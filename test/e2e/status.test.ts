@@ -73,11 +73,15 @@ async function statusUntil(sim: SimHandle, want: string, timeoutMs = 75_000): Pr
 }
 
 async function withSim(text: string, fn: (sim: SimHandle) => Promise<void>): Promise<void> {
+  const t0 = Date.now();
   const sim = await startSim(text, { timeoutMs: 90_000 });
+  const t1 = Date.now();
   try {
     await fn(sim);
   } finally {
+    const t2 = Date.now();
     await sim.stop();
+    if (process.env.E2E_TIMING) process.stderr.write(`  [sim start ${t1 - t0} ms, test ${t2 - t1} ms, stop ${Date.now() - t2} ms]\n`);
   }
 }
 

@@ -12,6 +12,9 @@ import { R } from '../../sim/api/resources.ts';
 import type { WorldHooks } from '../../sim/api/hooks.ts';
 import { startApiServer } from '../../sim/api/server.ts';
 import { writeKubeconfig } from '../../sim/api/kubeconfig.ts';
+import { jsonPatch, mergePatch, strategicMerge } from '../../sim/api/patch.ts';
+import { matchLabels, parseLabelSelector } from '../../sim/api/selectors.ts';
+import { humanDuration } from '../../sim/api/table.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-api-test-'));
 const store = new Store();
@@ -109,6 +112,39 @@ test.before(async () => {
 test.after(async () => {
   for (const c of close) await c();
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('patch, selector and duration helpers', () => {
+  assert.equal(mergePatch({ a: 1, b: { c: 2, d: 3 } }, { b: { c: null, e: 4 }, f: [1] }), { a: 1, b: { d: 3, e: 4 }, f: [1] });
+  assert.equal(jsonPatch({ a: [1, 2] }, [{ op: 'add', path: '/a/-', value: 3 }, { op: 'replace', path: '/a/0', value: 0 }, { op: 'add', path: '/b~1c', value: true }]), {
+    a: [0, 2, 3],
+    'b/c': true,
+  });
+  assert.throws(() => jsonPatch({}, [{ op: 'remove', path: '/x' }]));
+  assert.throws(() => jsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }]));
+  const pod = { spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b', image: 'y' }] }, metadata: { finalizers: ['f1'] } };
+  assert.equal(
+    strategicMerge(pod, {
+      $setElementOrder: undefined,
+      'spec': { '$setElementOrder/containers': [{ name: 'a' }, { name: 'b' }], containers: [{ name: 'b', image: 'z' }, { name: 'c', image: 'w' }] },
+      metadata: { finalizers: ['f2'] },
+    }),
+    {
+      spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b', image: 'z' }, { name: 'c', image: 'w' }] },
+      metadata: { finalizers: ['f1', 'f2'] },
+      $setElementOrder: undefined,
+    },
+  );
+  assert.equal(strategicMerge(pod, { spec: { containers: [{ name: 'a', $patch: 'delete' }] } }).spec.containers, [{ name: 'b', image: 'y' }]);
+  const l = { app: 'etcd', tier: 'cp' };
+  assert.ok(matchLabels(parseLabelSelector('app=etcd,tier in (cp, x),!nope'), l));
+  assert.ok(matchLabels(parseLabelSelector('app==etcd,tier notin (x),tier'), l));
+  assert.not.ok(matchLabels(parseLabelSelector('app!=etcd'), l));
+  assert.throws(() => parseLabelSelector('a in (b'));
+  assert.is(humanDuration(59_000), '59s');
+  assert.is(humanDuration(150_000), '2m30s');
+  assert.is(humanDuration(3 * 3600_000 + 5 * 60_000), '3h5m');
+  assert.is(humanDuration(3 * 86400_000), '3d');
 });
 
 test('discovery and version', async () => {
@@ -216,6 +252,17 @@ test('create -f, apply -f (new and existing), patch merge/json', async () => {
   assert.is(store.get(R.etcds, undefined, 'cluster')!.spec.unsupportedConfigOverrides.useUnsupportedUnsafeNonHANonProductionUnstableEtcd, true);
   const bad = await kube(['-n', 'openshift-machine-api', 'patch', 'machine', 'cluster-master-3', '--type=json', '-p', '[{"op":"remove","path":"/spec/nope"}]']);
   assert.is(bad.code, 1);
+});
+
+test('secrets: stringData is stored base64 in data', async () => {
+  const f = join(dir, 'secret.yaml');
+  writeFileSync(f, 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: sd\n  namespace: default\nstringData:\n  k: hello\n');
+  const r = await kube(['create', '-f', f]);
+  assert.is(r.code, 0, r.stderr);
+  const s = store.get(R.secrets, 'default', 'sd')!;
+  assert.is(s.data.k, Buffer.from('hello').toString('base64'));
+  assert.is(s.stringData, undefined);
+  store.delete(R.secrets, 'default', 'sd');
 });
 
 test('delete, with and without a finalizer; dry run', async () => {

@@ -210,7 +210,10 @@ test('without the quorum-guard override (4.14) the new member is never added', a
     assert.not.match(secrets, `etcd-peer-${bad}`, 'no certificates for the node while not fault tolerant');
     const e = JSON.parse(ok(sim, ['get', 'etcd/cluster', '-o', 'json']));
     assert.is(e.status.latestAvailableRevision, 7, 'no new revision');
-    assert.is(members(await etcdctl(sim, good, ['member', 'list'])).length, 2);
+    // (the ClusterMemberController may re-add the crash-looping node as a learner, as the real one does,
+    // but it never starts: no third started voting member)
+    const rows = members(await etcdctl(sim, good, ['member', 'list']));
+    assert.is(rows.filter((r) => r.status === 'started' && !r.learner).length, 2);
   } finally {
     await sim.stop();
   }
