@@ -71,6 +71,14 @@ async function main() {
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGHUP', () => void shutdown(0));
+  // Test harnesses start the sim in its own process group; with SIM_EXIT_WITH_PARENT=1 it also goes
+  // away when its parent dies (so a killed test run never leaves a simulator and its etcds behind).
+  if (process.env.SIM_EXIT_WITH_PARENT === '1') {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) void shutdown(0);
+    }, 500).unref();
+  }
   try {
     world = await startWorld({ scenario, stateDir });
   } catch (err) {

@@ -3,12 +3,12 @@ import { Kube } from '../cluster/kubectl.ts';
 import { readClusterState } from '../cluster/read.ts';
 import { diagnose } from '../diagnose/diagnose.ts';
 import { ExitCode, PluginError } from '../errors.ts';
-import { peerHost } from '../runbooks/common.ts';
+import { liveMembers, peerHost } from '../runbooks/common.ts';
 import { Journal, newestUnfinished, sanitizeCluster, stateRoot } from '../runbooks/journal.ts';
 import { PlanError, buildPlan, planFacts } from '../runbooks/plan.ts';
 import { runPlan } from '../runbooks/runner.ts';
 import type { PlanFacts } from '../runbooks/step.ts';
-import type { ClusterState } from '../types.ts';
+import type { EtcdMember } from '../types.ts';
 
 export interface AutoArgs {
   yes?: boolean;
@@ -25,8 +25,8 @@ export interface AutoArgs {
 }
 
 /** Is the journal's target still the member this cluster has (or had)? Reasons when not. */
-export function revalidateTarget(state: ClusterState, f: PlanFacts): string[] {
-  const m = state.members.find((x) => x.id === f.target.memberId);
+export function revalidateTarget(members: EtcdMember[], f: PlanFacts): string[] {
+  const m = members.find((x) => x.id === f.target.memberId);
   if (!m) return []; // already removed: later steps carry on
   const reasons: string[] = [];
   if (m.name && m.name !== f.target.node) reasons.push(`member ${m.id} is now named ${m.name}, the journal says ${f.target.node}`);
@@ -58,8 +58,7 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
     }
     const journal = Journal.load(dir);
     const f = journal.data.facts;
-    const state = await readClusterState(kube);
-    const reasons = revalidateTarget(state, f);
+    const reasons = revalidateTarget(await liveMembers(kube, f.target.node), f);
     if (reasons.length) {
       err(`refused: the journal's target no longer matches the cluster: ${reasons.join('; ')}. Nothing was changed.`);
       return ExitCode.Refused;

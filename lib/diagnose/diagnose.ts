@@ -334,6 +334,7 @@ function healthyOrNot(s: ClusterState, vs: EtcdMember[]): Diagnosis {
       action: `nothing to do: all ${vs.length} etcd members are healthy${progress.length ? ' (a change is in progress)' : ''}`,
     };
   }
+  reasons.push(...changesInProgress(s, null));
   const inProgress = reasons.some((x) => x.startsWith(Reason.ReplacementInProgress));
   return unsafe(
     reasons,

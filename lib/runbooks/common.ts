@@ -116,6 +116,22 @@ export async function liveState(kube: Kube, timeoutMs = TIMEOUTS.api): Promise<C
   return state!;
 }
 
+/** Member list (no health) read from a ready etcd pod not on `avoidNode`: two API calls, no health probing. */
+export async function liveMembers(kube: Kube, avoidNode: string): Promise<EtcdMember[]> {
+  const pods = await kube.json(['-n', NS_ETCD, 'get', 'pods', '-l', 'k8s-app=etcd'], { retries: 4 });
+  const ready = ((pods.items ?? []) as any[]).filter((p) => {
+    const cs: any[] = p.status?.containerStatuses ?? [];
+    return p.spec?.nodeName !== avoidNode && p.status?.phase === 'Running' && cs.length > 0 && cs.every((c) => c.ready);
+  });
+  let last = 'no ready etcd pod';
+  for (const p of ready) {
+    const r = await kube.run(['-n', NS_ETCD, 'exec', p.metadata.name, '-c', 'etcdctl', '--', 'etcdctl', 'member', 'list', '-w', 'simple'], { allowFailure: true, retries: 2, timeoutMs: 60_000 });
+    if (r.exitCode === 0) return parseMemberList(r.stdout);
+    last = lastLines(r.stderr, 1);
+  }
+  throw new Error(`cannot read the etcd member list: ${last}`);
+}
+
 async function etcdCR(kube: Kube): Promise<any> {
   return kube.json(['get', 'etcd', 'cluster'], { retries: 4 });
 }
@@ -220,7 +236,7 @@ export function quorumGuardOffStep(kube: Kube): Step {
     async precondition(ctx) {
       const cr = await etcdCR(kube);
       const current = cr.spec?.unsupportedConfigOverrides;
-      if (ctx.recordOriginalOverrides(current)) ctx.note(`original unsupportedConfigOverrides recorded: ${JSON.stringify(current ?? null)}`);
+      if (ctx.recordOriginalOverrides(current)) ctx.note(`original unsupportedConfigOverrides recorded: ${current === undefined ? '(absent)' : JSON.stringify(current)}`);
       if (overrideIsOn(current)) {
         ctx.note(`${OVERRIDE_KEY} is already on`);
         return 'skip';

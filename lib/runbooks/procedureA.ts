@@ -201,7 +201,7 @@ function manualNodeStep(kube: Kube, f: PlanFacts): Step {
     async act(ctx) {
       throw new ManualStop('this cluster has no Machine API, so the new control-plane node must be made by hand', [
         `1. Create a new control-plane node the same way the original ${f.target.node} was made (UPI / your provisioning tooling).`,
-        `2. Approve its CSRs if needed (${kube.binary} get csr; ${kube.binary} adm certificate approve <name>) and wait until it is Ready.`,
+        `2. Approve its CSRs if needed (${kube.binary} get csr; ${kube.binary === 'oc' ? 'oc adm' : 'kubectl'} certificate approve <name>) and wait until it is Ready.`,
         `3. Then run \`${ctx.cli} auto --resume\`: it checks that a new Ready control-plane node exists and continues.`,
       ]);
     },

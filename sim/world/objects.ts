@@ -440,7 +440,7 @@ export function nodeSecret(kind: (typeof SECRET_KINDS)[number], nodeName: string
     'auth.openshift.io/certificate-not-after': new Date(Date.now() + 3 * 365 * 86400e3).toISOString().replace(/\.\d+Z$/, 'Z'),
     'auth.openshift.io/certificate-not-before': now(),
   };
-  if (minor >= 14 && nodeUID) annotations[CERT_UID_ANNOTATION] = nodeUID;
+  if (nodeUID) annotations[CERT_UID_ANNOTATION] = nodeUID;
   return {
     apiVersion: 'v1',
     kind: 'Secret',

@@ -30,7 +30,7 @@ import {
 } from './objects.ts';
 import { releaseShape } from './release.ts';
 
-const TICK_MS = 500;
+const TICK_MS = 300;
 const INSTALL_READY_TIMEOUT_MS = 30_000;
 const FAILED_NODE_RETRY_MS = 30_000;
 
@@ -564,10 +564,10 @@ export class EtcdOperator {
     store.mutate(R.etcds, undefined, 'cluster', (e) => {
       const s = (e.status.nodeStatuses ?? []).find((x: any) => x.nodeName === ins.node);
       if (!s) return false;
+      s.lastFailedCount = (s.lastFailedRevision === ins.rev ? s.lastFailedCount ?? 0 : 0) + 1;
       s.lastFailedRevision = ins.rev;
       s.lastFailedTime = ts;
       s.lastFailedReason = 'InstallerFailed';
-      s.lastFailedCount = (s.lastFailedRevision === ins.rev ? s.lastFailedCount ?? 0 : 0) + 1;
       s.lastFallbackCount = 0;
       s.lastFailedRevisionErrors = [message];
       delete s.targetRevision;

@@ -1,4 +1,9 @@
 // Scenario files: parse and validate (one-line errors that name the bad field).
+// Format: interface.md "The simulator". Optional keys beyond it:
+//   unsupportedConfigOverrides: {...}   initial spec.unsupportedConfigOverrides of the Etcd CR (absent by default)
+//   infrastructureName: clustername-8qw5l   infrastructure ID (default: derived from masters[0].machine)
+//   patch: 8                             z-stream of ClusterVersion status.desired.version (4.14.8)
+//   name / description                   free text, ignored
 import { parse as parseYaml } from 'yaml';
 
 export const FAULT_KINDS = [

@@ -10,14 +10,15 @@ import { XMLParser } from 'fast-xml-parser';
 import { startSim } from '../helpers/sim.ts';
 import { Kube } from '../../lib/cluster/kubectl.ts';
 import { readClusterState } from '../../lib/cluster/read.ts';
+import { diagnose } from '../../lib/diagnose/diagnose.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OLD_A = '6fc1e7c9db35841d';
 
 const masters = `masters:
-  - {node: ip-10-0-131-183.ec2.internal, ip: 10.0.131.183, machine: clustername-8qw5l-master-0}
-  - {node: ip-10-0-154-204.ec2.internal, ip: 10.0.154.204, machine: clustername-8qw5l-master-1}
-  - {node: ip-10-0-164-97.ec2.internal,  ip: 10.0.164.97,  machine: clustername-8qw5l-master-2}
+  - {node: ip-10-21-131-183.ec2.internal, ip: 10.21.131.183, machine: clustername-8qw5l-master-0}
+  - {node: ip-10-21-154-204.ec2.internal, ip: 10.21.154.204, machine: clustername-8qw5l-master-1}
+  - {node: ip-10-21-164-97.ec2.internal,  ip: 10.21.164.97,  machine: clustername-8qw5l-master-2}
 workers: 0
 timing: {provisionSeconds: 1, rolloutSeconds: 1}
 `;
@@ -25,7 +26,7 @@ const scenario = (fault: string) => `openshift: "4.14"
 platform: aws
 controlPlaneMachineSet: absent
 ${masters}faults:
-  - {node: ip-10-0-131-183.ec2.internal, kind: ${fault}}
+  - {node: ip-10-21-131-183.ec2.internal, kind: ${fault}}
 `;
 
 interface Run { code: number | null; stdout: string; stderr: string }
@@ -63,6 +64,18 @@ async function healthy3(kubeconfig: string) {
   return s;
 }
 
+/** The sim applies faults asynchronously (a node goes NotReady after its grace period): wait for the diagnosis. */
+async function waitScenario(kubeconfig: string, want: string, timeoutMs = 90_000) {
+  const t0 = Date.now();
+  let last = '';
+  while (Date.now() - t0 < timeoutMs) {
+    last = diagnose(await readClusterState(kubeFor(kubeconfig))).scenario;
+    if (last === want) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.unreachable(`diagnosis stayed ${last}, expected ${want}`);
+}
+
 async function kjson(kubeconfig: string, args: string[]) {
   return kubeFor(kubeconfig).json(args);
 }
@@ -70,12 +83,13 @@ async function kjson(kubeconfig: string, args: string[]) {
 test('procedure A (4.14 aws, machine stopped, no CPMS): replaced, overrides restored, junit, then nothing to do', async () => {
   const sim = await startSim(scenario('machine-stopped'));
   try {
+    await waitScenario(sim.kubeconfig, 'not-ready');
     const env = envFor(sim.kubeconfig);
     const k = kubeFor(sim.kubeconfig);
     // an original override value with another key, which must survive
     await k.run(['patch', 'etcd', 'cluster', '--type=merge', '-p', JSON.stringify({ spec: { unsupportedConfigOverrides: { someOtherKey: 'keep-me' } } })]);
     const before = await readClusterState(k);
-    const old = before.members.find((m) => m.name === 'ip-10-0-131-183.ec2.internal');
+    const old = before.members.find((m) => m.name === 'ip-10-21-131-183.ec2.internal');
     assert.ok(old, 'old member present');
     const junit = join(env.XDG_STATE_HOME!, 'out.xml');
     const r = await plugin(['auto', '--yes', '--junit', junit], env);
@@ -111,6 +125,7 @@ test('procedure A (4.14 aws, machine stopped, no CPMS): replaced, overrides rest
 test('procedure B (crashloop): --dry-run changes nothing, then auto ends healthy', async () => {
   const sim = await startSim(scenario('etcd-crashloop'));
   try {
+    await waitScenario(sim.kubeconfig, 'crashloop');
     const env = envFor(sim.kubeconfig);
     const k = kubeFor(sim.kubeconfig);
     const before = await readClusterState(k);
@@ -124,12 +139,12 @@ test('procedure B (crashloop): --dry-run changes nothing, then auto ends healthy
     assert.equal((await kjson(sim.kubeconfig, ['get', 'etcd', 'cluster'])).spec, crBefore.spec);
     assert.is(journals(env.XDG_STATE_HOME!).length, 0, 'dry run writes no journal');
 
-    const old = before.members.find((m) => m.name === 'ip-10-0-131-183.ec2.internal')!;
+    const old = before.members.find((m) => m.name === 'ip-10-21-131-183.ec2.internal')!;
     const r = await plugin(['auto', '--yes'], env);
     assert.is(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
     const s = await healthy3(sim.kubeconfig);
     assert.not.ok(s.members.some((m) => m.id === old.id), 'old ID gone');
-    assert.ok(s.members.some((m) => m.name === 'ip-10-0-131-183.ec2.internal'), 'new member on the same node');
+    assert.ok(s.members.some((m) => m.name === 'ip-10-21-131-183.ec2.internal'), 'new member on the same node');
     const cr = await kjson(sim.kubeconfig, ['get', 'etcd', 'cluster']);
     assert.is(cr.spec.unsupportedConfigOverrides ?? null, crBefore.spec.unsupportedConfigOverrides ?? null);
     assert.match(cr.spec.forceRedeploymentReason ?? '', /^single-master-recovery-/);
@@ -141,6 +156,7 @@ test('procedure B (crashloop): --dry-run changes nothing, then auto ends healthy
 test('unsafe (kubelet down, member still healthy): exit 4, nothing changed', async () => {
   const sim = await startSim(scenario('kubelet-down'));
   try {
+    await waitScenario(sim.kubeconfig, 'unsafe');
     const env = envFor(sim.kubeconfig);
     const k = kubeFor(sim.kubeconfig);
     const before = await readClusterState(k);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startSim } from '../helpers/sim.ts';
 import { Kube } from '../../lib/cluster/kubectl.ts';
 import { readClusterState } from '../../lib/cluster/read.ts';
+import { diagnose } from '../../lib/diagnose/diagnose.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -17,12 +18,12 @@ const SCENARIO = `openshift: "4.14"
 platform: aws
 controlPlaneMachineSet: absent
 masters:
-  - {node: ip-10-0-131-183.ec2.internal, ip: 10.0.131.183, machine: clustername-8qw5l-master-0}
-  - {node: ip-10-0-154-204.ec2.internal, ip: 10.0.154.204, machine: clustername-8qw5l-master-1}
-  - {node: ip-10-0-164-97.ec2.internal,  ip: 10.0.164.97,  machine: clustername-8qw5l-master-2}
+  - {node: ip-10-22-131-183.ec2.internal, ip: 10.22.131.183, machine: clustername-8qw5l-master-0}
+  - {node: ip-10-22-154-204.ec2.internal, ip: 10.22.154.204, machine: clustername-8qw5l-master-1}
+  - {node: ip-10-22-164-97.ec2.internal,  ip: 10.22.164.97,  machine: clustername-8qw5l-master-2}
 workers: 0
 faults:
-  - {node: ip-10-0-131-183.ec2.internal, kind: machine-stopped}
+  - {node: ip-10-22-131-183.ec2.internal, kind: machine-stopped}
 timing: {provisionSeconds: 1, rolloutSeconds: 1}
 `;
 
@@ -84,7 +85,8 @@ test('killed at every step boundary and mid-step, resumed until done: healthy, r
     const trace = join(state, 'trace.jsonl');
     const env = { KUBECONFIG: sim.kubeconfig, XDG_STATE_HOME: state, ETCD_REPLACE_TRACE: trace, ETCD_REPLACE_FORCE_REDEPLOY_AFTER_S: '20' };
     const k = new Kube({ client: 'kubectl', kubeconfig: sim.kubeconfig });
-    const oldId = (await readClusterState(k)).members.find((m) => m.name === 'ip-10-0-131-183.ec2.internal')!.id;
+    for (let t = 0; t < 90 && diagnose(await readClusterState(k)).scenario !== 'not-ready'; t++) await new Promise((r) => setTimeout(r, 1000));
+    const oldId = (await readClusterState(k)).members.find((m) => m.name === 'ip-10-22-131-183.ec2.internal')!.id;
 
     let firedRemove = false;
     let firedApply = false;

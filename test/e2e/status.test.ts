@@ -8,19 +8,23 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSim, type SimHandle } from '../helpers/sim.ts';
+import { Kube } from '../../lib/cluster/kubectl.ts';
+import { runOnNode } from '../../lib/cluster/hostcmd.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(ROOT, 'lib/main.ts');
 
-// A second octet of our own (the sim listens on 127.<o>.x.y), so this file can run beside other sims.
+// Each case gets a second octet of its own (the sim listens on 127.<o>.x.y), so cases and other test files can run
+// side by side.
+type Master = { node: string; ip: string; machine: string };
+type Masters = { A: Master; B: Master; C: Master };
 const O = 100 + Math.floor(Math.random() * 100);
-const master = (c: number, d: number, i: number) => ({ node: `ip-10-${O}-${c}-${d}.ec2.internal`, ip: `10.${O}.${c}.${d}`, machine: `clustername-8qw5l-master-${i}` });
-const A = master(131, 183, 0);
-const B = master(154, 204, 1);
-const C = master(164, 97, 2);
+const master = (o: number, c: number, d: number, i: number): Master => ({ node: `ip-10-${o}-${c}-${d}.ec2.internal`, ip: `10.${o}.${c}.${d}`, machine: `clustername-8qw5l-master-${i}` });
+const mastersFor = (o: number): Masters => ({ A: master(o, 131, 183, 0), B: master(o, 154, 204, 1), C: master(o, 164, 97, 2) });
 
-function scenario(o: { openshift?: string; platform?: string; cpms?: string; faults?: { node?: string; kind: string }[]; noMachines?: boolean }): string {
-  const m = (x: typeof A) => (o.noMachines ? `  - {node: ${x.node}, ip: ${x.ip}}` : `  - {node: ${x.node}, ip: ${x.ip}, machine: ${x.machine}}`);
+function scenario(o: { ms: Masters; openshift?: string; platform?: string; cpms?: string; faults?: { node?: string; kind: string }[]; noMachines?: boolean }): string {
+  const { A, B, C } = o.ms;
+  const m = (x: Master) => (o.noMachines ? `  - {node: ${x.node}, ip: ${x.ip}}` : `  - {node: ${x.node}, ip: ${x.ip}, machine: ${x.machine}}`);
   const faults = (o.faults ?? []).map((f) => `  - {${f.node ? `node: ${f.node}, ` : ''}kind: ${f.kind}}`).join('\n');
   return [
     `openshift: "${o.openshift ?? '4.14'}"`,
@@ -85,6 +89,11 @@ async function withSim(text: string, fn: (sim: SimHandle) => Promise<void>): Pro
   }
 }
 
+const cases: { name: string; fn: (ms: Masters) => Promise<void> }[] = [];
+function scenarioCase(name: string, fn: (ms: Masters) => Promise<void>) {
+  cases.push({ name, fn });
+}
+
 function checkDiagnosisShape(d: any) {
   assert.equal(Object.keys(d).sort(), ['action', 'member', 'reasons', 'scenario']);
   assert.ok(['healthy', 'not-ready', 'crashloop', 'quorum-lost', 'unsafe'].includes(d.scenario));
@@ -102,8 +111,8 @@ function checkDocShape(doc: any) {
   checkDiagnosisShape(doc.diagnosis);
 }
 
-test('healthy 4.14 cluster: exit 0, 3 members, table output shows the diagnosis', async () => {
-  await withSim(scenario({}), async (sim) => {
+scenarioCase('healthy 4.14 cluster: exit 0, 3 members, table output shows the diagnosis', async ({ A, B, C }) => {
+  await withSim(scenario({ ms: { A, B, C } }), async (sim) => {
     const { run, doc } = await statusUntil(sim, 'healthy');
     assert.is(run.code, 0, run.stderr);
     checkDocShape(doc);
@@ -117,19 +126,31 @@ test('healthy 4.14 cluster: exit 0, 3 members, table output shows the diagnosis'
     assert.is(doc.cluster.release.startsWith('4.14'), true);
     assert.is(doc.diagnosis.member, null);
 
-    const table = await plugin(sim, ['status']);
+    const [table, yaml] = await Promise.all([plugin(sim, ['status']), plugin(sim, ['status', '-o', 'yaml'])]);
     assert.is(table.code, 0, table.stderr);
     for (const s of ['MEMBERS', 'ETCD PODS', 'NODES', 'MACHINES', 'SECRETS', 'DIAGNOSIS', 'scenario: healthy', A.node]) assert.ok(table.stdout.includes(s), `table lacks ${s}`);
     assert.not.match(table.stdout, /\x1b\[/); // no colors without a TTY
-
-    const yaml = await plugin(sim, ['status', '-o', 'yaml']);
     assert.is(yaml.code, 0);
     assert.match(yaml.stdout, /^diagnosis:\n {2}scenario: healthy$/m);
+
+    // runOnNode: a privileged pod with the node's / at /host runs the script, its exit code and output come back,
+    // and the pod is gone afterwards.
+    const kube = new Kube({ client: 'kubectl', env: sim.env });
+    const r = await runOnNode(kube, B.node, 'test -f /etc/kubernetes/manifests/etcd-pod.yaml && echo manifest-found && exit 7', { timeoutMs: 60_000 });
+    assert.is(r.exitCode, 7);
+    assert.match(r.output, /manifest-found/);
+    let gone = false;
+    for (let i = 0; i < 20 && !gone; i++) {
+      const left = await kube.run(['-n', 'openshift-etcd', 'get', 'pod', r.pod, '-o', 'name'], { allowFailure: true });
+      gone = left.exitCode !== 0 || left.stdout.trim() === '';
+      if (!gone) await new Promise((res) => setTimeout(res, 500));
+    }
+    assert.ok(gone, 'debug pod deleted');
   });
 });
 
-test('machine stopped → not-ready, exit 3, member/node/machine right', async () => {
-  await withSim(scenario({ faults: [{ node: A.node, kind: 'machine-stopped' }] }), async (sim) => {
+scenarioCase('machine stopped → not-ready, exit 3, member/node/machine right', async ({ A, B, C }) => {
+  await withSim(scenario({ ms: { A, B, C }, faults: [{ node: A.node, kind: 'machine-stopped' }] }), async (sim) => {
     const { run, doc } = await statusUntil(sim, 'not-ready');
     assert.is(run.code, 3, run.stderr);
     checkDocShape(doc);
@@ -149,8 +170,8 @@ test('machine stopped → not-ready, exit 3, member/node/machine right', async (
   });
 });
 
-test('etcd crashloop → crashloop, exit 3', async () => {
-  await withSim(scenario({ faults: [{ node: A.node, kind: 'etcd-crashloop' }] }), async (sim) => {
+scenarioCase('etcd crashloop → crashloop, exit 3', async ({ A, B, C }) => {
+  await withSim(scenario({ ms: { A, B, C }, faults: [{ node: A.node, kind: 'etcd-crashloop' }] }), async (sim) => {
     const { run, doc } = await statusUntil(sim, 'crashloop');
     assert.is(run.code, 3, run.stderr);
     checkDocShape(doc);
@@ -162,8 +183,8 @@ test('etcd crashloop → crashloop, exit 3', async () => {
   });
 });
 
-test('kubelet down (node NotReady, member healthy) → unsafe, exit 4', async () => {
-  await withSim(scenario({ faults: [{ node: A.node, kind: 'kubelet-down' }] }), async (sim) => {
+scenarioCase('kubelet down (node NotReady, member healthy) → unsafe, exit 4', async ({ A, B, C }) => {
+  await withSim(scenario({ ms: { A, B, C }, faults: [{ node: A.node, kind: 'kubelet-down' }] }), async (sim) => {
     const { run, doc } = await statusUntil(sim, 'unsafe');
     assert.is(run.code, 4, run.stderr);
     checkDocShape(doc);
@@ -171,8 +192,8 @@ test('kubelet down (node NotReady, member healthy) → unsafe, exit 4', async ()
   });
 });
 
-test('two members down → quorum-lost, exit 4', async () => {
-  await withSim(scenario({ faults: [{ node: A.node, kind: 'machine-stopped' }, { node: C.node, kind: 'machine-stopped' }] }), async (sim) => {
+scenarioCase('two members down → quorum-lost, exit 4', async ({ A, B, C }) => {
+  await withSim(scenario({ ms: { A, B, C }, faults: [{ node: A.node, kind: 'machine-stopped' }, { node: C.node, kind: 'machine-stopped' }] }), async (sim) => {
     const { run, doc } = await statusUntil(sim, 'quorum-lost');
     assert.is(run.code, 4, run.stderr);
     checkDiagnosisShape(doc.diagnosis);
@@ -180,8 +201,8 @@ test('two members down → quorum-lost, exit 4', async () => {
   });
 });
 
-test('learner present → unsafe, exit 4', async () => {
-  await withSim(scenario({ faults: [{ kind: 'learner' }] }), async (sim) => {
+scenarioCase('learner present → unsafe, exit 4', async ({ A, B, C }) => {
+  await withSim(scenario({ ms: { A, B, C }, faults: [{ kind: 'learner' }] }), async (sim) => {
     const { run, doc } = await statusUntil(sim, 'unsafe');
     assert.is(run.code, 4, run.stderr);
     checkDocShape(doc);
@@ -190,8 +211,8 @@ test('learner present → unsafe, exit 4', async () => {
   });
 });
 
-test('4.6 shape: 3/3 pods, quorum-guard pods ignored, machine stopped → not-ready', async () => {
-  await withSim(scenario({ openshift: '4.6', faults: [{ node: A.node, kind: 'machine-stopped' }] }), async (sim) => {
+scenarioCase('4.6 shape: 3/3 pods, quorum-guard pods ignored, machine stopped → not-ready', async ({ A, B, C }) => {
+  await withSim(scenario({ ms: { A, B, C }, openshift: '4.6', faults: [{ node: A.node, kind: 'machine-stopped' }] }), async (sim) => {
     const { run, doc } = await statusUntil(sim, 'not-ready');
     assert.is(run.code, 3, run.stderr);
     checkDocShape(doc);
@@ -201,8 +222,8 @@ test('4.6 shape: 3/3 pods, quorum-guard pods ignored, machine stopped → not-re
   });
 });
 
-test('platform none: machines null, node NotReady → not-ready without a machine', async () => {
-  await withSim(scenario({ platform: 'none', noMachines: true, faults: [{ node: A.node, kind: 'node-not-ready' }] }), async (sim) => {
+scenarioCase('platform none: machines null, node NotReady → not-ready without a machine', async ({ A, B, C }) => {
+  await withSim(scenario({ ms: { A, B, C }, platform: 'none', noMachines: true, faults: [{ node: A.node, kind: 'node-not-ready' }] }), async (sim) => {
     const { run, doc } = await statusUntil(sim, 'not-ready');
     assert.is(run.code, 3, run.stderr);
     checkDocShape(doc);
@@ -213,5 +234,30 @@ test('platform none: machines null, node NotReady → not-ready without a machin
     assert.match(table.stdout, /no Machine API/);
   });
 });
+
+// Run the cases E2E_JOBS at a time (default 3: each sim runs 3 etcd processes), then report each as a uvu test.
+const JOBS = Math.max(1, Number(process.env.E2E_JOBS ?? 3));
+const results = new Map<string, Promise<unknown>>();
+{
+  const queue = [...cases];
+  const gates: Promise<void>[] = [];
+  const settled = new Map<string, { resolve: (v: unknown) => void }>();
+  for (const c of cases) results.set(c.name, new Promise((resolve) => settled.set(c.name, { resolve })));
+  const worker = async () => {
+    for (let c = queue.shift(); c; c = queue.shift()) {
+      const t0 = Date.now();
+      const err = await c.fn(mastersFor(O + cases.indexOf(c))).then(() => null, (e) => e);
+      if (process.env.E2E_TIMING) process.stderr.write(`  [${c.name}: ${Date.now() - t0} ms]\n`);
+      settled.get(c.name)!.resolve(err);
+    }
+  };
+  for (let i = 0; i < JOBS; i++) gates.push(worker());
+}
+for (const c of cases) {
+  test(c.name, async () => {
+    const err = await results.get(c.name);
+    if (err) throw err;
+  });
+}
 
 test.run();

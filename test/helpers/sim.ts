@@ -3,7 +3,7 @@
 //   ... KUBECONFIG=sim.kubeconfig kubectl ...
 //   await sim.stop();
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ export interface SimHandle {
 }
 
 export interface StartSimOptions {
+  /** state dir to use (kept after stop); default: a fresh temp dir, removed by stop() unless SIM_KEEP_STATE=1 */
   stateDir?: string;
   timeoutMs?: number;
   /** passed through to the child (e.g. for debugging) */
@@ -46,6 +47,7 @@ function etcdPidsOf(dir: string): number[] {
 }
 
 export async function startSim(scenario: string | object, opts: StartSimOptions = {}): Promise<SimHandle> {
+  const ownDir = !opts.stateDir;
   const stateDir = path.resolve(opts.stateDir ?? mkdtempSync(path.join(tmpdir(), 'etcd-replace-sim-')));
   const text = typeof scenario === 'string' ? scenario : YAML.stringify(scenario);
   const file = path.join(stateDir, 'scenario.yaml');
@@ -55,7 +57,7 @@ export async function startSim(scenario: string | object, opts: StartSimOptions 
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...opts.env },
+    env: { ...process.env, SIM_EXIT_WITH_PARENT: '1', ...opts.env },
   });
   let stdout = '';
   let stderr = '';
@@ -96,6 +98,14 @@ export async function startSim(scenario: string | object, opts: StartSimOptions 
       }
       await new Promise((r) => setTimeout(r, 100));
       if (Date.now() > deadline + 5000) break;
+    }
+    // the temp state dir goes too (keep it with SIM_KEEP_STATE=1 to debug: sim.log, logs/, nodes/)
+    if (ownDir && !process.env.SIM_KEEP_STATE) {
+      try {
+        rmSync(stateDir, { recursive: true, force: true });
+      } catch {
+        /* ignore */
+      }
     }
   };
 

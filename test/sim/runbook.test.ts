@@ -195,6 +195,36 @@ test('procedure B (crash-looping etcd) with plain kubectl ends healthy', async (
   }
 });
 
+test('CPMS Active (4.16): deleting the stopped machine is enough, the CPMS creates <infra>-master-<rand5>-0', async () => {
+  const t0 = Date.now();
+  const s = scenario('machine-stopped', '4.16');
+  (s.yaml as any).controlPlaneMachineSet = 'active';
+  const bad = s.names[0]!;
+  const good = `etcd-${s.names[1]}`;
+  const sim = await startSim(s.yaml);
+  try {
+    const cpms = JSON.parse(ok(sim, ['-n', 'openshift-machine-api', 'get', 'controlplanemachineset', 'cluster', '-o', 'json']));
+    assert.is(cpms.spec.state, 'Active');
+    const old = members(await etcdctl(sim, good, ['member', 'list'])).find((m) => m.name === bad)!;
+    await etcdctl(sim, good, ['member', 'remove', old.id]);
+    ok(sim, ['patch', 'etcd/cluster', '--type=merge', '-p', '{"spec": {"unsupportedConfigOverrides": {"useUnsupportedUnsafeNonHANonProductionUnstableEtcd": true}}}']);
+    ok(sim, ['delete', 'node', bad]);
+    for (const k of ['etcd-peer', 'etcd-serving', 'etcd-serving-metrics']) ok(sim, ['delete', 'secret', '-n', 'openshift-etcd', `${k}-${bad}`]);
+    ok(sim, ['delete', 'machine', '-n', 'openshift-machine-api', 'clustername-8qw5l-master-0', '--wait=false']);
+    const replacement = await waitFor('replacement machine Running', () => {
+      const list = JSON.parse(ok(sim, ['get', 'machines', '-n', 'openshift-machine-api', '-o', 'json']));
+      return list.items.find((m: any) => /^clustername-8qw5l-master-[a-z0-9]{5}-0$/.test(m.metadata.name) && m.status?.phase === 'Running');
+    }, 30_000);
+    assert.is(replacement.metadata.ownerReferences?.[0]?.kind, 'ControlPlaneMachineSet');
+    const rows = await waitHealthy(sim, () => good, 3);
+    assert.ok(rows.some((r) => r.name === replacement.status.nodeRef.name));
+    await waitFor('old machine gone', () => !ok(sim, ['get', 'machines', '-n', 'openshift-machine-api']).includes('clustername-8qw5l-master-0 '), 20_000);
+    console.log(`    CPMS replacement took ${Math.round((Date.now() - t0) / 1000)} s`);
+  } finally {
+    await sim.stop();
+  }
+});
+
 test('without the quorum-guard override (4.14) the new member is never added', async () => {
   const s = scenario('etcd-crashloop');
   const bad = s.names[0]!;

@@ -154,6 +154,7 @@ test('4.6 shape: 3/3 etcd pods, etcd-quorum-guard pods, no guard pods', async ()
 
 test('learner fault: an unstarted learner shows in the member list', async () => {
   const s = scenario({ openshift: '4.16', faults: [{ kind: 'learner' }] });
+  (s.yaml as any).unsupportedConfigOverrides = { someOtherKey: 'kept' };
   const sim = await startSim(s.yaml);
   try {
     const list = etcdctl(sim, `etcd-${s.names[0]}`, ['member', 'list', '-w', 'table']);
@@ -170,6 +171,10 @@ test('learner fault: an unstarted learner shows in the member list', async () =>
       const c = e.status.conditions.find((c: any) => c.type === 'EtcdMembersProgressing');
       return c.status === 'True' ? e : undefined;
     });
+    assert.equal(etcd.spec.unsupportedConfigOverrides, { someOtherKey: 'kept' });
+    const upg = etcd.status.conditions.find((c: any) => c.type === 'UnsupportedConfigOverridesUpgradeable');
+    assert.is(upg.status, 'False');
+    assert.is(upg.message, 'setting: [someOtherKey]');
     const avail = etcd.status.conditions.find((c: any) => c.type === 'EtcdMembersAvailable');
     assert.match(avail.message, /^3 of 4 members are available, NAME-PENDING-10\.\d+\.\d+\.\d+ has not started$/);
   } finally {

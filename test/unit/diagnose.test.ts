@@ -4,6 +4,8 @@ import * as assert from 'uvu/assert';
 import { diagnose, nextMachineName, podCrashLooping } from '../../lib/diagnose/diagnose.ts';
 import { instanceRunning, podStatusString, toEtcdPod, isEtcdMemberPod, toMachineInfo, toNodeInfo, podCandidates, toEtcdOperatorInfo } from '../../lib/cluster/read.ts';
 import type { ClusterState, ContainerInfo, EtcdMember, EtcdPod } from '../../lib/types.ts';
+import { statusDocument, statusExitCode } from '../../lib/commands/status.ts';
+import { renderStatus } from '../../lib/ui/table.ts';
 
 const MASTERS = [
   { node: 'ip-10-0-131-183.ec2.internal', ip: '10.0.131.183', machine: 'clustername-8qw5l-master-0', id: '6fc1e7c9db35841d' },
@@ -338,6 +340,33 @@ test('nextMachineName', () => {
   const ms = healthy().machines!;
   assert.is(nextMachineName(ms, 'clustername-8qw5l-master-0'), 'clustername-8qw5l-master-3');
   assert.is(nextMachineName([...ms, { ...ms[0], name: 'clustername-8qw5l-master-5' }], 'clustername-8qw5l-master-1'), 'clustername-8qw5l-master-6');
+});
+
+// ---------- status: exit codes, document, table ----------
+
+test('status exit codes: 0 healthy, 3 replaceable, 4 refused', () => {
+  assert.is(statusExitCode('healthy'), 0);
+  assert.is(statusExitCode('not-ready'), 3);
+  assert.is(statusExitCode('crashloop'), 3);
+  assert.is(statusExitCode('unsafe'), 4);
+  assert.is(statusExitCode('quorum-lost'), 4);
+});
+
+test('status document keys and the table (no colors unless asked)', () => {
+  const s = machineStopped();
+  const d = diagnose(s);
+  const doc = statusDocument(s, d, { server: 'https://api.x:6443', context: 'admin', client: 'oc' });
+  assert.equal(Object.keys(doc), ['cluster', 'members', 'pods', 'nodes', 'machines', 'controlPlaneMachineSet', 'secrets', 'etcd', 'diagnosis']);
+  assert.is(doc.diagnosis, d);
+  assert.is(doc.etcd.unsupportedConfigOverrides, null);
+  const plain = renderStatus(s, d, { server: 'https://api.x:6443', context: 'admin' }, false);
+  for (const x of ['MEMBERS', 'ETCD PODS', 'NODES', 'MACHINES', 'SECRETS', 'ETCD OPERATOR', 'DIAGNOSIS', 'scenario: not-ready', 'UNHEALTHY', 'stopped', '3 ✓', 'procedure A']) assert.ok(plain.includes(x), x);
+  assert.not.match(plain, /\x1b\[/);
+  assert.match(renderStatus(s, d, { server: null, context: null }, true), /\x1b\[31mUNHEALTHY/);
+  const none = { ...s, machines: null };
+  assert.match(renderStatus(none, diagnose(none), { server: null, context: null }), /no Machine API/);
+  const unread = { ...healthy(), members: [], memberSource: null, memberListError: 'etcd-x: timed out' };
+  assert.match(renderStatus(unread, diagnose(unread), { server: null, context: null }), /member list unreadable: etcd-x: timed out/);
 });
 
 // ---------- read.ts object mapping ----------
