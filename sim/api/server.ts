@@ -127,6 +127,19 @@ function openapiGV(gv: string, types: ResourceType[], gitVersion: string) {
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: gitVersion.split('+')[0] }, paths, components: { schemas: {} } };
 }
 
+/** JSON with sorted keys, for comparing objects. */
+function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
 const nowTs = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -385,6 +398,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       );
     }
     if (dryRun(q)) return { ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } };
+    // A write that changes nothing is a no-op (no new resourceVersion, no watch event), as in the real API server.
+    if (stable({ ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } }) === stable(current)) return current;
     try {
       return store.update(r.type, obj);
     } catch (err) {

@@ -880,7 +880,7 @@ export class EtcdOperator {
       if (healthy.length === total) add('EtcdMembersDegraded', 'False', 'AsExpected', 'No unhealthy members found');
       else add('EtcdMembersDegraded', 'True', 'UnhealthyMembers', msg);
       const unstarted = members.filter((m) => !m.clientURLs.length);
-      if (unstarted.length) add('EtcdMembersProgressing', 'True', 'MembersNotStarted', `${unstarted.map((m) => `NAME-PENDING-${m.ip}`).join(',')}`);
+      if (unstarted.length) add('EtcdMembersProgressing', 'True', 'MembersNotStarted', msg);
       else add('EtcdMembersProgressing', 'False', 'AsExpected', 'No unstarted etcd members found');
     }
 
