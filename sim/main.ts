@@ -1,7 +1,7 @@
 // npm run sim -- --scenario FILE [--state DIR]
 // Starts the simulated OpenShift control plane, prints ONLY the kubeconfig path on stdout, logs to
 // <state>/sim.log and runs until SIGTERM/SIGINT (then kills every etcd it started and exits).
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseScenario, ScenarioError } from './world/scenario.ts';
@@ -57,6 +57,7 @@ async function main() {
     throw err;
   }
   const stateDir = path.resolve(args.state ?? mkdtempSync(path.join(tmpdir(), 'etcd-replace-sim-')));
+  const tempState = !args.state;
   let world: Awaited<ReturnType<typeof startWorld>> | undefined;
   let shuttingDown = false;
   const shutdown = async (code: number) => {
@@ -64,6 +65,9 @@ async function main() {
     shuttingDown = true;
     try {
       await world?.stop();
+      // An auto-created temp state dir keeps sim.log and logs/ but drops the node folders (etcd data
+      // and WAL files, ~500 MB per run) unless SIM_KEEP_STATE=1.
+      if (tempState && !process.env.SIM_KEEP_STATE) rmSync(path.join(stateDir, 'nodes'), { recursive: true, force: true });
     } finally {
       process.exit(code);
     }

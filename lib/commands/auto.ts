@@ -41,7 +41,8 @@ async function clusterKey(kube: Kube): Promise<string> {
 
 export async function autoCommand(argv: AutoArgs): Promise<number> {
   const kube = new Kube({ client: argv.client, kubeconfig: argv.kubeconfig, context: argv.context });
-  const tty = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  // a terminal we can draw spinners on (a pty without a size, e.g. under `script`, gets plain lines)
+  const tty = Boolean(process.stdin.isTTY && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0);
   const color = !argv.noColor && argv.color !== false && !process.env.NO_COLOR;
   const cli = `${kube.binary} etcd-replace`;
   const root = stateRoot();

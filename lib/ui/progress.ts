@@ -62,7 +62,10 @@ export function createProgress(o: ProgressOptions): Progress {
       const spinner: Ora = ora({ text: head, stream, color: color ? 'cyan' : false, isEnabled: true, discardStdin: false }).start();
       return {
         note: (l) => {
-          spinner.text = `${head}  ${l}`;
+          // one terminal line: ora redraws by counting wrapped lines
+          const width = Math.max(20, (stream.columns || 80) - 3);
+          const text = `${head}  ${l}`;
+          spinner.text = text.length > width ? `${text.slice(0, width - 1)}…` : text;
         },
         done: (n) => void spinner.succeed(`${head} (${seconds(Date.now() - started)})${n ? `  ${n}` : ''}`),
         skipped: (r) => void spinner.info(`${head}  skipped: ${r}`),

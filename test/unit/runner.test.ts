@@ -198,4 +198,50 @@ test('waitFor: names what it waited for on timeout; retries thrown errors', asyn
   }
 });
 
+// ---- pure safety / patch helpers used by the steps (lib/runbooks/common.ts) ----
+const mem = (id: string, name: string, ip: string, healthy: boolean | null, extra: Record<string, unknown> = {}) => ({
+  id, name, peerURLs: [`https://${ip}:2380`], clientURLs: [`https://${ip}:2379`], started: true, isLearner: false, healthy, leader: false, ...extra,
+});
+const pod = (node: string) => ({ name: `etcd-${node}`, node, phase: 'Running', status: 'Running', readyCount: 4, containerCount: 4, restarts: 0, containers: [] });
+function cluster(members: any[]): any {
+  return {
+    release: '4.14.8', platform: 'AWS', members, memberSource: 'etcd-n2', pods: [pod('n1'), pod('n2'), pod('n3')],
+    nodes: [
+      { name: 'n1', internalIP: '10.0.0.1', ready: false, unreachable: true, uid: 'u1' },
+      { name: 'n2', internalIP: '10.0.0.2', ready: true, unreachable: false, uid: 'u2' },
+      { name: 'n3', internalIP: '10.0.0.3', ready: true, unreachable: false, uid: 'u3' },
+    ],
+    machines: null, controlPlaneMachineSet: null, secrets: [],
+    etcd: { conditions: [], unsupportedConfigOverrides: undefined, quorumGuardOff: false, forceRedeploymentReason: null, latestAvailableRevision: 1, nodeStatuses: [], controlPlaneReplicas: 3 },
+  };
+}
+const T = facts.target; // 6fc1e7c9db35841d on n1 / 10.0.0.1
+
+test('removalRefusals: safe case, already gone, healthy target, identity mismatch, quorum, learner', async () => {
+  const { removalRefusals } = await import('../../lib/runbooks/common.ts');
+  const ok = [mem(T.memberId, 'n1', '10.0.0.1', false), mem('00000000000000a2', 'n2', '10.0.0.2', true), mem('00000000000000a3', 'n3', '10.0.0.3', true)];
+  assert.equal(removalRefusals(cluster(ok), T), []);
+  assert.equal(removalRefusals(cluster(ok.slice(1)), T), [], 'already gone: nothing to check');
+  assert.match(removalRefusals(cluster([mem(T.memberId, 'n1', '10.0.0.1', true), ...ok.slice(1)]), T).join(), /healthy again/);
+  assert.match(removalRefusals(cluster([mem(T.memberId, 'n9', '10.0.0.1', false), ...ok.slice(1)]), T).join(), /named n9/);
+  assert.match(removalRefusals(cluster([mem(T.memberId, 'n1', '10.0.0.9', false), ...ok.slice(1)]), T).join(), /peer URL/);
+  assert.match(removalRefusals(cluster([ok[0], ok[1], mem('00000000000000a3', 'n3', '10.0.0.3', false)]), T).join(), /quorum needs 2/);
+  assert.match(removalRefusals(cluster([ok[0], ok[1], mem('00000000000000a3', 'n3', '10.0.0.3', null)]), T).join(), /quorum needs 2/, 'unknown health is not healthy');
+  assert.match(removalRefusals(cluster([...ok, mem('00000000000000a4', '', '10.0.0.4', null, { isLearner: true, started: false })]), T).join(), /learner/);
+});
+
+test('restore patch keeps other keys; absent original → null merge patch', async () => {
+  const { restorePatchArgs, overrideIsOn, releaseAtLeast } = await import('../../lib/runbooks/common.ts');
+  assert.equal(restorePatchArgs(undefined).slice(-2), ['-p', '{"spec":{"unsupportedConfigOverrides":null}}']);
+  const a = restorePatchArgs({ other: 'x' });
+  assert.is(a[3], '--type=json');
+  assert.equal(JSON.parse(a[5]!), [{ op: 'add', path: '/spec/unsupportedConfigOverrides', value: { other: 'x' } }]);
+  assert.ok(overrideIsOn({ useUnsupportedUnsafeNonHANonProductionUnstableEtcd: 'True' }));
+  assert.not.ok(overrideIsOn({ useUnsupportedUnsafeNonHANonProductionUnstableEtcd: false }));
+  assert.ok(releaseAtLeast('4.12.3', '4.12'));
+  assert.not.ok(releaseAtLeast('4.7.60', '4.8'));
+  assert.ok(releaseAtLeast('4.10.0', '4.8'));
+  assert.ok(releaseAtLeast(null, '4.12'));
+});
+
 test.run();
