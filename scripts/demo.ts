@@ -25,7 +25,7 @@ async function main(): Promise<number> {
 
   banner('Starting a simulated OpenShift 4.14 control plane (3 masters, real etcd); master-0 is stopped');
   const started = Date.now();
-  const sim = await startSim(scenario, { stateDir: join(work, 'sim') });
+  const sim = await startSim(scenario);
   console.log(`simulator ready in ${((Date.now() - started) / 1000).toFixed(1)}s, kubeconfig ${sim.kubeconfig}`);
 
   const env = {
