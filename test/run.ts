@@ -2,7 +2,7 @@
 //
 // Finds every test/**/*.test.ts and runs each in its own child process (`node --import tsx <file>`):
 // unit files first (in parallel), then sim files, then e2e files (one at a time: they start real etcd
-// clusters). Each file has a timeout (TEST_TIMEOUT_S, default 240 s) after which its whole process group
+// clusters). Each file has a timeout (TEST_TIMEOUT_S, default 420 s) after which its whole process group
 // is killed. uvu's summary (`Total:`, `Passed:`, `Skipped:`) is parsed from each child's output; a file
 // that crashes, times out or exits non-zero without a failure in its summary counts as (at least) one
 // failure. The last line printed is always `N passed, N failed` (`, N skipped` appended when > 0).
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TEST_DIR = join(ROOT, 'test');
-const TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_S ?? 240) * 1000;
+const TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_S ?? 420) * 1000;
 const UNIT_JOBS = Math.max(1, Number(process.env.TEST_JOBS ?? Math.min(4, cpus().length)));
 const ORDER = ['unit', 'sim', 'e2e'] as const;
 

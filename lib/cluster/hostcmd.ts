@@ -87,9 +87,12 @@ export function debugPodManifest(name: string, node: string, image: string, scri
   };
 }
 
-/** What we show the user for a host command: the `oc debug` equivalent. */
+/**
+ * What we show the user for a host command: what really runs (a privileged pod we create, as
+ * `oc debug node/X` would) and the script it runs there.
+ */
 export function hostCommandDisplay(binary: string, node: string, script: string): string {
-  return `${binary} debug node/${node} -- chroot /host sh -c ${shellQuote(script)}`;
+  return `${binary} -n ${DEBUG_NS} create -f - (privileged pod on node/${node}, host / at /host, as "${binary} debug node/${node}" does) running: chroot /host sh -c ${shellQuote(script)}`;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
