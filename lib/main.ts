@@ -125,6 +125,13 @@ function isEntry(): boolean {
 
 /** Runs main() with the process arguments and sets the exit code (used by lib/main.ts as entry and by bin/). */
 export function run(): void {
+  // `oc etcd-replace status -o json | head`: a reader that closes the pipe early is not an error of ours.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   main(process.argv.slice(2)).then(
     (c) => {
       process.exitCode = c;

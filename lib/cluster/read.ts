@@ -25,6 +25,7 @@ import { PluginError } from '../errors.ts';
 import { parseMemberList, parseEndpointStatus } from '../etcd/members.ts';
 import { parseEndpointHealth, applyHealth } from '../etcd/health.ts';
 import { etcdctl, ETCD_NS } from '../etcd/exec.ts';
+import { readSourceHint, writeSourceHint } from './source-hint.ts';
 
 export const MACHINE_NS = 'openshift-machine-api';
 export const MASTER_NODE_SELECTOR = 'node-role.kubernetes.io/master';
@@ -233,24 +234,34 @@ interface MemberRead {
   memberListError?: string;
 }
 
-/** member list + endpoint health + endpoint status from the first pod that answers (all three in parallel). */
-export async function readMembers(kube: Kube, candidates: EtcdPod[]): Promise<MemberRead> {
+type PodRead = MemberRead | { error: string };
+
+/** member list + endpoint health + endpoint status from one pod (the three execs in parallel). */
+async function readMembersFrom(kube: Kube, pod: string): Promise<PodRead> {
+  const [list, health, status] = await Promise.all([
+    etcdctl(kube, pod, ['member', 'list', '-w', 'simple'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
+    etcdctl(kube, pod, ['endpoint', 'health', '--cluster'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
+    etcdctl(kube, pod, ['endpoint', 'status', '--cluster', '-w', 'simple'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
+  ]);
+  const members = list.exitCode === 0 ? parseMemberList(list.stdout) : [];
+  if (list.exitCode !== 0 || members.length === 0) {
+    return { error: `${pod}: ${firstErrorLine(list.stderr) || firstErrorLine(list.stdout) || `exit code ${list.exitCode}`}` };
+  }
+  const leaders = new Set(parseEndpointStatus(status.stdout).filter((s) => s.isLeader).map((s) => s.id));
+  const withHealth = applyHealth(members, parseEndpointHealth(health.stdout, health.stderr)).map((m) => ({ ...m, leader: leaders.has(m.id) }));
+  return { members: withHealth, memberSource: pod };
+}
+
+/**
+ * The members as read from the first candidate pod that answers. `early` is a read already started
+ * from `early.pod` (see source-hint.ts); it is used only when that pod is the first candidate anyway.
+ */
+export async function readMembers(kube: Kube, candidates: EtcdPod[], early?: { pod: string; read: Promise<PodRead> }): Promise<MemberRead> {
   let lastError = candidates.length ? '' : 'no etcd pod found';
-  for (const pod of candidates) {
-    const [list, health, status] = await Promise.all([
-      etcdctl(kube, pod.name, ['member', 'list', '-w', 'simple'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
-      etcdctl(kube, pod.name, ['endpoint', 'health', '--cluster'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
-      etcdctl(kube, pod.name, ['endpoint', 'status', '--cluster', '-w', 'simple'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
-    ]);
-    const members = list.exitCode === 0 ? parseMemberList(list.stdout) : [];
-    if (list.exitCode !== 0 || members.length === 0) {
-      lastError = `${pod.name}: ${firstErrorLine(list.stderr) || firstErrorLine(list.stdout) || `exit code ${list.exitCode}`}`;
-      continue;
-    }
-    let withHealth = applyHealth(members, parseEndpointHealth(health.stdout, health.stderr));
-    const leaders = new Set(parseEndpointStatus(status.stdout).filter((s) => s.isLeader).map((s) => s.id));
-    withHealth = withHealth.map((m) => ({ ...m, leader: leaders.has(m.id) }));
-    return { members: withHealth, memberSource: pod.name };
+  for (const [i, pod] of candidates.entries()) {
+    const r = i === 0 && early?.pod === pod.name ? await early.read : await readMembersFrom(kube, pod.name);
+    if ('members' in r) return r;
+    lastError = r.error;
   }
   return { members: [], memberSource: null, memberListError: lastError || 'the member list could not be read' };
 }
@@ -269,28 +280,69 @@ async function optionalJson(kube: Kube, args: string[]): Promise<{ obj: any | nu
   throw new PluginError(`${kube.display([...args, '-o', 'json'])} failed: ${firstErrorLine(r.stderr) || `exit code ${r.exitCode}`}`);
 }
 
+/** items of a `kubectl get A B C -o json` answer (a List, or a single object). */
+function itemsOf(obj: any): any[] {
+  if (!obj) return [];
+  return obj.kind === 'List' || Array.isArray(obj.items) ? obj.items ?? [] : [obj];
+}
+
+type Optional = Awaited<ReturnType<typeof optionalJson>>;
+const found = (obj: any): Optional => ({ obj, missingType: false, notFound: !obj });
+
+/** Etcd CR, ClusterVersion and Infrastructure in one call; separate calls (to tell which is missing) if it fails. */
+async function readClusterObjects(kube: Kube): Promise<[Optional, Optional, Optional]> {
+  const refs = ['etcds.operator.openshift.io/cluster', 'clusterversions.config.openshift.io/version', 'infrastructures.config.openshift.io/cluster'];
+  const r = await kube.run(['get', ...refs, '-o', 'json'], { allowFailure: true, retries: 2 });
+  if (r.exitCode === 0) {
+    const items = itemsOf(JSON.parse(r.stdout));
+    const byKind = (kind: string) => items.find((o) => o?.kind === kind) ?? null;
+    return [found(byKind('Etcd')), found(byKind('ClusterVersion')), found(byKind('Infrastructure'))];
+  }
+  return Promise.all(refs.map((ref) => optionalJson(kube, ['get', ...ref.split('/')]))) as Promise<[Optional, Optional, Optional]>;
+}
+
+/** Master machines and the ControlPlaneMachineSet in one call; separate calls if it fails (e.g. no CPMS type before 4.12). */
+async function readMachineObjects(kube: Kube): Promise<[Optional, Optional]> {
+  const r = await kube.run(['-n', MACHINE_NS, 'get', 'machines.machine.openshift.io,controlplanemachinesets.machine.openshift.io', '-o', 'json'], {
+    allowFailure: true,
+    retries: 2,
+  });
+  if (r.exitCode === 0) {
+    const items = itemsOf(JSON.parse(r.stdout));
+    const [key, value] = MASTER_MACHINE_SELECTOR.split('=');
+    const machines = items.filter((o) => o?.kind === 'Machine' && o.metadata?.labels?.[key!] === value);
+    const cpms = items.find((o) => o?.kind === 'ControlPlaneMachineSet' && o.metadata?.name === 'cluster') ?? null;
+    return [found({ items: machines }), found(cpms)];
+  }
+  return Promise.all([
+    optionalJson(kube, ['-n', MACHINE_NS, 'get', 'machines.machine.openshift.io', '-l', MASTER_MACHINE_SELECTOR]),
+    optionalJson(kube, ['-n', MACHINE_NS, 'get', 'controlplanemachinesets.machine.openshift.io', 'cluster']),
+  ]);
+}
+
 export async function readClusterState(kube: Kube): Promise<ClusterState> {
   const R = { retries: 2 };
   // The etcd reads (the slowest: endpoint health waits for unreachable members) start as soon as the pods and
-  // nodes are known, while the other objects are still being read.
+  // nodes are known, while the other objects are still being read; or at once, from the pod they were read
+  // from last time, when that pod turns out to be the one to use again.
+  const hint = readSourceHint(kube);
+  const early = hint ? { pod: hint, read: readMembersFrom(kube, hint).catch((e): PodRead => ({ error: String(e?.message ?? e) })) } : undefined;
   const podsP = kube.json(['-n', ETCD_NS, 'get', 'pods', '-l', ETCD_POD_SELECTOR], R);
   const nodesP = kube.json(['get', 'nodes', '-l', MASTER_NODE_SELECTOR], R);
-  const early = Promise.all([podsP, nodesP]).then(([podsList, nodesList]) => {
+  const podsAndNodes = Promise.all([podsP, nodesP]).then(([podsList, nodesList]) => {
     const pods = ((podsList?.items ?? []) as any[]).filter(isEtcdMemberPod).map(toEtcdPod).sort((a, b) => a.name.localeCompare(b.name));
     const nodes = ((nodesList?.items ?? []) as any[]).map(toNodeInfo).sort((a, b) => a.name.localeCompare(b.name));
     return { pods, nodes };
   });
-  const membersP = early.then(({ pods, nodes }) => readMembers(kube, podCandidates(pods, nodes, null)));
-  const [{ pods, nodes }, read, machinesRes, cpmsRes, secretsOut, etcdRes, cvRes, infraRes] = await Promise.all([
-    early,
+  const membersP = podsAndNodes.then(({ pods, nodes }) => readMembers(kube, podCandidates(pods, nodes, null), early));
+  const [{ pods, nodes }, read, [machinesRes, cpmsRes], secretsOut, [etcdRes, cvRes, infraRes]] = await Promise.all([
+    podsAndNodes,
     membersP,
-    optionalJson(kube, ['-n', MACHINE_NS, 'get', 'machines.machine.openshift.io', '-l', MASTER_MACHINE_SELECTOR]),
-    optionalJson(kube, ['-n', MACHINE_NS, 'get', 'controlplanemachinesets.machine.openshift.io', 'cluster']),
+    readMachineObjects(kube),
     kube.run(['-n', ETCD_NS, 'get', 'secrets', '-o', 'name'], R),
-    optionalJson(kube, ['get', 'etcds.operator.openshift.io', 'cluster']),
-    optionalJson(kube, ['get', 'clusterversions.config.openshift.io', 'version']),
-    optionalJson(kube, ['get', 'infrastructures.config.openshift.io', 'cluster']),
+    readClusterObjects(kube),
   ]);
+  if (read.memberSource) writeSourceHint(kube, read.memberSource);
 
   if (!etcdRes.obj) {
     // Not OpenShift (no Etcd CR type or no openshift-etcd namespace), or a broken install.

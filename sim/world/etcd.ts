@@ -350,7 +350,7 @@ export async function bootstrapCluster(nodes: SimNode[], stateDir: string, opts:
         throw new Error(`etcd on ${p.node.name} exited with ${p.exitCode} during bootstrap (see ${etcdLogFile(stateDir, p.node)})`);
       }
     }
-    await Promise.all([...pending].map(async (n) => (await etcdHealthy(n, 1500)) && pending.delete(n)));
+    await Promise.all([...pending].map(async (n) => (await etcdHealthy(n, 400)) && pending.delete(n)));
     if (!pending.size) break;
     if (Date.now() > deadline) {
       await Promise.all(procs.map((p) => stopEtcd(p, { hard: true })));

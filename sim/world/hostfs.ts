@@ -54,8 +54,13 @@ const MERGED_USR: [string, string][] = [
 /** Real /etc entries copied into the node root (the node root's own etc/ holds kubernetes/). */
 const HOST_ETC_FILES = [
   'passwd', 'group', 'hosts', 'hostname', 'nsswitch.conf', 'resolv.conf', 'ld.so.cache', 'ld.so.conf',
-  'ld.so.conf.d', 'localtime', 'alternatives', 'os-release', 'ssl', 'ca-certificates', 'profile', 'bash.bashrc', 'environment',
+  'ld.so.conf.d', 'localtime', 'os-release', 'profile', 'bash.bashrc', 'environment',
 ];
+/**
+ * Real /etc folders that are large (many files and links): bind-mounted over empty folders of the node
+ * root when a pod runs, instead of copied at start-up (copying them took ~0.7 s a node).
+ */
+const HOST_ETC_DIRS = ['alternatives', 'ssl', 'ca-certificates'];
 
 function ensureSymlink(target: string, at: string) {
   try {
@@ -88,6 +93,7 @@ export function ensureNodeLayout(node: SimNode): void {
       /* unreadable entries are not essential */
     }
   }
+  for (const d of HOST_ETC_DIRS) if (existsSync(path.join('/etc', d))) mkdirSync(path.join(node.root, 'etc', d), { recursive: true });
 }
 
 /**
@@ -115,6 +121,9 @@ if [ -n "$R" ]; then
   mount --bind "$SIM_LOCALBIN" "$R/usr/local/bin"
   mount --rbind /dev "$R/dev"
   mount --bind /proc "$R/proc"
+  for d in ${HOST_ETC_DIRS.join(' ')}; do
+    if [ -d "/etc/$d" ] && [ -d "$R/etc/$d" ]; then mount --bind "/etc/$d" "$R/etc/$d"; fi
+  done
 fi
 mount --bind /usr "$F/usr"
 mount --bind /etc "$F/etc"
