@@ -470,8 +470,13 @@ export function waitRolloutStep(kube: Kube, f: PlanFacts, newNodeOf: (ctx: RunCo
       return `member on ${newNodeOf(ctx)} started and healthy`;
     },
     async verify(ctx) {
-      const gap = rolloutGap(await readClusterState(kube), f, newNodeOf(ctx));
-      if (gap) throw new Error(`rollout not complete: ${gap}`);
+      // Polled, not read once: the operator may still be rolling a newer revision through the nodes, which
+      // restarts each etcd pod in turn (not ready for a moment) although the member is in.
+      await waitFor(
+        'the rollout to settle with the new member in',
+        async () => rolloutGap(await readClusterState(kube), f, newNodeOf(ctx)) || true,
+        { timeoutMs: TIMEOUTS.rollout },
+      );
     },
   };
 }

@@ -19,16 +19,15 @@ import {
   waitRolloutStep,
 } from './common.ts';
 import { buildNewMachine } from './machine.ts';
-
-const MASTER_SELECTOR = 'machine.openshift.io/cluster-api-machine-role=master';
+import { MASTER_MACHINE_SELECTOR } from '../cluster/read.ts';
 
 async function masterMachines(kube: Kube): Promise<any[]> {
-  const list = await kube.json(['-n', NS_MAPI, 'get', 'machines', '-l', MASTER_SELECTOR], { retries: 4 });
+  const list = await kube.json(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', '-l', MASTER_MACHINE_SELECTOR], { retries: 4 });
   return list.items ?? [];
 }
 
 async function allMachineNames(kube: Kube): Promise<string[]> {
-  const list = await kube.json(['-n', NS_MAPI, 'get', 'machines'], { retries: 4 });
+  const list = await kube.json(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io'], { retries: 4 });
   return (list.items ?? []).map((m: any) => m.metadata?.name).filter(Boolean);
 }
 
@@ -39,7 +38,7 @@ function oldMachine(f: PlanFacts): string {
 
 function deleteMachineStep(kube: Kube, f: PlanFacts, cpms: boolean): Step {
   const name = f.target.machine ?? '<machine>';
-  const args = ['-n', NS_MAPI, 'delete', 'machine', name, '--wait=false'];
+  const args = ['-n', NS_MAPI, 'delete', 'machines.machine.openshift.io', name, '--wait=false'];
   return {
     id: 'delete-machine',
     title: `Delete machine ${name}${cpms ? ' (the control plane machine set creates its replacement)' : ''}`,
@@ -47,7 +46,7 @@ function deleteMachineStep(kube: Kube, f: PlanFacts, cpms: boolean): Step {
     destructive: true,
     async precondition(ctx) {
       const m = oldMachine(f);
-      const r = await kube.run(['-n', NS_MAPI, 'get', 'machine', m, '-o', 'json'], { allowFailure: true, retries: 4 });
+      const r = await kube.run(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', m, '-o', 'json'], { allowFailure: true, retries: 4 });
       if (r.exitCode !== 0) {
         ctx.note(`machine ${m} is already gone`);
         return 'skip';
@@ -64,7 +63,7 @@ function deleteMachineStep(kube: Kube, f: PlanFacts, cpms: boolean): Step {
       await waitFor(
         `machine ${name} to be gone (its preDrain hook is released once the member is removed)`,
         async () => {
-          const r = await kube.run(['-n', NS_MAPI, 'get', 'machine', name, '-o', 'json'], { allowFailure: true });
+          const r = await kube.run(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', name, '-o', 'json'], { allowFailure: true });
           if (r.exitCode !== 0) return /not ?found/i.test(r.stderr) || r.stderr.trim();
           return `phase ${JSON.parse(r.stdout).status?.phase ?? '?'}`;
         },
@@ -79,7 +78,7 @@ function saveMachineStep(kube: Kube, f: PlanFacts): Step {
   return {
     id: 'save-machine',
     title: `Save machine ${name} and write the new machine definition`,
-    command: [`${kube.display(['-n', NS_MAPI, 'get', 'machine', name, '-o', 'yaml'])} > old-machine.yaml   (new-machine.yaml: no status/providerID/uid…, next free name)`],
+    command: [`${kube.display(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', name, '-o', 'yaml'])} > old-machine.yaml   (new-machine.yaml: no status/providerID/uid…, next free name)`],
     destructive: false,
     async precondition(ctx) {
       if (ctx.readFile('new-machine.yaml') && typeof ctx.vars.newMachine === 'string') {
@@ -89,7 +88,7 @@ function saveMachineStep(kube: Kube, f: PlanFacts): Step {
       return 'run';
     },
     async act(ctx) {
-      const r = await kube.run(['-n', NS_MAPI, 'get', 'machine', oldMachine(f), '-o', 'yaml'], { retries: 4 });
+      const r = await kube.run(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', oldMachine(f), '-o', 'yaml'], { retries: 4 });
       const built = buildNewMachine(r.stdout, await allMachineNames(kube));
       ctx.saveFile('old-machine.yaml', r.stdout);
       ctx.saveFile('new-machine.yaml', built.yaml);
@@ -111,7 +110,7 @@ function createMachineStep(kube: Kube): Step {
     destructive: true,
     async precondition(ctx) {
       const name = ctx.vars.newMachine as string;
-      if (await kube.exists(['-n', NS_MAPI, 'get', 'machine', name], { retries: 4 })) {
+      if (await kube.exists(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', name], { retries: 4 })) {
         ctx.note(`machine ${name} already exists`);
         return 'skip';
       }
@@ -125,7 +124,7 @@ function createMachineStep(kube: Kube): Step {
     },
     async verify(ctx) {
       const name = ctx.vars.newMachine as string;
-      await waitFor(`machine ${name} to exist`, async () => kube.exists(['-n', NS_MAPI, 'get', 'machine', name]), { timeoutMs: TIMEOUTS.api });
+      await waitFor(`machine ${name} to exist`, async () => kube.exists(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', name]), { timeoutMs: TIMEOUTS.api });
     },
   };
 }
@@ -143,7 +142,7 @@ function waitMachineStep(kube: Kube, f: PlanFacts): Step {
   return {
     id: 'wait-machine',
     title: 'Wait for the new master machine to be Running and its node Ready',
-    command: [kube.display(['-n', NS_MAPI, 'get', 'machines', '-o', 'wide']), kube.display(['get', 'nodes', '-l', 'node-role.kubernetes.io/master'])],
+    command: [kube.display(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', '-o', 'wide']), kube.display(['get', 'nodes', '-l', 'node-role.kubernetes.io/master'])],
     destructive: false,
     async precondition() {
       return 'run';
