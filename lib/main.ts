@@ -36,7 +36,7 @@ export async function main(args: string[]): Promise<number> {
     .option('color', { type: 'boolean', default: true, describe: 'colored output on a terminal (--no-color to disable)', global: true })
     .command(
       'status',
-      'show the etcd members, pods, nodes, machines, secrets, operator conditions and the diagnosis',
+      'show the etcd control plane and the diagnosis',
       (c) => c.option('output', { alias: 'o', choices: OUTPUTS, default: 'table' as OutputFormat, describe: 'output format' }),
       async (a) => {
         ran = true;
