@@ -211,6 +211,20 @@ scenarioCase('learner present → unsafe, exit 4', async ({ A, B, C }) => {
   });
 });
 
+scenarioCase('extra unstarted voting member → unsafe, exit 4, nothing to remove', async ({ A, B, C }) => {
+  await withSim(scenario({ ms: { A, B, C }, faults: [{ kind: 'extra-unstarted-member' }] }), async (sim) => {
+    const { run, doc } = await statusUntil(sim, 'unsafe');
+    assert.is(run.code, 4, run.stderr);
+    checkDocShape(doc);
+    assert.is(doc.members.length, 4);
+    const extra = doc.members.filter((m: any) => !m.started);
+    assert.is(extra.length, 1);
+    assert.is(extra[0].healthy, null); // never probed: unknown, not dead
+    assert.is(doc.diagnosis.member, null);
+    assert.ok(doc.diagnosis.reasons.some((r: string) => /^(UnstartedMember|LearnerPresent)/.test(r)), JSON.stringify(doc.diagnosis));
+  });
+});
+
 scenarioCase('4.6 shape: 3/3 pods, quorum-guard pods ignored, machine stopped → not-ready', async ({ A, B, C }) => {
   await withSim(scenario({ ms: { A, B, C }, openshift: '4.6', faults: [{ node: A.node, kind: 'machine-stopped' }] }), async (sim) => {
     const { run, doc } = await statusUntil(sim, 'not-ready');
