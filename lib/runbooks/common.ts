@@ -6,9 +6,10 @@ import { readClusterState } from '../cluster/read.ts';
 import { hostCommandDisplay, runOnNode } from '../cluster/hostcmd.ts';
 import type { ClusterState, EtcdMember } from '../types.ts';
 import { parseMemberList } from '../etcd/members.ts';
+import { ETCD_NS, etcdctlArgs } from '../etcd/exec.ts';
 import { StepRefusal, waitFor, type PlanFacts, type RunContext, type Step, type Target } from './step.ts';
 
-export const NS_ETCD = 'openshift-etcd';
+export const NS_ETCD = ETCD_NS;
 export const NS_MAPI = 'openshift-machine-api';
 export const OVERRIDE_KEY = 'useUnsupportedUnsafeNonHANonProductionUnstableEtcd';
 export const BACKUP_DIR = '/home/core/assets/backup';
@@ -125,7 +126,7 @@ export async function liveMembers(kube: Kube, avoidNode: string): Promise<EtcdMe
   });
   let last = 'no ready etcd pod';
   for (const p of ready) {
-    const r = await kube.run(['-n', NS_ETCD, 'exec', p.metadata.name, '-c', 'etcdctl', '--', 'etcdctl', 'member', 'list', '-w', 'simple'], { allowFailure: true, retries: 2, timeoutMs: 60_000 });
+    const r = await kube.run(etcdctlArgs(p.metadata.name, ['member', 'list', '-w', 'simple']), { allowFailure: true, retries: 2, timeoutMs: 60_000 });
     if (r.exitCode === 0) return parseMemberList(r.stdout);
     last = lastLines(r.stderr, 1);
   }
@@ -186,7 +187,7 @@ export function backupStep(kube: Kube, f: PlanFacts): Step {
 export function removeMemberStep(kube: Kube, f: PlanFacts): Step {
   const t = f.target;
   let pod = f.execPod;
-  const args = (p: string) => ['-n', NS_ETCD, 'exec', p, '-c', 'etcdctl', '--', 'etcdctl', 'member', 'remove', t.memberId];
+  const args = (p: string) => etcdctlArgs(p, ['member', 'remove', t.memberId]);
   return {
     id: 'remove-member',
     title: `Remove etcd member ${t.memberId} (${t.memberName || t.node})`,
@@ -213,7 +214,7 @@ export function removeMemberStep(kube: Kube, f: PlanFacts): Step {
       await waitFor(
         `member ${t.memberId} to leave the member list`,
         async () => {
-          const r = await kube.run(['-n', NS_ETCD, 'exec', pod, '-c', 'etcdctl', '--', 'etcdctl', 'member', 'list', '-w', 'simple'], { allowFailure: true });
+          const r = await kube.run(etcdctlArgs(pod, ['member', 'list', '-w', 'simple']), { allowFailure: true });
           if (r.exitCode !== 0) return lastLines(r.stderr, 1);
           const ids = parseMemberList(r.stdout).map((m) => m.id);
           return ids.includes(t.memberId) ? `still listed` : true;
@@ -434,7 +435,7 @@ export function waitRolloutStep(kube: Kube, f: PlanFacts, newNodeOf: (ctx: RunCo
     title: `Wait for the new etcd member to be started, healthy and promoted (${f.controlPlaneReplicas} members)`,
     command: [
       kube.display(['-n', NS_ETCD, 'get', 'pods', '-l', 'k8s-app=etcd']),
-      kube.display(['-n', NS_ETCD, 'exec', f.execPod, '-c', 'etcdctl', '--', 'etcdctl', 'member', 'list', '-w', 'table']),
+      kube.display(etcdctlArgs(f.execPod, ['member', 'list', '-w', 'table'])),
       `if only ${f.controlPlaneReplicas - 1} etcd pods/members after ${Math.round(TIMEOUTS.forceRedeployAfter / 1000)}s: ${kube.display(forceRedeployArgs('recovery-<timestamp>'))}`,
     ],
     destructive: false,
@@ -498,12 +499,12 @@ export function finalGap(state: ClusterState, f: PlanFacts): string {
 }
 
 export function finalVerifyStep(kube: Kube, f: PlanFacts, o: { endpointHealth: boolean }): Step {
-  const healthArgs = (p: string) => ['-n', NS_ETCD, 'exec', p, '-c', 'etcdctl', '--', 'etcdctl', 'endpoint', 'health', '--cluster'];
+  const healthArgs = (p: string) => etcdctlArgs(p, ['endpoint', 'health', '--cluster']);
   return {
     id: 'final-verify',
     title: `Verify: exactly ${f.controlPlaneReplicas} started, healthy voting members; operator at the latest revision`,
     command: [
-      kube.display(['-n', NS_ETCD, 'exec', f.execPod, '-c', 'etcdctl', '--', 'etcdctl', 'member', 'list', '-w', 'table']),
+      kube.display(etcdctlArgs(f.execPod, ['member', 'list', '-w', 'table'])),
       ...(o.endpointHealth ? [kube.display(healthArgs(f.execPod))] : []),
       kube.display(['get', 'etcd', 'cluster', '-o', 'jsonpath={.status.conditions}']),
     ],

@@ -18,6 +18,7 @@ import {
   setMachineRunning,
   ZONES,
 } from './objects.ts';
+import { controllerLoop, type ControllerLoop } from './loop.ts';
 
 const TICK_MS = 250;
 
@@ -31,8 +32,7 @@ export interface MachineApiDeps {
 }
 
 export class MachineApi {
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
+  private loop?: ControllerLoop;
   private busy = false;
   private readonly provisioning = new Map<string, number>(); // machine uid -> started
   private readonly replaced = new Set<string>(); // uids of deleting machines CPMS already replaced
@@ -51,21 +51,11 @@ export class MachineApi {
   }
 
   start(): void {
-    const loop = async () => {
-      if (this.stopped) return;
-      try {
-        await this.tick();
-      } catch (err) {
-        this.ctx.log(`machine-api: ${(err as Error).stack ?? err}`);
-      }
-      if (!this.stopped) this.timer = setTimeout(loop, TICK_MS);
-    };
-    this.timer = setTimeout(loop, 0);
+    this.loop = controllerLoop('machine-api', TICK_MS, () => this.tick(), (m) => this.ctx.log(m));
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.loop?.stop();
   }
 
   /** A free IP in the /16 of the masters (never .0/.255, never used before in this world). */

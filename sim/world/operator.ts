@@ -29,6 +29,7 @@ import {
   type PodInputs,
 } from './objects.ts';
 import { releaseShape } from './release.ts';
+import { controllerLoop, type ControllerLoop } from './loop.ts';
 
 const TICK_MS = 300;
 const INSTALL_READY_TIMEOUT_MS = 30_000;
@@ -106,9 +107,8 @@ export function writeManifest(n: SimNode, rev: number, text: string): void {
 }
 
 export class EtcdOperator {
-  private timer?: NodeJS.Timeout;
+  private loop?: ControllerLoop;
   private running = false;
-  private stopped = false;
   private readonly revisions = new Map<number, RevisionContent>();
   private install?: Install;
   private readonly failedAt = new Map<string, number>();
@@ -155,21 +155,11 @@ export class EtcdOperator {
   }
 
   start(): void {
-    const loop = async () => {
-      if (this.stopped) return;
-      try {
-        await this.tick();
-      } catch (err) {
-        this.ctx.log(`operator: ${(err as Error).stack ?? err}`);
-      }
-      if (!this.stopped) this.timer = setTimeout(loop, TICK_MS);
-    };
-    this.timer = setTimeout(loop, 0);
+    this.loop = controllerLoop('operator', TICK_MS, () => this.tick(), (m) => this.ctx.log(m));
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.loop?.stop();
   }
 
   // ---- etcd access ---------------------------------------------------------------------------------
