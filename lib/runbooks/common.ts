@@ -2,10 +2,10 @@
 // off/on, node and secret deletion, forced redeploy, waits and the final verification.
 import { isDeepStrictEqual } from 'node:util';
 import type { Kube } from '../cluster/kubectl.ts';
-import { readClusterState } from '../cluster/read.ts';
+import { readClusterState, toNodeInfo } from '../cluster/read.ts';
 import { hostCommandDisplay, runOnNode } from '../cluster/hostcmd.ts';
 import type { ClusterState, EtcdMember } from '../types.ts';
-import { parseMemberList } from '../etcd/members.ts';
+import { hostOf, parseMemberList } from '../etcd/members.ts';
 import { ETCD_NS, etcdctlArgs } from '../etcd/exec.ts';
 import { StepRefusal, waitFor, type PlanFacts, type RunContext, type Step, type Target } from './step.ts';
 
@@ -57,13 +57,7 @@ export function secretNames(node: string): string[] {
 }
 
 export function peerHost(m: EtcdMember): string[] {
-  return m.peerURLs.map((u) => {
-    try {
-      return new URL(u).hostname.replace(/^\[|\]$/g, '');
-    } catch {
-      return u;
-    }
-  });
+  return m.peerURLs.map((u) => hostOf(u) ?? u);
 }
 
 /** An etcd pod to exec `etcdctl` in: Running, all containers ready, not on `avoidNode`. */
@@ -140,8 +134,7 @@ async function etcdCR(kube: Kube): Promise<any> {
 async function nodeReady(kube: Kube, name: string): Promise<boolean> {
   const r = await kube.run(['get', 'node', name, '-o', 'json'], { allowFailure: true, retries: 2 });
   if (r.exitCode !== 0) return false;
-  const n = JSON.parse(r.stdout);
-  return (n.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+  return toNodeInfo(JSON.parse(r.stdout)).ready === true;
 }
 
 export { nodeReady };
