@@ -3,7 +3,7 @@ import { Kube } from '../cluster/kubectl.ts';
 import { readClusterState } from '../cluster/read.ts';
 import { diagnose } from '../diagnose/diagnose.ts';
 import { ExitCode, PluginError } from '../errors.ts';
-import { liveMembers, peerHost } from '../runbooks/common.ts';
+import { liveMembers, peerHost } from '../runbooks/steps/shared.ts';
 import { Journal, newestUnfinished, sanitizeCluster, stateRoot } from '../runbooks/journal.ts';
 import { PlanError, buildPlan, planFacts } from '../runbooks/plan.ts';
 import { runPlan } from '../runbooks/runner.ts';

@@ -1,7 +1,8 @@
 // Choose the procedure from the diagnosis and build the plan (facts fixed at plan time + the step list).
 import type { Kube } from '../cluster/kubectl.ts';
 import type { ClusterState, Diagnosis } from '../types.ts';
-import { pickExecPod, uniqueStamp } from './common.ts';
+import { pickExecPod } from './steps/shared.ts';
+import { uniqueStamp } from './steps/redeploy.ts';
 import { procedureA } from './procedureA.ts';
 import { procedureB } from './procedureB.ts';
 import type { Plan } from './runner.ts';

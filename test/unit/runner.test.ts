@@ -198,7 +198,7 @@ test('waitFor: names what it waited for on timeout; retries thrown errors', asyn
   }
 });
 
-// ---- pure safety / patch helpers used by the steps (lib/runbooks/common.ts) ----
+// ---- pure safety / patch helpers used by the steps (lib/runbooks/steps/) ----
 const mem = (id: string, name: string, ip: string, healthy: boolean | null, extra: Record<string, unknown> = {}) => ({
   id, name, peerURLs: [`https://${ip}:2380`], clientURLs: [`https://${ip}:2379`], started: true, isLearner: false, healthy, leader: false, ...extra,
 });
@@ -218,7 +218,7 @@ function cluster(members: any[]): any {
 const T = facts.target; // 6fc1e7c9db35841d on n1 / 10.0.0.1
 
 test('removalRefusals: safe case, already gone, healthy target, identity mismatch, quorum, learner', async () => {
-  const { removalRefusals } = await import('../../lib/runbooks/common.ts');
+  const { removalRefusals } = await import('../../lib/runbooks/steps/member.ts');
   const ok = [mem(T.memberId, 'n1', '10.0.0.1', false), mem('00000000000000a2', 'n2', '10.0.0.2', true), mem('00000000000000a3', 'n3', '10.0.0.3', true)];
   assert.equal(removalRefusals(cluster(ok), T), []);
   assert.equal(removalRefusals(cluster(ok.slice(1)), T), [], 'already gone: nothing to check');
@@ -231,7 +231,8 @@ test('removalRefusals: safe case, already gone, healthy target, identity mismatc
 });
 
 test('restore patch keeps other keys; absent original → null merge patch', async () => {
-  const { restorePatchArgs, overrideIsOn, releaseAtLeast } = await import('../../lib/runbooks/common.ts');
+  const { restorePatchArgs, overrideIsOn } = await import('../../lib/runbooks/steps/quorum-guard.ts');
+  const { releaseAtLeast } = await import('../../lib/runbooks/steps/shared.ts');
   assert.equal(restorePatchArgs(undefined).slice(-2), ['-p', '{"spec":{"unsupportedConfigOverrides":null}}']);
   const a = restorePatchArgs({ other: 'x' });
   assert.is(a[3], '--type=json');

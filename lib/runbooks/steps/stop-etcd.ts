@@ -1,0 +1,69 @@
+// Step `stop-etcd-pod` of procedure B (openshift.md §1.5 step 1): move the static pod manifest and the data dir aside
+// on the node, through a privileged pod (what `oc debug node/X` + `chroot /host` does).
+import type { Kube } from '../../cluster/kubectl.ts';
+import { hostCommandDisplay, runOnNode } from '../../cluster/hostcmd.ts';
+import { readClusterState } from '../../cluster/read.ts';
+import { waitFor, type PlanFacts, type Step } from '../step.ts';
+
+const MANIFEST = '/etc/kubernetes/manifests/etcd-pod.yaml';
+const BACKUP = '/var/lib/etcd-backup';
+const DATA = '/var/lib/etcd';
+
+/** The data dir's new home: /tmp/etcd-<stamp>, built only from the plan stamp's digits. */
+export function movedDataDir(stamp: string): string {
+  return `/tmp/etcd-${stamp.replace(/[^0-9]/g, '').slice(0, 20)}`;
+}
+
+/** The script run on the node (chroot /host sh -c …). Only constants and a digits-only stamp go into it. */
+export function stopEtcdScript(stamp: string): string {
+  const dest = movedDataDir(stamp);
+  return [
+    `mkdir -p ${BACKUP}`,
+    `if [ -f ${MANIFEST} ]; then mv ${MANIFEST} ${BACKUP}/; fi`,
+    `if [ -d ${DATA} ] && [ ! -e ${dest} ]; then mv ${DATA}/ ${dest}; fi`,
+  ].join(' && ');
+}
+
+/** Read-only probe: prints "manifest" and/or "data" for what is still in place. */
+export const PROBE_SCRIPT = `if [ -f ${MANIFEST} ]; then echo manifest; fi; if [ -d ${DATA}/member ]; then echo data; fi; true`;
+
+export function stopEtcdStep(kube: Kube, f: PlanFacts): Step {
+  const node = f.target.node;
+  const script = stopEtcdScript(f.stamp);
+  return {
+    id: 'stop-etcd-pod',
+    title: `Stop the crash-looping etcd on ${node} (move its manifest and data dir aside)`,
+    command: [hostCommandDisplay(kube.binary, node, script)],
+    destructive: true,
+    async precondition(ctx) {
+      const r = await runOnNode(kube, node, PROBE_SCRIPT, { timeoutMs: 5 * 60_000 });
+      if (r.exitCode !== 0) throw new Error(`could not inspect ${node}: ${r.output.trim().split('\n').pop()}`);
+      const left = r.output.split('\n').map((l: string) => l.trim());
+      if (!left.includes('manifest') && !left.includes('data')) {
+        ctx.note(`${MANIFEST} and ${DATA}/member are already moved away`);
+        return 'skip';
+      }
+      return 'run';
+    },
+    async act(ctx) {
+      const r = await runOnNode(kube, node, script, { timeoutMs: 5 * 60_000 });
+      if (r.exitCode !== 0) throw new Error(`moving the etcd manifest/data on ${node} failed (exit ${r.exitCode}): ${r.output.trim().split('\n').slice(-3).join(' / ')}`);
+      ctx.record('movedManifest', `${node}:${BACKUP}/etcd-pod.yaml`);
+      ctx.record('movedData', `${node}:${movedDataDir(f.stamp)}`);
+      return `manifest → ${BACKUP}/, data → ${movedDataDir(f.stamp)}`;
+    },
+    async verify() {
+      await waitFor(
+        `the etcd container of etcd-${node} to stop`,
+        async () => {
+          const state = await readClusterState(kube);
+          const pod = state.pods.find((p) => p.name === `etcd-${node}`);
+          if (!pod || pod.etcd?.state !== 'running') return true;
+          return `etcd container is ${pod.etcd.state}`;
+        },
+        { timeoutMs: 5 * 60_000 },
+      );
+    },
+  };
+}
+
