@@ -500,6 +500,16 @@ function sortIPs(ips: string[]): string[] {
   return [...ips].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * Directory of a node certificate inside the pod's cert dir: one aggregated secret per kind on 4.6/4.7
+ * (etcd-all-peer, etcd-all-serving, etcd-all-serving-metrics: OPERATOR@release-4.6 bindata/etcd/pod.yaml and
+ * pkg/etcdenvvar/etcd_env.go), etcd-all-certs from 4.8 (OPERATOR@release-4.8 pkg/etcdenvvar/etcd_env.go).
+ */
+export function certPath(minor: number, kind: 'etcd-peer' | 'etcd-serving' | 'etcd-serving-metrics', node: string, ext: 'crt' | 'key'): string {
+  const dir = minor <= 7 ? `etcd-all-${kind.slice('etcd-'.length)}` : 'etcd-all-certs';
+  return `/etc/kubernetes/static-pod-certs/secrets/${dir}/${kind}-${node}.${ext}`;
+}
+
 export function etcdEnv(inp: PodInputs, forNode: string): { name: string; value: string }[] {
   const shape = releaseShape(inp.minor);
   const eps = sortIPs(inp.endpointIPs).map((ip) => `https://${ip}:2379`).join(',');
@@ -507,9 +517,9 @@ export function etcdEnv(inp: PodInputs, forNode: string): { name: string; value:
   env.push({ name: 'ALL_ETCD_ENDPOINTS', value: eps });
   if (shape.etcdctlApiEnv) env.push({ name: 'ETCDCTL_API', value: '3' });
   env.push({ name: 'ETCDCTL_CACERT', value: shape.etcdctlCACert });
-  env.push({ name: 'ETCDCTL_CERT', value: `/etc/kubernetes/static-pod-certs/secrets/etcd-all-certs/etcd-peer-${forNode}.crt` });
+  env.push({ name: 'ETCDCTL_CERT', value: certPath(inp.minor, 'etcd-peer', forNode, 'crt') });
   env.push({ name: 'ETCDCTL_ENDPOINTS', value: eps });
-  env.push({ name: 'ETCDCTL_KEY', value: `/etc/kubernetes/static-pod-certs/secrets/etcd-all-certs/etcd-peer-${forNode}.key` });
+  env.push({ name: 'ETCDCTL_KEY', value: certPath(inp.minor, 'etcd-peer', forNode, 'key') });
   env.push({ name: 'ETCD_CIPHER_SUITES', value: 'TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' });
   env.push({ name: 'ETCD_DATA_DIR', value: '/var/lib/etcd' });
   env.push({ name: 'ETCD_ELECTION_TIMEOUT', value: '1000' });
@@ -583,8 +593,8 @@ etcdctl member list || true
 # will succeed when you should fail.
 ETCD_INITIAL_CLUSTER=$(discover-etcd-initial-cluster \\
   --cacert=${cacert} \\
-  --cert=${certDir}/secrets/etcd-all-certs/etcd-peer-${nodeName}.crt \\
-  --key=${certDir}/secrets/etcd-all-certs/etcd-peer-${nodeName}.key \\
+  --cert=${certPath(inp.minor, 'etcd-peer', nodeName, 'crt')} \\
+  --key=${certPath(inp.minor, 'etcd-peer', nodeName, 'key')} \\
   --endpoints=\${ALL_ETCD_ENDPOINTS} \\
   --data-dir=/var/lib/etcd \\
   --target-peer-url-host=\${NODE_${nv}_ETCD_URL_HOST} \\
@@ -610,12 +620,12 @@ exec nice -n -19 ionice -c2 -n0 etcd \\
   --experimental-initial-corrupt-check=true \\
   --snapshot-count=10000 \\
   --initial-advertise-peer-urls=https://\${NODE_${nv}_IP}:2380 \\
-  --cert-file=${certDir}/secrets/etcd-all-certs/etcd-serving-${nodeName}.crt \\
-  --key-file=${certDir}/secrets/etcd-all-certs/etcd-serving-${nodeName}.key \\
+  --cert-file=${certPath(inp.minor, 'etcd-serving', nodeName, 'crt')} \\
+  --key-file=${certPath(inp.minor, 'etcd-serving', nodeName, 'key')} \\
   --trusted-ca-file=${cacert} \\
   --client-cert-auth=true \\
-  --peer-cert-file=${certDir}/secrets/etcd-all-certs/etcd-peer-${nodeName}.crt \\
-  --peer-key-file=${certDir}/secrets/etcd-all-certs/etcd-peer-${nodeName}.key \\
+  --peer-cert-file=${certPath(inp.minor, 'etcd-peer', nodeName, 'crt')} \\
+  --peer-key-file=${certPath(inp.minor, 'etcd-peer', nodeName, 'key')} \\
   --peer-trusted-ca-file=${cacert} \\
   --peer-client-cert-auth=true \\
   --advertise-client-urls=https://\${NODE_${nv}_IP}:2379 \\
@@ -656,12 +666,13 @@ exec nice -n -19 ionice -c2 -n0 etcd \\
           c.livenessProbe = probe('healthz', { initialDelaySeconds: 0, timeoutSeconds: 30 });
           c.startupProbe = probe('readyz', { failureThreshold: 18, initialDelaySeconds: 10, timeoutSeconds: 1 });
         } else {
-          c.readinessProbe = { exec: { command: ['/bin/sh', '-ec', 'lsof -n -i :2380 | grep LISTEN'] }, failureThreshold: 3, initialDelaySeconds: 3, periodSeconds: 5, successThreshold: 1, timeoutSeconds: 5 };
+          // OPERATOR@release-4.6/4.7 bindata/etcd/pod.yaml
+          c.readinessProbe = { tcpSocket: { port: 2380 }, failureThreshold: 3, initialDelaySeconds: 3, periodSeconds: 5, successThreshold: 1, timeoutSeconds: 5 };
         }
         c.volumeMounts = [...resourcesMounts];
         break;
       case 'etcd-metrics':
-        c.command = ['/bin/sh', '-c', `#!/bin/sh\nset -euo pipefail\n\nexec nice -n -18 etcd grpc-proxy start \\\n  --endpoints https://\${NODE_${nv}_ETCD_URL_HOST}:9978 \\\n  --metrics-addr https://0.0.0.0:9979 \\\n  --listen-addr 127.0.0.1:9977 \\\n  --advertise-client-url ""  \\\n  --key ${certDir}/secrets/etcd-all-certs/etcd-peer-${nodeName}.key \\\n  --key-file ${certDir}/secrets/etcd-all-certs/etcd-serving-metrics-${nodeName}.key \\\n  --cert ${certDir}/secrets/etcd-all-certs/etcd-peer-${nodeName}.crt \\\n  --cert-file ${certDir}/secrets/etcd-all-certs/etcd-serving-metrics-${nodeName}.crt \\\n  --cacert ${cacert} \\\n  --trusted-ca-file ${certDir}/configmaps/etcd-metrics-proxy-serving-ca/ca-bundle.crt\n`];
+        c.command = ['/bin/sh', '-c', `#!/bin/sh\nset -euo pipefail\n\nexec nice -n -18 etcd grpc-proxy start \\\n  --endpoints https://\${NODE_${nv}_ETCD_URL_HOST}:9978 \\\n  --metrics-addr https://0.0.0.0:9979 \\\n  --listen-addr 127.0.0.1:9977 \\\n  --advertise-client-url ""  \\\n  --key ${certPath(inp.minor, 'etcd-peer', nodeName, 'key')} \\\n  --key-file ${certPath(inp.minor, 'etcd-serving-metrics', nodeName, 'key')} \\\n  --cert ${certPath(inp.minor, 'etcd-peer', nodeName, 'crt')} \\\n  --cert-file ${certPath(inp.minor, 'etcd-serving-metrics', nodeName, 'crt')} \\\n  --cacert ${cacert} \\\n  --trusted-ca-file ${certDir}/configmaps/etcd-metrics-proxy-serving-ca/ca-bundle.crt\n`];
         c.env = env;
         c.ports = [{ containerPort: 9979, hostPort: 9979, name: 'metrics', protocol: 'TCP' }];
         c.resources = { requests: { cpu: '40m', memory: '200Mi' } };
@@ -673,7 +684,7 @@ exec nice -n -19 ionice -c2 -n0 etcd \\
         c.volumeMounts = resourcesMounts;
         break;
       case 'etcd-readyz':
-        c.command = ['cluster-etcd-operator', 'readyz', `--target=https://localhost:2379`, '--listen-port=9980', '--serving-cert-file=/etc/kubernetes/static-pod-certs/secrets/etcd-all-certs/etcd-serving-' + nodeName + '.crt'];
+        c.command = ['cluster-etcd-operator', 'readyz', `--target=https://localhost:2379`, '--listen-port=9980', `--serving-cert-file=${certPath(inp.minor, 'etcd-serving', nodeName, 'crt')}`];
         c.ports = [{ containerPort: 9980, hostPort: 9980, name: 'readyz', protocol: 'TCP' }];
         c.resources = { requests: { cpu: '10m', memory: '50Mi' } };
         c.securityContext = { privileged: true };

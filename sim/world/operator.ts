@@ -30,6 +30,7 @@ import {
 } from './objects.ts';
 import { releaseShape } from './release.ts';
 import { controllerLoop, type ControllerLoop } from './loop.ts';
+import { checkSafeToScaleCluster } from './quorumcheck.ts';
 
 const TICK_MS = 300;
 const INSTALL_READY_TIMEOUT_MS = 30_000;
@@ -261,18 +262,16 @@ export class EtcdOperator {
         unsafeReason = 'etcd cluster has quorum of 0 which is not fault tolerant: could not list members';
       } else {
         const voting = members.filter((m) => !m.isLearner);
-        const healthyVoting = voting.filter((m) => m.healthy);
-        const quorum = Math.floor(voting.length / 2) + 1;
-        const nodeStatuses = (etcd.status?.nodeStatuses ?? []).length;
-        if (minor >= 13 && minor <= 15 && nodeStatuses < 3) {
-          safe = false;
-          unsafeReason = `CheckSafeToScaleCluster 3 nodes are required, but only ${nodeStatuses} are available`;
-        } else if (voting.length - quorum < 1 || healthyVoting.length - quorum < 1) {
-          safe = false;
-          unsafeReason = `etcd cluster has quorum of ${quorum} which is not fault tolerant: [${voting
+        unsafeReason = checkSafeToScaleCluster({
+          minor,
+          nodeStatuses: (etcd.status?.nodeStatuses ?? []).length,
+          voting: voting.length,
+          healthyVoting: voting.filter((m) => m.healthy).length,
+          memberDetail: `[${voting
             .map((m) => `{Member:name:"${m.name}" peerURLs:"https://${m.ip}:2380" clientURLs:"https://${m.ip}:2379"  Healthy:${m.healthy}}`)
-            .join(' ')}]`;
-        }
+            .join(' ')}]`,
+        });
+        safe = unsafeReason === '';
       }
       if (minor >= 18 && this.isRevisionInProgress(etcd)) safe = true;
     }

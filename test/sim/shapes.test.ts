@@ -1,0 +1,44 @@
+// Release-dependent object shapes of the simulator, checked against the real sources (pure, no simulator process):
+//   node --import tsx test/sim/shapes.test.ts
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { etcdStaticPod } from '../../sim/world/objects.ts';
+import { checkSafeToScaleCluster } from '../../sim/world/quorumcheck.ts';
+
+const inputs = (minor: number) => ({ minor, revision: 7, nodes: [{ name: 'master-0', ip: '10.0.0.10' }], endpointIPs: ['10.0.0.10'] });
+const env = (pod: any, c: string) => Object.fromEntries((pod.spec.containers.find((x: any) => x.name === c)?.env ?? []).map((e: any) => [e.name, e.value]));
+
+test('4.6 etcd pod: certificates under secrets/etcd-all-peer and etcd-all-serving, readiness probe tcpSocket 2380 (OPERATOR@release-4.6)', () => {
+  const pod = etcdStaticPod(inputs(6), 'master-0');
+  const e = env(pod, 'etcdctl');
+  assert.is(e.ETCDCTL_CERT, '/etc/kubernetes/static-pod-certs/secrets/etcd-all-peer/etcd-peer-master-0.crt');
+  assert.is(e.ETCDCTL_KEY, '/etc/kubernetes/static-pod-certs/secrets/etcd-all-peer/etcd-peer-master-0.key');
+  const etcd = pod.spec.containers.find((c: any) => c.name === 'etcd');
+  const cmd: string = etcd.command.join(' ');
+  assert.match(cmd, /--cert-file=\/etc\/kubernetes\/static-pod-certs\/secrets\/etcd-all-serving\/etcd-serving-master-0\.crt/);
+  assert.match(cmd, /--peer-cert-file=\/etc\/kubernetes\/static-pod-certs\/secrets\/etcd-all-peer\/etcd-peer-master-0\.crt/);
+  assert.not.match(JSON.stringify(pod), /etcd-all-certs/);
+  assert.equal(etcd.readinessProbe.tcpSocket, { port: 2380 });
+  assert.is(etcd.readinessProbe.exec, undefined);
+});
+
+test('4.8+ etcd pod: etcd-all-certs and the readyz probe', () => {
+  const pod = etcdStaticPod(inputs(8), 'master-0');
+  assert.is(env(pod, 'etcdctl').ETCDCTL_CERT, '/etc/kubernetes/static-pod-certs/secrets/etcd-all-certs/etcd-peer-master-0.crt');
+  const etcd = pod.spec.containers.find((c: any) => c.name === 'etcd');
+  assert.is(etcd.readinessProbe.httpGet.port, 9980);
+});
+
+test('CheckSafeToScaleCluster: node-count gate (len(nodeStatuses) >= 3) on 4.8 to 4.15, gone on 4.16; fault tolerance always', () => {
+  const healthy3 = { voting: 3, healthyVoting: 3 };
+  for (const minor of [8, 10, 12, 14, 15]) {
+    const r = checkSafeToScaleCluster({ minor, nodeStatuses: 2, ...healthy3 });
+    assert.is(r, 'CheckSafeToScaleCluster 3 nodes are required, but only 2 are available', `4.${minor}`);
+  }
+  for (const minor of [16, 17, 18]) assert.is(checkSafeToScaleCluster({ minor, nodeStatuses: 2, ...healthy3 }), '', `4.${minor}`);
+  assert.is(checkSafeToScaleCluster({ minor: 14, nodeStatuses: 3, ...healthy3 }), '');
+  assert.match(checkSafeToScaleCluster({ minor: 16, nodeStatuses: 3, voting: 2, healthyVoting: 2 }), /quorum of 2 which is not fault tolerant/);
+  assert.match(checkSafeToScaleCluster({ minor: 10, nodeStatuses: 5, voting: 4, healthyVoting: 3 }), /quorum of 3 which is not fault tolerant/);
+});
+
+test.run();
