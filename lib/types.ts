@@ -82,7 +82,7 @@ export interface EtcdOperatorInfo {
   forceRedeploymentReason: string | null;
   latestAvailableRevision: number | null;
   nodeStatuses: { nodeName: string; currentRevision?: number; targetRevision?: number }[];
-  controlPlaneReplicas: number; // spec.observedConfig.controlPlane.replicas, default 3
+  controlPlaneReplicas: number; // spec.observedConfig.controlPlane.replicas (4.11+), else the install-config, master Machines, Nodes
 }
 
 export interface ClusterState {

@@ -26,6 +26,7 @@ import { parseMemberList, parseEndpointStatus } from '../etcd/members.ts';
 import { parseEndpointHealth, applyHealth } from '../etcd/health.ts';
 import { etcdctl, ETCD_NS } from '../etcd/exec.ts';
 import { readSourceHint, writeSourceHint } from './source-hint.ts';
+import { parse as parseYaml } from 'yaml';
 
 export const MACHINE_NS = 'openshift-machine-api';
 export const MASTER_NODE_SELECTOR = 'node-role.kubernetes.io/master';
@@ -193,6 +194,38 @@ export function toEtcdOperatorInfo(cr: any): EtcdOperatorInfo {
     })),
     controlPlaneReplicas: Number.isFinite(replicas) && replicas > 0 ? replicas : 3,
   };
+}
+
+/** spec.observedConfig.controlPlane.replicas of the Etcd CR (4.11+ only), null when absent. */
+export function observedReplicas(cr: any): number | null {
+  const n = Number(cr?.spec?.observedConfig?.controlPlane?.replicas);
+  return Number.isInteger(n) && n > 0 ? n : null;
+}
+
+/** controlPlane.replicas of the install-config text (kube-system/cluster-config-v1, key install-config), null when unreadable. */
+export function installConfigReplicas(text: string | undefined | null): number | null {
+  if (!text) return null;
+  try {
+    const n = Number(parseYaml(text)?.controlPlane?.replicas);
+    return Number.isInteger(n) && n > 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The desired member count. The operator's own value (observedConfig, 4.11+) first; before 4.11 the operator has
+ * none (openshift.md §0.1), so the install-config, then the master Machines, then the master Nodes.
+ */
+async function controlPlaneReplicas(kube: Kube, cr: any, machines: MachineInfo[] | null, nodes: NodeInfo[]): Promise<number> {
+  const observed = observedReplicas(cr);
+  if (observed) return observed;
+  const r = await kube.run(['-n', 'kube-system', 'get', 'configmap', 'cluster-config-v1', '-o', 'jsonpath={.data.install-config}'], { allowFailure: true, retries: 2 });
+  const fromInstallConfig = r.exitCode === 0 ? installConfigReplicas(r.stdout) : null;
+  if (fromInstallConfig) return fromInstallConfig;
+  const live = (machines ?? []).filter((m) => !m.deleting).length;
+  if (live) return live;
+  return nodes.length || 3;
 }
 
 export function secretsFor(nodes: string[], secretNames: Set<string>): NodeSecrets[] {
@@ -365,6 +398,7 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
   const nodeNames = [...new Set([...nodes.map((n) => n.name), ...pods.map((p) => p.node).filter(Boolean)])].sort();
   const secrets = secretsFor(nodeNames, secretNames);
   const etcd = toEtcdOperatorInfo(etcdRes.obj);
+  etcd.controlPlaneReplicas = await controlPlaneReplicas(kube, etcdRes.obj, machines, nodes);
   const release = releaseOf(cvRes.obj);
   const platform: string | null = infraRes.obj?.status?.platformStatus?.type ?? infraRes.obj?.status?.platform ?? null;
 

@@ -48,6 +48,7 @@ export function namespace(name: string, labels: Record<string, string> = {}): KO
 export function namespaces(): KObject[] {
   return [
     namespace('default'),
+    namespace('kube-system'),
     namespace('openshift'),
     namespace(NS_ETCD, { 'openshift.io/run-level': '0', 'pod-security.kubernetes.io/enforce': 'privileged' }),
     namespace(NS_ETCD_OPERATOR, { 'openshift.io/cluster-monitoring': 'true' }),
@@ -1026,12 +1027,46 @@ export function kubeApiServerOperator(minor: number): KObject {
   );
 }
 
+/**
+ * kube-system/cluster-config-v1 (key install-config): the install-config as the installer stores it, pull secret
+ * redacted (openshift/installer pkg/asset/manifests/cluster.go; read by the CETCDO on 4.6–4.10 for the control-plane
+ * replica count, openshift.md §0.1).
+ */
+export function installConfigMap(o: { infra: string; platform: 'aws' | 'baremetal' | 'none'; replicas: number; workers: number; machineCIDR: string; serviceNetwork?: string[]; clusterNetwork?: { cidr: string; hostPrefix: number }[] }): KObject {
+  const name = o.infra.replace(/-[a-z0-9]{5}$/, '');
+  const platform = o.platform === 'aws' ? { aws: { region: 'us-east-1' } } : o.platform === 'baremetal' ? { baremetal: { apiVIPs: ['192.168.111.5'], ingressVIPs: ['192.168.111.4'] } } : { none: {} };
+  const ic = {
+    apiVersion: 'v1',
+    baseDomain: 'example.com',
+    compute: [{ architecture: 'amd64', hyperthreading: 'Enabled', name: 'worker', platform: {}, replicas: o.workers }],
+    controlPlane: { architecture: 'amd64', hyperthreading: 'Enabled', name: 'master', platform: {}, replicas: o.replicas },
+    metadata: { creationTimestamp: null, name },
+    networking: {
+      clusterNetwork: o.clusterNetwork ?? [{ cidr: '10.128.0.0/14', hostPrefix: 23 }],
+      machineNetwork: [{ cidr: o.machineCIDR }],
+      networkType: 'OVNKubernetes',
+      serviceNetwork: o.serviceNetwork ?? ['172.30.0.0/16'],
+    },
+    platform,
+    publish: 'External',
+    pullSecret: '',
+    sshKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL0k0simulated core@example.com\n',
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'cluster-config-v1', namespace: 'kube-system' },
+    data: { 'install-config': toYaml(ic) },
+  };
+}
+
 export function etcdCR(o: { replicas: number; overrides?: Record<string, unknown>; minor: number }): KObject {
   const spec: any = {
     forceRedeploymentReason: '',
     logLevel: 'Normal',
     managementState: 'Managed',
-    observedConfig: { controlPlane: { replicas: o.replicas }, servingInfo: { cipherSuites: ['TLS_AES_128_GCM_SHA256'], minTLSVersion: 'VersionTLS12' } },
+    // controlPlane.replicas is observed only from 4.11 (OPERATOR@release-4.11 pkg/operator/configobservation/controlplanereplicascount)
+    observedConfig: { ...(o.minor >= 11 ? { controlPlane: { replicas: o.replicas } } : {}), servingInfo: { cipherSuites: ['TLS_AES_128_GCM_SHA256'], minTLSVersion: 'VersionTLS12' } },
     operatorLogLevel: 'Normal',
   };
   if (o.overrides) spec.unsupportedConfigOverrides = structuredClone(o.overrides);

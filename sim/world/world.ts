@@ -26,6 +26,7 @@ import {
   controlPlaneMachineSet,
   etcdCR,
   infrastructure,
+  installConfigMap,
   kubeApiServerOperator,
   machine,
   namespaces,
@@ -128,6 +129,10 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   store.create(R.infrastructures, infrastructure(scenario.platform, infra));
   store.create(R.imagestreams, toolsImageStream(scenario.minor));
   store.create(R.clusteroperators, kubeApiServerOperator(scenario.minor));
+  store.create(
+    R.configmaps,
+    installConfigMap({ infra, platform: scenario.platform, replicas: masters.length, workers: scenario.workers, machineCIDR: `${scenario.masters[0]!.ip.split('.').slice(0, 2).join('.')}.0.0/16` }),
+  );
   store.create(R.etcds, etcdCR({ replicas: masters.length, overrides: scenario.unsupportedConfigOverrides, minor: scenario.minor }));
   const machinePlatform = scenario.platform === 'none' ? undefined : scenario.platform;
 
