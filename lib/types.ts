@@ -86,7 +86,7 @@ export interface EtcdOperatorInfo {
 }
 
 export interface ClusterState {
-  release: string | null; // e.g. "4.14.8" from clusterversion, null when unreadable
+  release: string | null; // e.g. "4.14.8": the etcd operator's version (clusteroperator/etcd), else the last Completed ClusterVersion entry; null when unreadable
   platform: string | null; // infrastructure status.platformStatus.type
   members: EtcdMember[];
   /** pod the member list was read from (a healthy etcd pod on another node), null when none could be used */

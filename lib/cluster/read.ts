@@ -235,7 +235,14 @@ export function secretsFor(nodes: string[], secretNames: Set<string>): NodeSecre
   });
 }
 
-export function releaseOf(cv: any): string | null {
+/**
+ * The release whose etcd operator runs the cluster: `clusteroperator/etcd` status.versions[name=operator]. That code
+ * decides whether the quorum guard blocks and which documented steps apply; during an upgrade it can be newer than
+ * the last Completed ClusterVersion entry (openshift.md §0.1). Without it, the last Completed ClusterVersion entry.
+ */
+export function releaseOf(cv: any, etcdCO?: any): string | null {
+  const op = ((etcdCO?.status?.versions ?? []) as any[]).find((v) => v?.name === 'operator')?.version;
+  if (typeof op === 'string' && /^\d+\.\d+/.test(op)) return op;
   const hist: any[] = cv?.status?.history ?? [];
   return hist.find((h) => h.state === 'Completed')?.version ?? cv?.status?.desired?.version ?? hist[0]?.version ?? null;
 }
@@ -322,16 +329,21 @@ function itemsOf(obj: any): any[] {
 type Optional = Awaited<ReturnType<typeof optionalJson>>;
 const found = (obj: any): Optional => ({ obj, missingType: false, notFound: !obj });
 
-/** Etcd CR, ClusterVersion and Infrastructure in one call; separate calls (to tell which is missing) if it fails. */
-async function readClusterObjects(kube: Kube): Promise<[Optional, Optional, Optional]> {
-  const refs = ['etcds.operator.openshift.io/cluster', 'clusterversions.config.openshift.io/version', 'infrastructures.config.openshift.io/cluster'];
+/** Etcd CR, ClusterVersion, Infrastructure and the etcd ClusterOperator in one call; separate calls (to tell which is missing) if it fails. */
+async function readClusterObjects(kube: Kube): Promise<[Optional, Optional, Optional, Optional]> {
+  const refs = [
+    'etcds.operator.openshift.io/cluster',
+    'clusterversions.config.openshift.io/version',
+    'infrastructures.config.openshift.io/cluster',
+    'clusteroperators.config.openshift.io/etcd',
+  ];
   const r = await kube.run(['get', ...refs, '-o', 'json'], { allowFailure: true, retries: 2 });
   if (r.exitCode === 0) {
     const items = itemsOf(JSON.parse(r.stdout));
     const byKind = (kind: string) => items.find((o) => o?.kind === kind) ?? null;
-    return [found(byKind('Etcd')), found(byKind('ClusterVersion')), found(byKind('Infrastructure'))];
+    return [found(byKind('Etcd')), found(byKind('ClusterVersion')), found(byKind('Infrastructure')), found(byKind('ClusterOperator'))];
   }
-  return Promise.all(refs.map((ref) => optionalJson(kube, ['get', ...ref.split('/')]))) as Promise<[Optional, Optional, Optional]>;
+  return Promise.all(refs.map((ref) => optionalJson(kube, ['get', ...ref.split('/')]))) as Promise<[Optional, Optional, Optional, Optional]>;
 }
 
 /** Master machines and the ControlPlaneMachineSet in one call; separate calls if it fails (e.g. no CPMS type before 4.12). */
@@ -368,7 +380,7 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
     return { pods, nodes };
   });
   const membersP = podsAndNodes.then(({ pods, nodes }) => readMembers(kube, podCandidates(pods, nodes, null), early));
-  const [{ pods, nodes }, read, [machinesRes, cpmsRes], secretsOut, [etcdRes, cvRes, infraRes]] = await Promise.all([
+  const [{ pods, nodes }, read, [machinesRes, cpmsRes], secretsOut, [etcdRes, cvRes, infraRes, etcdCORes]] = await Promise.all([
     podsAndNodes,
     membersP,
     readMachineObjects(kube),
@@ -399,7 +411,7 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
   const secrets = secretsFor(nodeNames, secretNames);
   const etcd = toEtcdOperatorInfo(etcdRes.obj);
   etcd.controlPlaneReplicas = await controlPlaneReplicas(kube, etcdRes.obj, machines, nodes);
-  const release = releaseOf(cvRes.obj);
+  const release = releaseOf(cvRes.obj, etcdCORes.obj);
   const platform: string | null = infraRes.obj?.status?.platformStatus?.type ?? infraRes.obj?.status?.platform ?? null;
 
   return {

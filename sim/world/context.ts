@@ -23,6 +23,8 @@ export interface WorldContext {
   release: string;
   /** minor version number, 14 for "4.14" */
   minor: number;
+  /** z-stream of the release (scenario `patch`), default per minor */
+  patch?: number;
   platform: 'aws' | 'baremetal' | 'none';
   timing: Timing;
   nodes: Map<string, SimNode>;

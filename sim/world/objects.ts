@@ -365,24 +365,41 @@ export function controlPlaneMachineSet(o: { infra: string; state: 'Active' | 'In
   };
 }
 
-export function clusterVersion(minor: number, patch?: number): KObject {
+/**
+ * ClusterVersion `version`. With `upgradingFrom`, an upgrade to `minor` is under way: status.history lists the newest
+ * entry first, `state: Partial` until it completes, above the `Completed` entry of the old release; Progressing=True
+ * "Working towards …" (openshift/api config/v1 types_cluster_version.go UpdateHistory; cluster-version-operator
+ * pkg/cvo/status.go).
+ */
+export function clusterVersion(minor: number, patch?: number, upgradingFrom?: number): KObject {
   const v = fullVersion(minor, patch);
   const ts = now();
+  const image = (ver: string) => `quay.io/openshift-release-dev/ocp-release@sha256:${hashOf(ver, 64)}`;
+  const old = upgradingFrom !== undefined ? fullVersion(upgradingFrom) : undefined;
+  const earlier = new Date(Date.now() - 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const history = old
+    ? [
+        { state: 'Partial', startedTime: ts, completionTime: null, version: v, image: image(v), verified: true, acceptedRisks: '' },
+        { state: 'Completed', startedTime: earlier, completionTime: earlier, version: old, image: image(old), verified: false },
+      ]
+    : [{ state: 'Completed', startedTime: ts, completionTime: ts, version: v, image: image(v), verified: false }];
   return {
     apiVersion: 'config.openshift.io/v1',
     kind: 'ClusterVersion',
     metadata: { name: 'version' },
-    spec: { channel: `stable-4.${minor}`, clusterID: hashOf('cluster', 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5') },
+    spec: { channel: `stable-4.${minor}`, clusterID: hashOf('cluster', 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'), ...(old ? { desiredUpdate: { version: v, image: image(v), force: false } } : {}) },
     status: {
       availableUpdates: null,
-      desired: { image: `quay.io/openshift-release-dev/ocp-release@sha256:${hashOf(v, 64)}`, version: v, url: `https://access.redhat.com/errata/RHSA-2023:${minor}${minor}00` },
-      history: [{ state: 'Completed', startedTime: ts, completionTime: ts, version: v, image: `quay.io/openshift-release-dev/ocp-release@sha256:${hashOf(v, 64)}`, verified: false }],
-      observedGeneration: 1,
+      desired: { image: image(v), version: v, url: `https://access.redhat.com/errata/RHSA-2023:${minor}${minor}00` },
+      history,
+      observedGeneration: old ? 2 : 1,
       versionHash: hashOf(v, 12),
       conditions: [
-        { type: 'Available', status: 'True', lastTransitionTime: ts, message: `Done applying ${v}` },
+        { type: 'Available', status: 'True', lastTransitionTime: ts, message: `Done applying ${old ?? v}` },
         { type: 'Failing', status: 'False', lastTransitionTime: ts },
-        { type: 'Progressing', status: 'False', lastTransitionTime: ts, message: `Cluster version is ${v}` },
+        old
+          ? { type: 'Progressing', status: 'True', lastTransitionTime: ts, message: `Working towards ${v}: 412 of 676 done (60% complete)` }
+          : { type: 'Progressing', status: 'False', lastTransitionTime: ts, message: `Cluster version is ${v}` },
       ],
     },
   };
@@ -993,7 +1010,8 @@ export function operatorJobPod(
   };
 }
 
-export function clusterOperator(name: string, minor: number, conditions: any[], extraVersions: { name: string; version: string }[] = []): KObject {
+/** A ClusterOperator; status.versions[name=operator] is the release the operator runs (during an upgrade: the new one once updated). */
+export function clusterOperator(name: string, minor: number, conditions: any[], extraVersions: { name: string; version: string }[] = [], patch?: number): KObject {
   return {
     apiVersion: 'config.openshift.io/v1',
     kind: 'ClusterOperator',
@@ -1007,7 +1025,7 @@ export function clusterOperator(name: string, minor: number, conditions: any[], 
         { group: '', name: `openshift-${name}-operator`, resource: 'namespaces' },
         { group: '', name: `openshift-${name}`, resource: 'namespaces' },
       ],
-      versions: [{ name: 'operator', version: fullVersion(minor) }, ...extraVersions],
+      versions: [{ name: 'operator', version: fullVersion(minor, patch) }, ...extraVersions],
     },
   };
 }

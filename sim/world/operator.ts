@@ -973,7 +973,8 @@ export class EtcdOperator {
     const store = this.ctx.store;
     const have = store.get(R.clusteroperators, undefined, 'etcd');
     if (!have) {
-      this.createOrIgnore(R.clusteroperators, clusterOperator('etcd', this.ctx.minor, want.map((c) => ({ ...c, lastTransitionTime: now() }))));
+      // the etcd operator runs the scenario's release, also while an upgrade to it is in progress (`upgradingFrom`)
+      this.createOrIgnore(R.clusteroperators, clusterOperator('etcd', this.ctx.minor, want.map((c) => ({ ...c, lastTransitionTime: now() })), [], this.ctx.patch));
       return;
     }
     store.mutate(R.clusteroperators, undefined, 'etcd', (co) => {

@@ -42,6 +42,8 @@ export interface Scenario {
   infrastructureName?: string;
   /** Optional patch version, e.g. 8 for 4.14.8. */
   patch?: number;
+  /** An upgrade from this release ("4.7") to `openshift` is in progress (interface.md "Scenario file: additions"). */
+  upgradingFrom?: string;
 }
 
 export class ScenarioError extends Error {}
@@ -83,6 +85,7 @@ export function parseScenario(input: string | object): Scenario {
     'unsupportedConfigOverrides',
     'infrastructureName',
     'patch',
+    'upgradingFrom',
     'name',
     'description',
   ]);
@@ -175,6 +178,13 @@ export function parseScenario(input: string | object): Scenario {
   const patch = raw.patch ?? undefined;
   if (patch !== undefined && (!Number.isInteger(patch) || patch < 0)) fail(`patch: "${patch}" must be a non-negative integer`);
 
+  let upgradingFrom: string | undefined;
+  if (raw.upgradingFrom !== undefined) {
+    upgradingFrom = String(raw.upgradingFrom);
+    const um = /^4\.(\d{1,2})$/.exec(upgradingFrom);
+    if (!um || Number(um[1]) < 5 || Number(um[1]) >= minor) fail(`upgradingFrom: "${upgradingFrom}" must be a release like "4.${minor - 1}", older than openshift "${release}"`);
+  }
+
   return {
     openshift: release,
     minor,
@@ -187,6 +197,7 @@ export function parseScenario(input: string | object): Scenario {
     unsupportedConfigOverrides: uco,
     infrastructureName,
     patch,
+    upgradingFrom,
   };
 }
 

@@ -98,6 +98,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     stateDir,
     release: scenario.openshift,
     minor: scenario.minor,
+    patch: scenario.patch,
     platform: scenario.platform,
     timing: scenario.timing,
     nodes: new Map(),
@@ -125,7 +126,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
 
   // ---- objects ----
   for (const ns of namespaces()) store.create(R.namespaces, ns);
-  store.create(R.clusterversions, clusterVersion(scenario.minor, scenario.patch));
+  store.create(R.clusterversions, clusterVersion(scenario.minor, scenario.patch, scenario.upgradingFrom ? Number(scenario.upgradingFrom.split('.')[1]) : undefined));
   store.create(R.infrastructures, infrastructure(scenario.platform, infra));
   store.create(R.imagestreams, toolsImageStream(scenario.minor));
   store.create(R.clusteroperators, kubeApiServerOperator(scenario.minor));

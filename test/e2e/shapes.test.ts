@@ -70,4 +70,18 @@ test('item 8: 5-master 4.10 cluster (no observedConfig.controlPlane.replicas): h
   });
 });
 
+test('item 9: upgrade 4.7 → 4.8 in progress (etcd operator already 4.8): the plan turns the quorum guard off', async () => {
+  const ms = masters(3);
+  await withSim(
+    { openshift: '4.8', upgradingFrom: '4.7', platform: 'aws', masters: ms, workers: 0, faults: [{ node: ms[0]!.node, kind: 'machine-stopped' }], timing: { provisionSeconds: 1, rolloutSeconds: 1 } },
+    async (sim) => {
+      const doc = await statusUntil(sim, 'not-ready');
+      assert.match(doc.cluster.release, /^4\.8\./);
+      const dry = await plugin(sim, ['auto', '--dry-run'], stateEnv());
+      assert.is(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, /useUnsupportedUnsafeNonHANonProductionUnstableEtcd/);
+    },
+  );
+});
+
 test.run();
