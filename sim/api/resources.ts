@@ -28,6 +28,9 @@ export const R = {
   clusteroperators: def({ group: 'config.openshift.io', version: 'v1', resource: 'clusteroperators', singular: 'clusteroperator', kind: 'ClusterOperator', namespaced: false, shortNames: ['co'] }),
   clusterversions: def({ group: 'config.openshift.io', version: 'v1', resource: 'clusterversions', singular: 'clusterversion', kind: 'ClusterVersion', namespaced: false }),
   infrastructures: def({ group: 'config.openshift.io', version: 'v1', resource: 'infrastructures', singular: 'infrastructure', kind: 'Infrastructure', namespaced: false }),
+  // CRD metal3.io_baremetalhosts (github:metal3-io/baremetal-operator config/base/crds/bases); installed on every
+  // platform by the cluster-baremetal-operator, so `oc get bmh` elsewhere just lists nothing
+  baremetalhosts: def({ group: 'metal3.io', version: 'v1alpha1', resource: 'baremetalhosts', singular: 'baremetalhost', kind: 'BareMetalHost', namespaced: true, shortNames: ['bmh', 'bmhost'] }),
   imagestreams: def({ group: 'image.openshift.io', version: 'v1', resource: 'imagestreams', singular: 'imagestream', kind: 'ImageStream', namespaced: true, shortNames: ['is'] }),
 } as const satisfies Record<string, ResourceType>;
 

@@ -279,6 +279,21 @@ const PRINTERS: Record<string, Printer> = {
       since(o.metadata.creationTimestamp),
     ],
   },
+  // additionalPrinterColumns of the CRD (github:metal3-io/baremetal-operator
+  // config/base/crds/bases/metal3.io_baremetalhosts.yaml): Status and BMC are wide-only (priority 1)
+  baremetalhosts: {
+    columns: [col('Name'), col('Status', 'string', 1), col('State'), col('Consumer'), col('BMC', 'string', 1), col('Online'), col('Error'), col('Age', 'date')],
+    row: (o) => [
+      o.metadata.name,
+      blank(o.status?.operationalStatus),
+      blank(o.status?.provisioning?.state),
+      blank(o.spec?.consumerRef?.name),
+      blank(o.spec?.bmc?.address),
+      o.spec?.online === undefined ? '' : String(o.spec.online),
+      blank(o.status?.errorType),
+      since(o.metadata.creationTimestamp),
+    ],
+  },
   clusteroperators: {
     columns: [col('Name'), col('Version'), col('Available'), col('Progressing'), col('Degraded'), col('Since', 'date'), col('Message')],
     row: (o) => [

@@ -14,6 +14,7 @@ export interface SimNode {
 export interface Timing {
   provisionSeconds: number; // machine Provisioning -> Running
   rolloutSeconds: number; // per-node static pod revision install
+  inspectSeconds?: number; // BareMetalHost registering/inspecting -> available
 }
 
 export interface WorldContext {

@@ -12,6 +12,8 @@ export interface FaultDeps {
   machineOf: Map<string, string>;
   /** allocate an unused IP (same /16 as the masters) for a phantom member */
   allocateIP(): string;
+  /** fault machine-finalizer-stuck: the actuator never finishes deleting this machine */
+  finalizerStuck?(machine: string): void;
 }
 
 function healthyEndpoints(ctx: WorldContext, deps: FaultDeps): string[] {
@@ -25,9 +27,21 @@ export async function applyFault(ctx: WorldContext, deps: FaultDeps, f: Scenario
   if (f.node && !kubelet) throw new Error(`fault ${f.kind}: no kubelet for node ${f.node}`);
   ctx.log(`fault: ${f.kind}${f.node ? ` on ${f.node}` : ''}`);
   switch (f.kind) {
+    case 'machine-finalizer-stuck':
     case 'machine-stopped': {
       const machine = deps.machineOf.get(f.node!);
-      if (machine) {
+      if (machine && f.kind === 'machine-finalizer-stuck') deps.finalizerStuck?.(machine);
+      if (machine && ctx.platform === 'baremetal') {
+        // bare metal: the BMC reports the host powered off; the Machine's instance-state stays the host's
+        // provisioning state (cluster-api-provider-baremetal actuator.go ensureAnnotation)
+        const host = ctx.store.get(R.machines, NS_MACHINE_API, machine)?.metadata.annotations?.['metal3.io/BareMetalHost']?.split('/')[1];
+        if (host) {
+          ctx.store.mutate(R.baremetalhosts, NS_MACHINE_API, host, (h) => {
+            h.status.poweredOn = false;
+            h.status.lastUpdated = now();
+          });
+        }
+      } else if (machine) {
         ctx.store.mutate(R.machines, NS_MACHINE_API, machine, (m) => {
           m.metadata.annotations ??= {};
           m.metadata.annotations['machine.openshift.io/instance-state'] = ctx.platform === 'aws' ? 'stopped' : 'powered off';

@@ -19,6 +19,8 @@ import {
   ZONES,
 } from './objects.ts';
 import { controllerLoop, type ControllerLoop } from './loop.ts';
+import { hostState } from './metal3.ts';
+import { providerIDForHost, type BareMetalActuator } from './metal3actuator.ts';
 
 const TICK_MS = 250;
 
@@ -29,6 +31,8 @@ export interface MachineApiDeps {
   removeNode(nodeName: string): Promise<void>;
   infra: string;
   cpms: 'absent' | 'inactive' | 'active';
+  /** platform baremetal: the Metal3 actuator (a Machine runs only on a BareMetalHost it claimed) */
+  metal3?: BareMetalActuator;
 }
 
 export class MachineApi {
@@ -93,6 +97,7 @@ export class MachineApi {
   }
 
   private async reconcileLive(m: KObject): Promise<void> {
+    if (this.deps.metal3) return this.reconcileBareMetal(m, this.deps.metal3);
     const store = this.ctx.store;
     const uid = m.metadata.uid!;
     const phase = m.status?.phase;
@@ -145,16 +150,49 @@ export class MachineApi {
     }
   }
 
+  /** Bare metal: the machine controller calls the actuator's Create until the claimed host is provisioned, then the node joins. */
+  private async reconcileBareMetal(m: KObject, act: BareMetalActuator): Promise<void> {
+    const phase = m.status?.phase;
+    if (phase === 'Running' || phase === 'Failed') {
+      act.syncAnnotations(m);
+      return;
+    }
+    if (!phase) {
+      this.ctx.store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
+        if (o.status?.phase) return false;
+        o.metadata.finalizers = [...new Set([...(o.metadata.finalizers ?? []), MACHINE_FINALIZER])];
+        o.status = { ...(o.status ?? {}), phase: 'Provisioning', lastUpdated: now() };
+      });
+      this.ctx.log(`machine-api: ${m.metadata.name}: Provisioning`);
+      return;
+    }
+    const host = act.create(m);
+    if (!host) return;
+    if (phase === 'Provisioning') {
+      this.ctx.store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
+        o.status.phase = 'Provisioned';
+        o.status.lastUpdated = now();
+      });
+    }
+    if (hostState(host) === 'provisioned') {
+      this.ctx.store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
+        o.spec.providerID ??= providerIDForHost(host);
+      });
+      await this.bringUp(this.ctx.store.get(R.machines, NS_MACHINE_API, m.metadata.name) ?? m, host.metadata.name);
+    }
+  }
+
   private nodeNameFor(m: KObject, ip: string): string {
     if (this.ctx.platform === 'aws') return `ip-${ip.replace(/\./g, '-')}.ec2.internal`;
     return m.metadata.name;
   }
 
-  private async bringUp(m: KObject): Promise<void> {
+  private async bringUp(m: KObject, hostName?: string): Promise<void> {
     const store = this.ctx.store;
     const role = this.role(m);
     const ip = this.allocateIP();
-    const name = this.nodeNameFor(m, ip);
+    // bare metal: the node is named after the host (its hostname), interface.md
+    const name = hostName ?? this.nodeNameFor(m, ip);
     const zone = m.spec?.providerSpec?.value?.placement?.availabilityZone;
     const providerID = m.spec?.providerID;
     if (role === 'master') {
@@ -185,7 +223,8 @@ export class MachineApi {
     }
     const nodeUID = store.get(R.nodes, undefined, name)?.metadata.uid;
     store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
-      if (this.ctx.platform === 'aws' || this.ctx.platform === 'baremetal') setMachineRunning(o, { name, ip, uid: nodeUID }, this.ctx.platform);
+      if (this.ctx.platform === 'aws') setMachineRunning(o, { name, ip, uid: nodeUID }, this.ctx.platform);
+      if (this.ctx.platform === 'baremetal') setMachineRunning(o, { name, ip, uid: nodeUID }, this.ctx.platform, 'provisioned');
     });
     this.provisioning.delete(m.metadata.uid!);
     this.ctx.log(`machine-api: ${m.metadata.name}: Running as node ${name} (${ip})`);
@@ -219,6 +258,16 @@ export class MachineApi {
       });
       return;
     }
+    // bare metal: the actuator deprovisions and releases the host first (or hangs: fault machine-finalizer-stuck)
+    if (this.deps.metal3 && !this.deps.metal3.delete(m)) {
+      store.mutate(R.machines, NS_MACHINE_API, name, (o) => {
+        if (o.status?.phase === 'Deleting') return false;
+        o.status ??= {};
+        o.status.phase = 'Deleting';
+        o.status.lastUpdated = now();
+      });
+      return;
+    }
     // no hooks left: drain, terminate the instance, delete the node, drop the finalizer
     this.deleting.add(uid);
     try {
@@ -242,7 +291,7 @@ export class MachineApi {
       await new Promise((r) => setTimeout(r, 300));
       store.mutate(R.machines, NS_MACHINE_API, name, (o) => {
         if (o.metadata.uid !== uid) return false;
-        if (o.metadata.annotations) o.metadata.annotations['machine.openshift.io/instance-state'] = 'terminated';
+        if (o.metadata.annotations && this.ctx.platform === 'aws') o.metadata.annotations['machine.openshift.io/instance-state'] = 'terminated';
         o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f: string) => f !== MACHINE_FINALIZER);
       });
       this.ctx.log(`machine-api: ${name}: deleted`);

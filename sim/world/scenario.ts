@@ -4,6 +4,8 @@
 //   infrastructureName: clustername-8qw5l   infrastructure ID (default: derived from masters[0].machine)
 //   patch: 8                             z-stream of ClusterVersion status.desired.version (4.14.8)
 //   name / description                   free text, ignored
+//   faults[].kind machine-finalizer-stuck   (baremetal) the machine is stopped AND, once deleted, its Machine keeps the
+//                                        machine.machine.openshift.io finalizer (the documented "deletion is stuck" case)
 import { parse as parseYaml } from 'yaml';
 
 export const FAULT_KINDS = [
@@ -13,6 +15,7 @@ export const FAULT_KINDS = [
   'kubelet-down',
   'extra-unstarted-member',
   'learner',
+  'machine-finalizer-stuck',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -20,6 +23,8 @@ export interface ScenarioMaster {
   node: string;
   ip: string;
   machine?: string;
+  /** platform baremetal: the BareMetalHost name (default: the node name's first DNS label) */
+  bmh?: string;
 }
 
 export interface ScenarioFault {
@@ -35,7 +40,7 @@ export interface Scenario {
   masters: ScenarioMaster[];
   workers: number;
   faults: ScenarioFault[];
-  timing: { provisionSeconds: number; rolloutSeconds: number };
+  timing: { provisionSeconds: number; rolloutSeconds: number; inspectSeconds: number };
   /** Optional initial spec.unsupportedConfigOverrides of the Etcd CR. */
   unsupportedConfigOverrides?: Record<string, unknown>;
   /** Optional cluster name / infrastructure ID; derived from the machine names when absent. */
@@ -110,9 +115,10 @@ export function parseScenario(input: string | object): Scenario {
   const names = new Set<string>();
   const ips = new Set<string>();
   const machines = new Set<string>();
+  const bmhs = new Set<string>();
   const masters: ScenarioMaster[] = raw.masters.map((m: any, i: number) => {
     if (!m || typeof m !== 'object') fail(`masters[${i}]: must be a mapping {node, ip, machine}`);
-    for (const k of Object.keys(m)) if (!['node', 'ip', 'machine'].includes(k)) fail(`masters[${i}]: unknown field "${k}"`);
+    for (const k of Object.keys(m)) if (!['node', 'ip', 'machine', 'bmh'].includes(k)) fail(`masters[${i}]: unknown field "${k}"`);
     const node = String(m.node ?? '');
     const ip = String(m.ip ?? '');
     if (!node || !DNS1123_SUBDOMAIN.test(node) || node.length > 253) fail(`masters[${i}].node: "${node}" is not a valid node name`);
@@ -132,7 +138,16 @@ export function parseScenario(input: string | object): Scenario {
     } else if (m.machine !== undefined) {
       fail(`masters[${i}].machine: platform none has no machines`);
     }
-    return { node, ip, machine };
+    let bmh: string | undefined;
+    if (platform === 'baremetal') {
+      bmh = m.bmh === undefined ? node.split('.')[0]! : String(m.bmh);
+      if (!DNS1123_SUBDOMAIN.test(bmh)) fail(`masters[${i}].bmh: "${bmh}" is not a valid BareMetalHost name`);
+      if (bmhs.has(bmh)) fail(`masters[${i}].bmh: duplicate BareMetalHost "${bmh}"`);
+      bmhs.add(bmh);
+    } else if (m.bmh !== undefined) {
+      fail(`masters[${i}].bmh: only platform baremetal has BareMetalHosts`);
+    }
+    return { node, ip, machine, ...(bmh ? { bmh } : {}) };
   });
 
   const workers = raw.workers ?? 0;
@@ -151,6 +166,7 @@ export function parseScenario(input: string | object): Scenario {
     if (needsNode && !node) fail(`faults[${i}].node: required for ${kind}`);
     if (node !== undefined && !names.has(node)) fail(`faults[${i}].node: "${node}" is not one of the masters`);
     if (kind === 'machine-stopped' && platform === 'none') fail(`faults[${i}].kind: machine-stopped needs a Machine API (platform is none)`);
+    if (kind === 'machine-finalizer-stuck' && platform !== 'baremetal') fail(`faults[${i}].kind: machine-finalizer-stuck needs platform baremetal`);
     faults.push({ node, kind: kind as FaultKind });
   });
   const perNode = new Map<string, number>();
@@ -159,11 +175,13 @@ export function parseScenario(input: string | object): Scenario {
 
   const t = raw.timing ?? {};
   if (typeof t !== 'object') fail('timing: must be a mapping {provisionSeconds, rolloutSeconds}');
-  for (const k of Object.keys(t)) if (!['provisionSeconds', 'rolloutSeconds'].includes(k)) fail(`timing: unknown field "${k}"`);
+  for (const k of Object.keys(t)) if (!['provisionSeconds', 'rolloutSeconds', 'inspectSeconds'].includes(k)) fail(`timing: unknown field "${k}"`);
   const provisionSeconds = t.provisionSeconds ?? 3;
   const rolloutSeconds = t.rolloutSeconds ?? 2;
   if (typeof provisionSeconds !== 'number' || provisionSeconds < 0 || provisionSeconds > 600) fail(`timing.provisionSeconds: "${provisionSeconds}" must be a number 0–600`);
   if (typeof rolloutSeconds !== 'number' || rolloutSeconds < 0 || rolloutSeconds > 600) fail(`timing.rolloutSeconds: "${rolloutSeconds}" must be a number 0–600`);
+  const inspectSeconds = t.inspectSeconds ?? 2;
+  if (typeof inspectSeconds !== 'number' || inspectSeconds < 0 || inspectSeconds > 600) fail(`timing.inspectSeconds: "${inspectSeconds}" must be a number 0–600`);
 
   let uco: Record<string, unknown> | undefined;
   if (raw.unsupportedConfigOverrides !== undefined && raw.unsupportedConfigOverrides !== null) {
@@ -193,7 +211,7 @@ export function parseScenario(input: string | object): Scenario {
     masters,
     workers,
     faults,
-    timing: { provisionSeconds, rolloutSeconds },
+    timing: { provisionSeconds, rolloutSeconds, inspectSeconds },
     unsupportedConfigOverrides: uco,
     infrastructureName,
     patch,

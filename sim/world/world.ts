@@ -1,9 +1,9 @@
 // Assembles the simulated OpenShift control plane: store + API server, objects, host folders,
 // real etcd per master (bootstrap), kubelets, etcd operator, machine API, node lifecycle, faults.
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Store } from '../store.ts';
+import { Store, type KObject } from '../store.ts';
 import { R } from '../api/resources.ts';
 import { startApiServer } from '../api/server.ts';
 import { writeKubeconfig } from '../api/kubeconfig.ts';
@@ -14,6 +14,8 @@ import { Kubelet } from './kubelet.ts';
 import { createWorldHooks } from './exec.ts';
 import { EtcdOperator } from './operator.ts';
 import { MachineApi } from './machineapi.ts';
+import { Metal3Hosts, bareMetalHost, bmcSecret } from './metal3.ts';
+import { BareMetalActuator, providerIDForHost } from './metal3actuator.ts';
 import { NodeLifecycle } from './nodelifecycle.ts';
 import { applyFault } from './faults.ts';
 import { infraName, parseScenario, type Scenario } from './scenario.ts';
@@ -21,8 +23,10 @@ import {
   NS_ETCD,
   NS_MACHINE_API,
   allCertsSecret,
+  clusterOperator,
   clusterVersion,
   configMap,
+  now,
   controlPlaneMachineSet,
   etcdCR,
   infrastructure,
@@ -157,9 +161,33 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     if (machineName) n.metadata.annotations!['machine.openshift.io/machine'] = `${NS_MACHINE_API}/${machineName}`;
     store.create(R.nodes, n);
   }
+  // The cluster-baremetal-operator runs on every platform; elsewhere it reports Disabled (docs: `oc get clusteroperator baremetal`)
+  const coTs = now();
+  store.create(
+    R.clusteroperators,
+    clusterOperator('baremetal', scenario.minor, [
+      { type: 'Available', status: 'True', reason: 'AsExpected', message: scenario.platform === 'baremetal' ? 'Operational' : 'Operator is non-functional', lastTransitionTime: coTs },
+      { type: 'Progressing', status: 'False', reason: 'AsExpected', lastTransitionTime: coTs },
+      { type: 'Degraded', status: 'False', reason: 'AsExpected', lastTransitionTime: coTs },
+      { type: 'Disabled', status: scenario.platform === 'baremetal' ? 'False' : 'True', reason: scenario.platform === 'baremetal' ? 'AsExpected' : 'UnsupportedPlatform', lastTransitionTime: coTs },
+    ]),
+  );
+  // installer-provisioned bare metal: one externally provisioned BareMetalHost per master, consumed by its Machine
+  const hostOf = new Map<string, KObject>();
+  if (scenario.platform === 'baremetal') {
+    scenario.masters.forEach((m, i) => {
+      store.create(R.secrets, bmcSecret(m.bmh!));
+      hostOf.set(m.node, store.create(R.baremetalhosts, bareMetalHost({ name: m.bmh!, index: i, machine: m.machine ?? null })));
+    });
+  }
   if (machinePlatform) {
     scenario.masters.forEach((m, i) => {
       const mo = machine({ name: m.machine!, infra, role: 'master', platform: machinePlatform, minor: scenario.minor, index: i, withHook: scenario.minor >= 11 });
+      const host = hostOf.get(m.node);
+      if (host) {
+        mo.metadata.annotations!['metal3.io/BareMetalHost'] = `${NS_MACHINE_API}/${host.metadata.name}`;
+        mo.spec.providerID = providerIDForHost(host);
+      }
       if (scenario.controlPlaneMachineSet !== 'absent') {
         mo.metadata.ownerReferences = [{ apiVersion: 'machine.openshift.io/v1', kind: 'ControlPlaneMachineSet', name: 'cluster', uid: '', controller: true, blockOwnerDeletion: true }];
       }
@@ -170,6 +198,13 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     });
     workers.forEach((w, i) => {
       const mo = machine({ name: w.machine!, infra, role: 'worker', platform: machinePlatform, minor: scenario.minor, index: i, withHook: false });
+      if (scenario.platform === 'baremetal') {
+        const bmh = w.name.split('.')[0]!;
+        store.create(R.secrets, bmcSecret(bmh));
+        const host = store.create(R.baremetalhosts, bareMetalHost({ name: bmh, index: scenario.masters.length + i, machine: w.machine! }));
+        mo.metadata.annotations!['metal3.io/BareMetalHost'] = `${NS_MACHINE_API}/${bmh}`;
+        mo.spec.providerID = providerIDForHost(host);
+      }
       const nodeUID = store.get(R.nodes, undefined, w.name)?.metadata.uid;
       setMachineRunning(mo, { name: w.name, ip: w.ip, uid: nodeUID }, machinePlatform);
       store.create(R.machines, mo);
@@ -224,10 +259,15 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   };
   for (const m of masters) startKubelet(m);
 
+  const metal3 = scenario.platform === 'baremetal' ? new BareMetalActuator(ctx) : undefined;
+  const hosts = scenario.platform === 'baremetal' ? new Metal3Hosts(ctx) : undefined;
   const machineApi = new MachineApi(ctx, {
     infra,
     cpms: scenario.controlPlaneMachineSet,
+    metal3,
     addMaster: async (n) => {
+      // a provisioned bare-metal host got a freshly written disk (the same host name may come back)
+      if (metal3) rmSync(n.root, { recursive: true, force: true });
       prepareHostRoot(n, kubeconfigText);
       startKubelet(n);
     },
@@ -242,6 +282,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   operator.start();
   lifecycle.start();
   if (machinePlatform) machineApi.start();
+  hosts?.start();
 
   // ---- wait for the healthy cluster, then the faults ----
   const deadline = Date.now() + 30_000;
@@ -257,7 +298,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   log(`healthy cluster up after ${Date.now() - t0} ms`);
   if (!opts.noFaults) {
     for (const f of scenario.faults) {
-      await applyFault(ctx, { kubelets, machineOf, allocateIP: () => machineApi.allocateIP() }, f);
+      await applyFault(ctx, { kubelets, machineOf, allocateIP: () => machineApi.allocateIP(), finalizerStuck: (machineName) => metal3?.stuck.add(machineName) }, f);
     }
   }
   log(`world ready after ${Date.now() - t0} ms`);
@@ -275,6 +316,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
         operator.stop();
         lifecycle.stop();
         machineApi.stop();
+        hosts?.stop();
         await Promise.all([...kubelets.values()].map((k) => k.stop().catch(() => undefined)));
         killAllTracked();
         await api.close().catch(() => undefined);
