@@ -60,7 +60,8 @@ export async function main(args: string[]): Promise<number> {
           .option('member', { type: 'string', describe: 'the etcd member (name) to replace; a healthy member is still refused' })
           .option('resume', { type: 'boolean', default: false, describe: 'continue the newest unfinished run from its journal' })
           .option('junit', { type: 'string', describe: 'write a JUnit report (one test case per step) to FILE', requiresArg: true })
-          .option('step', { type: 'boolean', default: false, describe: 'ask again before each destructive step' }),
+          .option('step', { type: 'boolean', default: false, describe: 'ask again before each destructive step' })
+          .option('bmh', { type: 'string', requiresArg: true, describe: 'bare metal: a BareMetalHost + BMC Secret manifest (FILE) for new hardware; default: the same host re-provisioned' }),
       async (a) => {
         ran = true;
         code = await autoCommand({
@@ -70,6 +71,7 @@ export async function main(args: string[]): Promise<number> {
           resume: a.resume,
           junit: a.junit,
           step: a.step,
+          bmh: a.bmh as string | undefined,
           kubeconfig: a.kubeconfig,
           context: a.context,
           client: a.client as 'oc' | 'kubectl' | undefined,

@@ -1,5 +1,6 @@
 // The plugin's picture of an OpenShift etcd control plane, as read by lib/cluster and
 // lib/etcd, judged by lib/diagnose, shown by `status` and acted on by `auto`.
+import type { HostInfo } from './cluster/baremetal.ts';
 
 /** 16-digit lower-case hex etcd member ID. Never a JS number: IDs are 64-bit. */
 export type MemberId = string;
@@ -96,6 +97,8 @@ export interface ClusterState {
   nodes: NodeInfo[]; // control-plane nodes
   machines: MachineInfo[] | null; // null: no Machine API (UPI / platform none)
   controlPlaneMachineSet: { state: 'Active' | 'Inactive' } | null;
+  /** platform BareMetal: the BareMetalHosts (openshift-machine-api); absent elsewhere */
+  hosts?: HostInfo[];
   secrets: NodeSecrets[];
   etcd: EtcdOperatorInfo;
 }

@@ -29,6 +29,7 @@ export function validName(kind: string, name: string): string {
 export const validNodeName = (name: string) => validName('node', name);
 export const validMachineName = (name: string) => validName('machine', name);
 export const validPodName = (name: string) => validName('pod', name);
+export const validHostName = (name: string) => validName('BareMetalHost', name);
 
 /** A valid member ID as passed to `etcdctl member remove` (16 lower-case hex digits). */
 export function validMemberId(id: string): string {

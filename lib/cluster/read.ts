@@ -27,6 +27,7 @@ import { parseEndpointHealth, applyHealth } from '../etcd/health.ts';
 import { etcdctl, ETCD_NS } from '../etcd/exec.ts';
 import { readSourceHint, writeSourceHint } from './source-hint.ts';
 import { parse as parseYaml } from 'yaml';
+import { toHostInfo } from './baremetal.ts';
 
 export const MACHINE_NS = 'openshift-machine-api';
 export const MASTER_NODE_SELECTOR = 'node-role.kubernetes.io/master';
@@ -413,6 +414,9 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
   etcd.controlPlaneReplicas = await controlPlaneReplicas(kube, etcdRes.obj, machines, nodes);
   const release = releaseOf(cvRes.obj, etcdCORes.obj);
   const platform: string | null = infraRes.obj?.status?.platformStatus?.type ?? infraRes.obj?.status?.platform ?? null;
+  // bare metal: the Metal3 hosts (one more call, only there)
+  const hostsRes = platform === 'BareMetal' && machines ? await optionalJson(kube, ['-n', MACHINE_NS, 'get', 'baremetalhosts.metal3.io']) : null;
+  const hosts = hostsRes?.obj ? itemsOf(hostsRes.obj).map(toHostInfo).sort((a, b) => a.name.localeCompare(b.name)) : undefined;
 
   return {
     release,
@@ -424,6 +428,7 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
     nodes,
     machines,
     controlPlaneMachineSet,
+    ...(hosts ? { hosts } : {}),
     secrets,
     etcd,
   };

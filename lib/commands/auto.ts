@@ -1,4 +1,5 @@
 // `auto`: detect, show the plan, ask, run it, verify. Thin: the work is in lib/runbooks.
+import { readFileSync } from 'node:fs';
 import { Kube } from '../cluster/kubectl.ts';
 import { readClusterState } from '../cluster/read.ts';
 import { diagnose } from '../diagnose/diagnose.ts';
@@ -8,7 +9,8 @@ import { Journal, newestUnfinished, sanitizeCluster, stateRoot } from '../runboo
 import { PlanError, buildPlan, planFacts } from '../runbooks/plan.ts';
 import { runPlan } from '../runbooks/runner.ts';
 import type { PlanFacts } from '../runbooks/step.ts';
-import type { EtcdMember } from '../types.ts';
+import type { ClusterState, Diagnosis, EtcdMember } from '../types.ts';
+import { BmhFileError, validateBmhManifest } from '../runbooks/baremetal-host.ts';
 
 export interface AutoArgs {
   yes?: boolean;
@@ -17,6 +19,8 @@ export interface AutoArgs {
   resume?: boolean;
   junit?: string;
   step?: boolean;
+  /** --bmh FILE: BareMetalHost + Secret manifest for new hardware (bare metal only) */
+  bmh?: string;
   kubeconfig?: string;
   context?: string;
   client?: 'oc' | 'kubectl';
@@ -32,6 +36,28 @@ export function revalidateTarget(members: EtcdMember[], f: PlanFacts): string[] 
   if (m.name && m.name !== f.target.node) reasons.push(`member ${m.id} is now named ${m.name}, the journal says ${f.target.node}`);
   if (!peerHost(m).includes(f.target.nodeIP)) reasons.push(`member ${m.id} now has peer URL(s) ${m.peerURLs.join(',')}, the journal says ${f.target.nodeIP}`);
   return reasons;
+}
+
+function readBmhFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new PluginError(`cannot read --bmh file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { exitCode: ExitCode.Usage });
+  }
+}
+
+/** The --bmh manifest checked against this cluster before anything changes (exit 2 with the reason). */
+function checkBmh(file: string, text: string, state: ClusterState, d: Diagnosis): { host: any; secret: any } {
+  const usage = (msg: string) => new PluginError(`--bmh ${file}: ${msg}`, { exitCode: ExitCode.Usage, hint: 'fix the file; nothing was changed' });
+  if (state.platform !== 'BareMetal') throw usage(`--bmh applies only to bare-metal clusters (platform BareMetal); this one is ${state.platform ?? 'unknown'}`);
+  if (d.scenario !== 'not-ready') throw usage(`--bmh applies when the member's machine is replaced; the diagnosis is ${d.scenario}`);
+  const old = (state.hosts ?? []).find((h) => h.consumer === d.member?.machine);
+  try {
+    return validateBmhManifest(text, (state.hosts ?? []).filter((h) => h.name !== old?.name));
+  } catch (e) {
+    if (e instanceof BmhFileError) throw usage(e.message);
+    throw e;
+  }
 }
 
 async function clusterKey(kube: Kube): Promise<string> {
@@ -50,6 +76,10 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
   const opts = { yes: Boolean(argv.yes), dryRun: Boolean(argv.dryRun), stepMode: Boolean(argv.step), tty, color, junit: argv.junit, cli };
   const err = (l: string) => void process.stderr.write(`${l}\n`);
 
+  if (argv.resume && argv.bmh) {
+    throw new PluginError('--bmh cannot be used with --resume: the journal already holds the host definition', { exitCode: ExitCode.Usage });
+  }
+  const bmhText = argv.bmh ? readBmhFile(argv.bmh) : undefined;
   if (argv.resume) {
     const dir = newestUnfinished(root, cluster);
     if (!dir) {
@@ -96,9 +126,10 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
     default:
       break;
   }
+  const bmh = argv.bmh && bmhText !== undefined ? checkBmh(argv.bmh, bmhText, state, d) : undefined;
   let facts: PlanFacts;
   try {
-    facts = planFacts(state, d);
+    facts = planFacts(state, d, new Date(), bmh ? { bmh } : {});
   } catch (e) {
     if (e instanceof PlanError) {
       err(`refused: ${e.message}. Nothing was changed.`);

@@ -44,6 +44,7 @@ export function statusDocument(state: ClusterState, d: Diagnosis, h: { server: s
     pods: state.pods,
     nodes: state.nodes,
     machines: state.machines,
+    ...(state.hosts ? { hosts: state.hosts } : {}),
     controlPlaneMachineSet: state.controlPlaneMachineSet,
     secrets: state.secrets,
     etcd: { ...state.etcd, unsupportedConfigOverrides: state.etcd.unsupportedConfigOverrides ?? null },

@@ -348,6 +348,11 @@ function procedureA(s: ClusterState, m: EtcdMember, node: NodeInfo, machine: Mac
   const head = `procedure A: remove member ${m.id} (${m.name}), delete node ${node.name} and its 3 secrets`;
   if (!s.machines) return `${head}; there is no Machine API, so add the new control plane host the same way the original was made`;
   if (!machine) return `${head}; no machine was found for the node, so add the new control plane host the same way the original was made`;
+  const host = s.platform === 'BareMetal' ? s.hosts?.find((h) => h.consumer === machine.name) : undefined;
+  if (host) {
+    const next = s.controlPlaneMachineSet?.state === 'Active' ? 'the active control plane machine set creates the new machine' : `machine ${nextMachineName(s.machines, machine.name)} is created from its saved YAML`;
+    return `${head}, delete BareMetalHost ${host.name} (state ${host.state}${host.poweredOn === false ? ', powered off' : ''}) and machine ${machine.name}, create the host again to provision it (${next}); see "oc get bmh -n openshift-machine-api"`;
+  }
   if (s.controlPlaneMachineSet?.state === 'Active') return `${head}, delete machine ${machine.name} (the active control plane machine set creates its replacement)`;
   return `${head}, replace machine ${machine.name} with ${nextMachineName(s.machines, machine.name)}`;
 }

@@ -5,8 +5,9 @@ import { pickExecPod } from './steps/shared.ts';
 import { uniqueStamp } from './steps/redeploy.ts';
 import { procedureA } from './procedureA.ts';
 import { procedureB } from './procedureB.ts';
+import { procedureBareMetal } from './procedureBareMetal.ts';
 import type { Plan } from './runner.ts';
-import { validMachineName, validMemberId, validNodeName } from '../cluster/names.ts';
+import { validHostName, validMachineName, validMemberId, validNodeName } from '../cluster/names.ts';
 import type { MachineMode, PlanFacts, Procedure, Step } from './step.ts';
 
 export class PlanError extends Error {}
@@ -17,8 +18,17 @@ export function machineMode(state: ClusterState): MachineMode {
   return 'yaml';
 }
 
+/** On platform BareMetal procedure A runs as the bare-metal procedure (openshift.md §1.6): the host its machine consumes. */
+function bareMetalFacts(state: ClusterState, machine: string | null, manifest?: { host: any; secret: any }): PlanFacts['bareMetal'] {
+  if (state.platform !== 'BareMetal' || !machine) return undefined;
+  const host = (state.hosts ?? []).find((h) => h.consumer === machine);
+  if (!host) throw new PlanError(`no BareMetalHost is consumed by machine ${machine} (oc get bmh -n openshift-machine-api)`);
+  validHostName(host.name);
+  return { host: host.name, ...(manifest ? { manifest } : {}) };
+}
+
 /** Facts for a replaceable diagnosis (not-ready → A, crashloop → B). Throws PlanError when something needed is missing. */
-export function planFacts(state: ClusterState, d: Diagnosis, now = new Date()): PlanFacts {
+export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o: { bmh?: { host: any; secret: any } } = {}): PlanFacts {
   if (!d.member) throw new PlanError('the diagnosis names no member to replace');
   const procedure: Procedure = d.scenario === 'crashloop' ? 'B' : 'A';
   const member = state.members.find((m) => m.id === d.member!.id);
@@ -40,7 +50,9 @@ export function planFacts(state: ClusterState, d: Diagnosis, now = new Date()): 
   if (!backupNode) throw new PlanError('no healthy control-plane node to take the backup on');
   const mode = procedure === 'A' ? machineMode(state) : 'manual';
   if (procedure === 'A' && mode !== 'manual' && !target.machine) throw new PlanError(`no machine is known for node ${target.node}`);
+  const bareMetal = procedure === 'A' && mode !== 'manual' ? bareMetalFacts(state, target.machine, o.bmh) : undefined;
   return {
+    ...(bareMetal ? { bareMetal } : {}),
     procedure,
     release: state.release,
     platform: state.platform,
@@ -57,11 +69,17 @@ export function planFacts(state: ClusterState, d: Diagnosis, now = new Date()): 
 }
 
 export function buildSteps(kube: Kube, f: PlanFacts): Step[] {
-  return f.procedure === 'B' ? procedureB(kube, f) : procedureA(kube, f);
+  if (f.procedure === 'B') return procedureB(kube, f);
+  return f.bareMetal ? procedureBareMetal(kube, f) : procedureA(kube, f);
 }
 
 export function planTitle(f: PlanFacts): string {
-  const what = f.procedure === 'A' ? 'procedure A (machine not running / node NotReady)' : 'procedure B (etcd pod crash-looping)';
+  const what = f.procedure === 'A' ? `procedure A (machine not running / node NotReady${f.bareMetal ? ', bare metal' : ''})` : 'procedure B (etcd pod crash-looping)';
+  const host = f.bareMetal
+    ? f.bareMetal.manifest
+      ? `; BareMetalHost ${f.bareMetal.host} is replaced by ${f.bareMetal.manifest.host.metadata.name} from --bmh`
+      : `; BareMetalHost ${f.bareMetal.host} is deleted and created again to be provisioned`
+    : '';
   const machine =
     f.procedure === 'A'
       ? f.machineMode === 'cpms'
@@ -70,7 +88,7 @@ export function planTitle(f: PlanFacts): string {
           ? '; the machine is re-created from its saved YAML'
           : '; no Machine API: the new node is made by hand'
       : '';
-  return `Replace etcd member ${f.target.memberId} (${f.target.memberName || f.target.node}, ${f.target.nodeIP}) on ${f.target.node}: ${what}, OpenShift ${f.release ?? 'unknown'}${machine}.`;
+  return `Replace etcd member ${f.target.memberId} (${f.target.memberName || f.target.node}, ${f.target.nodeIP}) on ${f.target.node}: ${what}, OpenShift ${f.release ?? 'unknown'}${machine}${host}.`;
 }
 
 export function buildPlan(kube: Kube, f: PlanFacts): Plan {

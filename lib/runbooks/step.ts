@@ -34,6 +34,8 @@ export interface PlanFacts {
   stamp: string;
   /** spec.unsupportedConfigOverrides when the plan was made (shown in the restore command) */
   overridesAtPlan?: unknown;
+  /** platform BareMetal (openshift.md §1.6): the old host, and the `--bmh FILE` host + Secret for new hardware */
+  bareMetal?: { host: string; manifest?: { host: any; secret: any } };
 }
 
 /** What a step may read and record while it runs. Records go to the journal at once. */
