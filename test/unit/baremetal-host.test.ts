@@ -1,0 +1,142 @@
+// Pure logic of the bare-metal procedure: the re-provisioned host definition, --bmh validation, the host of a machine.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseAllDocuments, stringify } from 'yaml';
+import { BmhFileError, definitionOf, reprovisionedHost, validateBmhManifest } from '../../lib/runbooks/baremetal-host.ts';
+import { hostOfMachine, toHostInfo, type HostInfo } from '../../lib/cluster/baremetal.ts';
+import { buildNewMachine } from '../../lib/runbooks/machine.ts';
+
+const oldHost = {
+  apiVersion: 'metal3.io/v1alpha1',
+  kind: 'BareMetalHost',
+  metadata: { name: 'openshift-control-plane-2', namespace: 'openshift-machine-api', uid: 'u-1', finalizers: ['baremetalhost.metal3.io'], resourceVersion: '7' },
+  spec: {
+    automatedCleaningMode: 'metadata',
+    bmc: { address: 'redfish://10.46.61.18:443/redfish/v1/Systems/1', credentialsName: 'openshift-control-plane-2-bmc-secret', disableCertificateVerification: true },
+    bootMACAddress: '48:df:37:b0:8a:a0',
+    bootMode: 'UEFI',
+    consumerRef: { apiVersion: 'machine.openshift.io/v1beta1', kind: 'Machine', name: 'examplecluster-control-plane-2', namespace: 'openshift-machine-api' },
+    customDeploy: { method: 'install_coreos' },
+    externallyProvisioned: true,
+    online: true,
+    rootDeviceHints: { deviceName: '/dev/disk/by-id/scsi-3600508b400105e210000900000490000' },
+    userData: { name: 'master-user-data-managed', namespace: 'openshift-machine-api' },
+  },
+  status: { provisioning: { state: 'externally provisioned' }, poweredOn: false },
+};
+
+test('reprovisionedHost: same hardware, externallyProvisioned false, online, managed user data, cleaning disabled, no consumer', () => {
+  const h = reprovisionedHost(oldHost);
+  assert.equal(h.metadata, { name: 'openshift-control-plane-2', namespace: 'openshift-machine-api' });
+  assert.equal(h.spec, {
+    automatedCleaningMode: 'disabled',
+    bmc: oldHost.spec.bmc,
+    bootMACAddress: '48:df:37:b0:8a:a0',
+    bootMode: 'UEFI',
+    externallyProvisioned: false,
+    online: true,
+    rootDeviceHints: oldHost.spec.rootDeviceHints,
+    userData: { name: 'master-user-data-managed', namespace: 'openshift-machine-api' },
+  });
+  assert.not.ok('status' in h);
+  assert.throws(() => reprovisionedHost({ ...oldHost, spec: { ...oldHost.spec, bmc: undefined } }), /no BMC address/);
+  assert.throws(() => reprovisionedHost({ kind: 'Machine' }), /not a BareMetalHost/);
+});
+
+test('definitionOf: Secret first, then the host; no secret when the existing one is re-used', () => {
+  const h = reprovisionedHost(oldHost);
+  const only = definitionOf(h, null);
+  assert.is(only.secretName, null);
+  assert.is(parseAllDocuments(only.yaml).length, 1);
+  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'openshift-machine-api' }, stringData: { username: 'a', password: 'b' } };
+  const both = definitionOf(h, secret);
+  assert.equal(parseAllDocuments(both.yaml).map((d) => (d.toJS() as any).kind), ['Secret', 'BareMetalHost']);
+});
+
+const others: HostInfo[] = [toHostInfo(oldHost)].map((h) => ({ ...h, name: 'openshift-control-plane-0', bootMACAddress: '48:df:37:b0:8a:01', bmcAddress: 'redfish://10.46.61.10:443/redfish/v1/Systems/1' }));
+
+function manifest(o: { host?: any; secret?: any; extra?: any[] } = {}): string {
+  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'openshift-control-plane-3-bmc-secret', namespace: 'openshift-machine-api' }, type: 'Opaque', data: { username: 'YWRtaW4=', password: 'cGFzc3dvcmQ=' }, ...o.secret };
+  const host = {
+    apiVersion: 'metal3.io/v1alpha1',
+    kind: 'BareMetalHost',
+    metadata: { name: 'openshift-control-plane-3', namespace: 'openshift-machine-api' },
+    spec: {
+      automatedCleaningMode: 'disabled',
+      bmc: { address: 'redfish://10.46.61.19:443/redfish/v1/Systems/1', credentialsName: 'openshift-control-plane-3-bmc-secret', disableCertificateVerification: true },
+      bootMACAddress: '48:df:37:b0:88:cc',
+      bootMode: 'UEFI',
+      externallyProvisioned: false,
+      online: true,
+      rootDeviceHints: { deviceName: '/dev/sda' },
+      userData: { name: 'master-user-data-managed', namespace: 'openshift-machine-api' },
+      ...o.host,
+    },
+  };
+  return [secret, host, ...(o.extra ?? [])].map((d) => stringify(d)).join('---\n');
+}
+
+test('validateBmhManifest: a good BareMetalHost + Secret pair is accepted', () => {
+  const r = validateBmhManifest(manifest(), others);
+  assert.is(r.host.metadata.name, 'openshift-control-plane-3');
+  assert.is(r.secret.metadata.name, 'openshift-control-plane-3-bmc-secret');
+  assert.is(r.host.spec.externallyProvisioned, false);
+});
+
+test('validateBmhManifest: refusals, each with a one-line reason', () => {
+  const cases: [string, RegExp][] = [
+    [stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } }), /exactly one BareMetalHost and one Secret \(found 0 BareMetalHost, 1 Secret\)/],
+    [manifest({ extra: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }] }), /1 other/],
+    [manifest({ host: { externallyProvisioned: true } }), /externallyProvisioned: true/],
+    [manifest({ host: { bootMACAddress: '48:DF:37:B0:8A:01' } }), /bootMACAddress 48:DF:37:B0:8A:01 is already used by host openshift-control-plane-0/],
+    [manifest({ host: { bmc: { address: 'redfish://10.46.61.10:443/redfish/v1/Systems/1', credentialsName: 'openshift-control-plane-3-bmc-secret' } } }), /BMC address .* is already used by host openshift-control-plane-0/],
+    [manifest({ host: { bootMACAddress: 'not-a-mac' } }), /not a MAC address/],
+    [manifest({ host: { bmc: { address: 'redfish://x', credentialsName: 'other-secret' } } }), /credentialsName is other-secret but the Secret is named openshift-control-plane-3-bmc-secret/],
+    [manifest({ secret: { data: { username: 'YQ==' } } }), /needs the keys username and password/],
+    [manifest({ host: { consumerRef: { kind: 'Machine', name: 'm' } } }), /consumerRef/],
+    ['kind: [', /not valid YAML/],
+  ];
+  for (const [text, re] of cases) {
+    try {
+      validateBmhManifest(text, others);
+      assert.unreachable(`accepted: ${re}`);
+    } catch (e) {
+      assert.instance(e, BmhFileError);
+      assert.match((e as Error).message, re);
+      assert.not.match((e as Error).message, /\n/);
+    }
+  }
+  assert.throws(() => validateBmhManifest(manifest(), [{ ...others[0]!, name: 'openshift-control-plane-3' }]), /already exists/);
+});
+
+test('hostOfMachine: annotation first, else providerID; buildNewMachine drops the metal3 annotation and providerID', () => {
+  const machine = {
+    apiVersion: 'machine.openshift.io/v1beta1',
+    kind: 'Machine',
+    metadata: { name: 'examplecluster-control-plane-2', namespace: 'openshift-machine-api', annotations: { 'metal3.io/BareMetalHost': 'openshift-machine-api/openshift-control-plane-2' } },
+    spec: { providerID: 'baremetalhost:///openshift-machine-api/openshift-control-plane-2/u-1', providerSpec: { value: { kind: 'BareMetalMachineProviderSpec' } } },
+  };
+  assert.is(hostOfMachine(machine), 'openshift-control-plane-2');
+  assert.is(hostOfMachine({ spec: { providerID: 'baremetalhost:///openshift-machine-api/h-9/u' } }), 'h-9');
+  assert.is(hostOfMachine({ spec: { providerID: 'aws:///us-east-1a/i-1' } }), null);
+  const built = buildNewMachine(stringify(machine), ['examplecluster-control-plane-0', 'examplecluster-control-plane-1', 'examplecluster-control-plane-2']);
+  assert.is(built.name, 'examplecluster-control-plane-3');
+  assert.is(built.object.metadata.annotations, undefined);
+  assert.is(built.object.spec.providerID, undefined);
+});
+
+test('toHostInfo: the oc get bmh columns', () => {
+  assert.equal(toHostInfo(oldHost), {
+    name: 'openshift-control-plane-2',
+    state: 'externally provisioned',
+    consumer: 'examplecluster-control-plane-2',
+    online: true,
+    poweredOn: false,
+    error: '',
+    bootMACAddress: '48:df:37:b0:8a:a0',
+    bmcAddress: 'redfish://10.46.61.18:443/redfish/v1/Systems/1',
+    credentialsName: 'openshift-control-plane-2-bmc-secret',
+  });
+});
+
+test.run();
