@@ -23,7 +23,7 @@ export function procedureA(kube: Kube, f: PlanFacts): Step[] {
   if (f.machineMode === 'cpms') steps.push(deleteMachineStep(kube, f, true), waitMachineStep(kube, f));
   else if (f.machineMode === 'yaml') steps.push(saveMachineStep(kube, f), deleteMachineStep(kube, f, false), createMachineStep(kube), waitMachineStep(kube, f));
   else steps.push(manualNodeStep(kube, f));
-  steps.push(waitRolloutStep(kube, f, (ctx) => (typeof ctx.vars.newNode === 'string' ? ctx.vars.newNode : null)));
+  steps.push(waitRolloutStep(kube, f, (ctx) => (typeof ctx.vars.newNode === 'string' ? ctx.vars.newNode : null), { forceRedeploy: true }));
   if (guard) steps.push(quorumGuardRestoreStep(kube, f));
   steps.push(finalVerifyStep(kube, f, { endpointHealth: true }));
   return steps;

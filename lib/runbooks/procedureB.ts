@@ -18,7 +18,7 @@ export function procedureB(kube: Kube, f: PlanFacts): Step[] {
   const steps: Step[] = [backupStep(kube, f), stopEtcdStep(kube, f), removeMemberStep(kube, f)];
   if (guard) steps.push(quorumGuardOffStep(kube));
   steps.push(deleteSecretsStep(kube, f), forceRedeployStep(kube, f, 'single-master-recovery'));
-  steps.push(waitRolloutStep(kube, f, () => f.target.node));
+  steps.push(waitRolloutStep(kube, f, () => f.target.node, { forceRedeploy: false }));
   if (guard) steps.push(quorumGuardRestoreStep(kube, f));
   steps.push(finalVerifyStep(kube, f, { endpointHealth: true }));
   return steps;

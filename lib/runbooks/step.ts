@@ -100,16 +100,18 @@ export class WaitTimeout extends Error {
 
 /**
  * Poll `check` every `intervalMs` until it returns true or `timeoutMs` passes.
+ * With `maxIntervalMs`, the pause doubles after each poll up to that (a long wait backs off, e.g. 1 s → 10 s).
  * `check` may return a string: the current state, shown in the timeout error.
  * Errors thrown by `check` count as "not yet" (transient API errors) until the timeout.
  */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean | string>,
-  o: { timeoutMs: number; intervalMs?: number },
+  o: { timeoutMs: number; intervalMs?: number; maxIntervalMs?: number },
 ): Promise<void> {
   const started = Date.now();
-  const interval = o.intervalMs ?? Number(process.env.ETCD_REPLACE_POLL_MS ?? 1000);
+  let interval = o.intervalMs ?? Number(process.env.ETCD_REPLACE_POLL_MS ?? 1000);
+  const maxInterval = Math.max(interval, o.maxIntervalMs ?? interval);
   let last: string | undefined;
   for (;;) {
     try {
@@ -122,5 +124,6 @@ export async function waitFor(
     }
     if (Date.now() - started >= o.timeoutMs) throw new WaitTimeout(what, Math.round(o.timeoutMs / 1000), last);
     await new Promise((r) => setTimeout(r, interval));
+    interval = Math.min(maxInterval, interval * 2);
   }
 }

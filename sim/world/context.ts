@@ -15,6 +15,7 @@ export interface Timing {
   provisionSeconds: number; // machine Provisioning -> Running
   rolloutSeconds: number; // per-node static pod revision install
   inspectSeconds?: number; // BareMetalHost registering/inspecting -> available
+  learnerPromoteSeconds?: number; // a started learner catches up (is promotable) after this long
 }
 
 export interface WorldContext {

@@ -31,6 +31,7 @@ import {
 import { releaseShape } from './release.ts';
 import { controllerLoop, type ControllerLoop } from './loop.ts';
 import { checkSafeToScaleCluster } from './quorumcheck.ts';
+import { LearnerCatchUp } from './learnercatchup.ts';
 
 const TICK_MS = 300;
 const INSTALL_READY_TIMEOUT_MS = 30_000;
@@ -118,6 +119,7 @@ export class EtcdOperator {
   private memberControllerError = '';
   private readonly shape;
   private readonly rsHash = hashOf('etcd-quorum-guard', 10);
+  private readonly catchUp = new LearnerCatchUp(() => this.ctx.timing.learnerPromoteSeconds ?? 0);
 
   constructor(
     private readonly ctx: WorldContext,
@@ -605,8 +607,14 @@ export class EtcdOperator {
     const endpoints = this.healthyEndpoints(members);
     if (!endpoints.length) return;
 
-    // promote started learners
-    for (const m of members.filter((x) => x.isLearner && x.clientURLs.length)) {
+    // promote started learners that have caught up (learnercatchup.ts)
+    const started = members.filter((x) => x.isLearner && x.clientURLs.length);
+    this.catchUp.observe(started.map((m) => m.id));
+    for (const m of started) {
+      if (!this.catchUp.ready(m.id)) {
+        this.logOnce(`promote-${m.id}`, `ClusterMemberController: Not ready for promotion: etcd learner member (https://${m.ip}:2380) is not yet in sync with leader's log`);
+        continue;
+      }
       if (functional && this.shape.deletionHooks) {
         const machine = this.machineOfIP(machines, m.ip);
         if (!machine || machine.metadata.deletionTimestamp || !this.hasHook(machine)) continue;

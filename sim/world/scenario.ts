@@ -40,7 +40,7 @@ export interface Scenario {
   masters: ScenarioMaster[];
   workers: number;
   faults: ScenarioFault[];
-  timing: { provisionSeconds: number; rolloutSeconds: number; inspectSeconds: number };
+  timing: { provisionSeconds: number; rolloutSeconds: number; inspectSeconds: number; learnerPromoteSeconds: number };
   /** Optional initial spec.unsupportedConfigOverrides of the Etcd CR. */
   unsupportedConfigOverrides?: Record<string, unknown>;
   /** Optional cluster name / infrastructure ID; derived from the machine names when absent. */
@@ -175,13 +175,15 @@ export function parseScenario(input: string | object): Scenario {
 
   const t = raw.timing ?? {};
   if (typeof t !== 'object') fail('timing: must be a mapping {provisionSeconds, rolloutSeconds}');
-  for (const k of Object.keys(t)) if (!['provisionSeconds', 'rolloutSeconds', 'inspectSeconds'].includes(k)) fail(`timing: unknown field "${k}"`);
+  for (const k of Object.keys(t)) if (!['provisionSeconds', 'rolloutSeconds', 'inspectSeconds', 'learnerPromoteSeconds'].includes(k)) fail(`timing: unknown field "${k}"`);
   const provisionSeconds = t.provisionSeconds ?? 3;
   const rolloutSeconds = t.rolloutSeconds ?? 2;
   if (typeof provisionSeconds !== 'number' || provisionSeconds < 0 || provisionSeconds > 600) fail(`timing.provisionSeconds: "${provisionSeconds}" must be a number 0–600`);
   if (typeof rolloutSeconds !== 'number' || rolloutSeconds < 0 || rolloutSeconds > 600) fail(`timing.rolloutSeconds: "${rolloutSeconds}" must be a number 0–600`);
   const inspectSeconds = t.inspectSeconds ?? 2;
   if (typeof inspectSeconds !== 'number' || inspectSeconds < 0 || inspectSeconds > 600) fail(`timing.inspectSeconds: "${inspectSeconds}" must be a number 0–600`);
+  const learnerPromoteSeconds = t.learnerPromoteSeconds ?? 0;
+  if (typeof learnerPromoteSeconds !== 'number' || learnerPromoteSeconds < 0 || learnerPromoteSeconds > 3600) fail(`timing.learnerPromoteSeconds: "${learnerPromoteSeconds}" must be a number 0–3600`);
 
   let uco: Record<string, unknown> | undefined;
   if (raw.unsupportedConfigOverrides !== undefined && raw.unsupportedConfigOverrides !== null) {
@@ -211,7 +213,7 @@ export function parseScenario(input: string | object): Scenario {
     masters,
     workers,
     faults,
-    timing: { provisionSeconds, rolloutSeconds, inspectSeconds },
+    timing: { provisionSeconds, rolloutSeconds, inspectSeconds, learnerPromoteSeconds },
     unsupportedConfigOverrides: uco,
     infrastructureName,
     patch,

@@ -1,9 +1,10 @@
 // What the step families share: namespaces, real-world timeouts, release gates, live reads of the cluster
 // (member list, etcd CR, node readiness) and the etcd pod that etcdctl runs in.
 import type { Kube } from '../../cluster/kubectl.ts';
-import { readClusterState, toNodeInfo } from '../../cluster/read.ts';
-import type { ClusterState, EtcdMember } from '../../types.ts';
-import { hostOf, parseMemberList } from '../../etcd/members.ts';
+import { ETCD_POD_SELECTOR, isEtcdMemberPod, readClusterState, toEtcdPod, toNodeInfo } from '../../cluster/read.ts';
+import type { ClusterState, EtcdMember, EtcdPod } from '../../types.ts';
+import { hostOf, normalizeId, parseMemberList } from '../../etcd/members.ts';
+import { applyHealth, parseEndpointHealth } from '../../etcd/health.ts';
 import { ETCD_NS, etcdctlArgs } from '../../etcd/exec.ts';
 import { waitFor } from '../step.ts';
 
@@ -12,6 +13,9 @@ export const NS_ETCD = ETCD_NS;
 export const NS_MAPI = 'openshift-machine-api';
 
 const MIN = 60_000;
+
+/** Long waits (minutes: a rollout, a machine) back off from the poll interval (1 s) to this between polls. */
+export const MAX_POLL_MS = Number(process.env.ETCD_REPLACE_MAX_POLL_MS ?? 10_000);
 
 /** Timeouts: real-world values; the simulator is fast, and waits poll every second. */
 export const TIMEOUTS = {
@@ -22,8 +26,12 @@ export const TIMEOUTS = {
   machineRunning: 30 * MIN,
   rollout: 30 * MIN,
   finalVerify: 15 * MIN,
-  /** only 2 etcd pods/members after this long → force a redeployment (docs "Verification" step 1) */
-  forceRedeployAfter: Number(process.env.ETCD_REPLACE_FORCE_REDEPLOY_AFTER_S ?? 180) * 1000,
+  /**
+   * stopped-machine procedures: the new node Ready but still only N-1 etcd pods (none on the new node) and no learner,
+   * for this long → force a `recovery-` redeployment (docs "Verification" step 1). A new node's first pod waits for its
+   * certificates, a new revision and the installer, which rolls one node at a time: minutes on a real cluster.
+   */
+  forceRedeployAfter: Number(process.env.ETCD_REPLACE_FORCE_REDEPLOY_AFTER_S ?? 600) * 1000,
 };
 
 /** "4.14.8" ≥ "4.12"? Unknown release → treat as newest (the override and node deletion are harmless there). */
@@ -80,6 +88,51 @@ export async function liveMembers(kube: Kube, avoidNode: string): Promise<EtcdMe
     const r = await kube.run(etcdctlArgs(p.metadata.name, ['member', 'list', '-w', 'simple']), { allowFailure: true, retries: 2, timeoutMs: 60_000 });
     if (r.exitCode === 0) return parseMemberList(r.stdout);
     last = lastLines(r.stderr, 1);
+  }
+  throw new Error(`cannot read the etcd member list: ${last}`);
+}
+
+/** The static etcd pods (`-l k8s-app=etcd`, named etcd-<node>): one API call. */
+export async function etcdPods(kube: Kube): Promise<EtcdPod[]> {
+  const list = await kube.json(['-n', NS_ETCD, 'get', 'pods', '-l', ETCD_POD_SELECTOR], { retries: 4 });
+  return ((list.items ?? []) as any[]).filter(isEtcdMemberPod).map(toEtcdPod);
+}
+
+export const podReady = (p: EtcdPod): boolean => p.phase === 'Running' && p.containerCount > 0 && p.readyCount === p.containerCount;
+
+/**
+ * The operator's configmap etcd-endpoints: {member ID (hex, normalized): IP} of the VOTING members (learners are left
+ * out; openshift.md §2.2). One API call; null when it cannot be read.
+ */
+export async function votingEndpoints(kube: Kube): Promise<Map<string, string> | null> {
+  const r = await kube.run(['-n', NS_ETCD, 'get', 'configmap', 'etcd-endpoints', '-o', 'json'], { allowFailure: true, retries: 4 });
+  if (r.exitCode !== 0) return null;
+  const data = JSON.parse(r.stdout).data ?? {};
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(data)) {
+    const id = normalizeId(k);
+    if (id) out.set(id, String(v));
+  }
+  return out;
+}
+
+/**
+ * Member list (and, with `health`, `endpoint health --cluster`) from one ready etcd pod among `pods`, preferring pods
+ * not on `avoidNode`: one or two exec sessions, nothing else.
+ */
+export async function membersFrom(kube: Kube, pods: EtcdPod[], avoidNode: string, o: { health: boolean }): Promise<EtcdMember[]> {
+  const ready = pods.filter(podReady).sort((a, b) => Number(a.node === avoidNode) - Number(b.node === avoidNode));
+  let last = 'no ready etcd pod';
+  for (const p of ready) {
+    const r = await kube.run(etcdctlArgs(p.name, ['member', 'list', '-w', 'simple']), { allowFailure: true, retries: 2, timeoutMs: 60_000 });
+    if (r.exitCode !== 0) {
+      last = lastLines(r.stderr, 1);
+      continue;
+    }
+    const members = parseMemberList(r.stdout);
+    if (!o.health) return members;
+    const h = await kube.run(etcdctlArgs(p.name, ['endpoint', 'health', '--cluster']), { allowFailure: true, timeoutMs: 60_000 });
+    return applyHealth(members, parseEndpointHealth(h.stdout, h.stderr));
   }
   throw new Error(`cannot read the etcd member list: ${last}`);
 }

@@ -2,8 +2,8 @@
 // on the node, through a privileged pod (what `oc debug node/X` + `chroot /host` does).
 import type { Kube } from '../../cluster/kubectl.ts';
 import { hostCommandDisplay, runOnNode } from '../../cluster/hostcmd.ts';
-import { readClusterState } from '../../cluster/read.ts';
 import { waitFor, type PlanFacts, type Step } from '../step.ts';
+import { MAX_POLL_MS, etcdPods } from './shared.ts';
 
 const MANIFEST = '/etc/kubernetes/manifests/etcd-pod.yaml';
 const BACKUP = '/var/lib/etcd-backup';
@@ -56,12 +56,11 @@ export function stopEtcdStep(kube: Kube, f: PlanFacts): Step {
       await waitFor(
         `the etcd container of etcd-${node} to stop`,
         async () => {
-          const state = await readClusterState(kube);
-          const pod = state.pods.find((p) => p.name === `etcd-${node}`);
+          const pod = (await etcdPods(kube)).find((p) => p.name === `etcd-${node}`);
           if (!pod || pod.etcd?.state !== 'running') return true;
           return `etcd container is ${pod.etcd.state}`;
         },
-        { timeoutMs: 5 * 60_000 },
+        { timeoutMs: 5 * 60_000, maxIntervalMs: MAX_POLL_MS },
       );
     },
   };

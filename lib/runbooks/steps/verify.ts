@@ -1,12 +1,23 @@
 // Step `final-verify`: exactly N started, healthy voting members, the old one gone, the operator settled.
 import type { Kube } from '../../cluster/kubectl.ts';
-import { readClusterState } from '../../cluster/read.ts';
+import { toEtcdOperatorInfo } from '../../cluster/read.ts';
 import type { ClusterState } from '../../types.ts';
 import { etcdctlArgs } from '../../etcd/exec.ts';
 import { waitFor, type PlanFacts, type Step } from '../step.ts';
-import { TIMEOUTS, lastLines, pickExecPod } from './shared.ts';
+import { MAX_POLL_MS, TIMEOUTS, etcdCR, etcdPods, lastLines, membersFrom, podReady } from './shared.ts';
 
-export function finalGap(state: ClusterState, f: PlanFacts): string {
+/** What the Etcd CR's conditions say is not settled yet ('' when settled). */
+export function conditionsGap(etcd: ClusterState['etcd']): string {
+  const gaps: string[] = [];
+  const cond = (t: string) => etcd.conditions.find((c) => c.type === t);
+  const avail = cond('EtcdMembersAvailable');
+  if (!avail || avail.status !== 'True') gaps.push(`EtcdMembersAvailable is ${avail?.status ?? 'missing'}`);
+  const inst = cond('NodeInstallerProgressing');
+  if (inst && inst.reason !== 'AllNodesAtLatestRevision') gaps.push(`NodeInstallerProgressing: ${inst.reason ?? inst.status} ${inst.message ?? ''}`.trim());
+  return gaps.join('; ');
+}
+
+export function finalGap(state: Pick<ClusterState, 'members' | 'memberListError' | 'etcd'>, f: PlanFacts): string {
   const gaps: string[] = [];
   const want = f.controlPlaneReplicas;
   if (state.memberListError) gaps.push(`member list: ${state.memberListError}`);
@@ -14,11 +25,8 @@ export function finalGap(state: ClusterState, f: PlanFacts): string {
   const bad = state.members.filter((m) => !m.started || m.isLearner || m.healthy !== true);
   if (bad.length) gaps.push(`not started/healthy/voting: ${bad.map((m) => m.name || m.id).join(', ')}`);
   if (state.members.some((m) => m.id === f.target.memberId)) gaps.push(`old member ${f.target.memberId} is still listed`);
-  const cond = (t: string) => state.etcd.conditions.find((c) => c.type === t);
-  const avail = cond('EtcdMembersAvailable');
-  if (!avail || avail.status !== 'True') gaps.push(`EtcdMembersAvailable is ${avail?.status ?? 'missing'}`);
-  const inst = cond('NodeInstallerProgressing');
-  if (inst && inst.reason !== 'AllNodesAtLatestRevision') gaps.push(`NodeInstallerProgressing: ${inst.reason ?? inst.status} ${inst.message ?? ''}`.trim());
+  const conds = conditionsGap(state.etcd);
+  if (conds) gaps.push(conds);
   return gaps.join('; ');
 }
 
@@ -42,19 +50,27 @@ export function finalVerifyStep(kube: Kube, f: PlanFacts, o: { endpointHealth: b
       await waitFor(
         'the final state (all members started, healthy, voting; EtcdMembersAvailable; AllNodesAtLatestRevision)',
         async () => {
-          const state = await readClusterState(kube);
-          const gap = finalGap(state, f);
+          // The Etcd CR first (one call); the etcd pods, member list and health (execs) only once it has settled.
+          const etcd = toEtcdOperatorInfo(await etcdCR(kube));
+          let gap = conditionsGap(etcd);
+          let members: ClusterState['members'] = [];
+          let pod = f.execPod;
+          if (!gap) {
+            const pods = await etcdPods(kube);
+            pod = pods.find((p) => podReady(p) && p.node !== f.target.node)?.name ?? pod;
+            members = await membersFrom(kube, pods, f.target.node, { health: true });
+            gap = finalGap({ members, etcd }, f);
+          }
           if (gap && gap !== lastGap) ctx.note((lastGap = gap));
           if (gap) return gap;
           if (o.endpointHealth) {
-            const pod = pickExecPod(state, '') ?? f.execPod;
             const r = await kube.run(healthArgs(pod), { allowFailure: true, timeoutMs: 60_000 });
             if (r.exitCode !== 0) return `endpoint health --cluster: ${lastLines(r.stderr || r.stdout, 2)}`;
           }
-          summary = state.members.map((m) => `${m.id} ${m.name}`).join(', ');
+          summary = members.map((m) => `${m.id} ${m.name}`).join(', ');
           return true;
         },
-        { timeoutMs: TIMEOUTS.finalVerify },
+        { timeoutMs: TIMEOUTS.finalVerify, maxIntervalMs: MAX_POLL_MS },
       );
       return `members: ${summary}`;
     },

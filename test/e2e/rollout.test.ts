@@ -1,0 +1,96 @@
+// End-to-end: real-world rollout behaviours (issue 9 items 1, 2, 3, 6, 7) — `auto` against the simulator.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSim } from '../helpers/sim.ts';
+import { Kube } from '../../lib/cluster/kubectl.ts';
+import { readClusterState } from '../../lib/cluster/read.ts';
+import { diagnose } from '../../lib/diagnose/diagnose.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function plugin(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((res) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lib/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+function envFor(kubeconfig: string, extra: Record<string, string> = {}) {
+  const state = mkdtempSync(join(tmpdir(), 'er-state-'));
+  return { KUBECONFIG: kubeconfig, XDG_STATE_HOME: state, ...extra } as NodeJS.ProcessEnv & { XDG_STATE_HOME: string };
+}
+
+function journal(stateHome: string): any {
+  const root = join(stateHome, 'etcd-replace');
+  const files = existsSync(root) ? readdirSync(root).flatMap((c) => readdirSync(join(root, c)).map((r) => join(root, c, r, 'journal.json'))).filter(existsSync) : [];
+  assert.is(files.length, 1, `one journal expected, found ${files.length}`);
+  return JSON.parse(readFileSync(files[0]!, 'utf8'));
+}
+
+const kubeFor = (kubeconfig: string) => new Kube({ client: 'kubectl', kubeconfig });
+
+async function healthyN(kubeconfig: string, n = 3) {
+  const s = await readClusterState(kubeFor(kubeconfig));
+  assert.is(s.members.length, n, `members: ${JSON.stringify(s.members.map((m) => [m.id, m.name]))}`);
+  for (const m of s.members) assert.ok(m.started && !m.isLearner && m.healthy === true, `member ${m.id} ${m.name} started=${m.started} learner=${m.isLearner} healthy=${m.healthy}`);
+  return s;
+}
+
+async function waitScenario(kubeconfig: string, want: string, timeoutMs = 90_000) {
+  const t0 = Date.now();
+  let last = '';
+  while (Date.now() - t0 < timeoutMs) {
+    last = diagnose(await readClusterState(kubeFor(kubeconfig))).scenario;
+    if (last === want) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  assert.unreachable(`diagnosis stayed ${last}, expected ${want}`);
+}
+
+const masters = (net: string) => `masters:
+  - {node: ip-${net.replace(/\./g, '-')}-11.ec2.internal, ip: ${net}.11, machine: clustername-8qw5l-master-0}
+  - {node: ip-${net.replace(/\./g, '-')}-12.ec2.internal, ip: ${net}.12, machine: clustername-8qw5l-master-1}
+  - {node: ip-${net.replace(/\./g, '-')}-13.ec2.internal, ip: ${net}.13, machine: clustername-8qw5l-master-2}
+workers: 0
+`;
+
+test('item 1: a learner catching up longer than the redeploy knob does not force a recovery- redeploy; ends healthy', async () => {
+  const net = '10.31.0';
+  const target = `ip-${net.replace(/\./g, '-')}-11.ec2.internal`;
+  const sim = await startSim(`openshift: "4.14"
+platform: aws
+controlPlaneMachineSet: absent
+${masters(net)}faults:
+  - {node: ${target}, kind: machine-stopped}
+timing: {provisionSeconds: 1, rolloutSeconds: 1, learnerPromoteSeconds: 15}
+`);
+  try {
+    await waitScenario(sim.kubeconfig, 'not-ready');
+    const env = envFor(sim.kubeconfig, { ETCD_REPLACE_FORCE_REDEPLOY_AFTER_S: '5' });
+    const r = await plugin(['auto', '--yes'], env);
+    assert.is(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+    await healthyN(sim.kubeconfig);
+    const j = journal(env.XDG_STATE_HOME);
+    assert.is(j.vars.recoveryRedeploy, undefined, `forced a redeploy: ${j.vars.recoveryRedeploy}`);
+    const cr = await kubeFor(sim.kubeconfig).json(['get', 'etcd', 'cluster']);
+    assert.not.match(cr.spec.forceRedeploymentReason ?? '', /^recovery-/);
+    // the learner phase really happened (the member was a learner while the wait ran)
+    if (process.env.SHOW) console.log(r.stdout, r.stderr);
+    assert.match(`${r.stdout}\n${r.stderr}`, /learner/);
+  } finally {
+    await sim.stop();
+  }
+});
+
+test.run();
