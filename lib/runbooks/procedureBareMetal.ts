@@ -41,7 +41,7 @@ export function procedureBareMetal(kube: Kube, f: PlanFacts): Step[] {
   );
   if (!cpms) steps.push(createMachineStep(kube));
   steps.push(waitHostStep(kube, f), waitMachineStep(kube, f));
-  steps.push(waitRolloutStep(kube, f, (ctx) => (typeof ctx.vars.newNode === 'string' ? ctx.vars.newNode : null)));
+  steps.push(waitRolloutStep(kube, f, (ctx) => (typeof ctx.vars.newNode === 'string' ? ctx.vars.newNode : null), { forceRedeploy: true }));
   if (guard) steps.push(quorumGuardRestoreStep(kube, f));
   steps.push(finalVerifyStep(kube, f, { endpointHealth: true }));
   return steps;
