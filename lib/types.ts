@@ -42,7 +42,10 @@ export interface EtcdPod {
 
 export interface NodeInfo {
   name: string;
+  /** the InternalIP of the service network's family (what the etcd operator uses), else the first InternalIP */
   internalIP: string | null;
+  /** every InternalIP, in the node's order (dual-stack nodes have one per family) */
+  internalIPs?: string[];
   /** Ready condition: true, false, or null when Unknown (kubelet stopped posting). */
   ready: boolean | null;
   unreachable: boolean; // node.kubernetes.io/unreachable taint

@@ -138,13 +138,33 @@ export function isEtcdMemberPod(pod: any): boolean {
   return true;
 }
 
-export function toNodeInfo(node: any): NodeInfo {
+export type IPFamily = 'IPv4' | 'IPv6';
+
+/**
+ * The family of the service network (networks.config.openshift.io/cluster status.serviceNetwork[0], else spec), as
+ * the etcd operator decides it (OPERATOR@main pkg/dnshelpers/util.go GetPreferredIPFamily); null when unknown.
+ */
+export function serviceNetworkFamily(network: any): IPFamily | null {
+  const cidr: unknown = network?.status?.serviceNetwork?.[0] ?? network?.spec?.serviceNetwork?.[0];
+  if (typeof cidr !== 'string' || !cidr) return null;
+  return cidr.includes(':') ? 'IPv6' : 'IPv4';
+}
+
+/** The first InternalIP of `family` (GetPreferredInternalIPAddressForNodeName); without a family, the first one. */
+export function preferredIP(ips: string[], family: IPFamily | null): string | null {
+  if (!family) return ips[0] ?? null;
+  return ips.find((ip) => ip.includes(':') === (family === 'IPv6')) ?? null;
+}
+
+export function toNodeInfo(node: any, family: IPFamily | null = null): NodeInfo {
   const addrs: any[] = node?.status?.addresses ?? [];
+  const internalIPs: string[] = addrs.filter((a) => a.type === 'InternalIP' && typeof a.address === 'string').map((a) => a.address);
   const ready = (node?.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
   const taints: any[] = node?.spec?.taints ?? [];
   return {
     name: node?.metadata?.name ?? '',
-    internalIP: addrs.find((a) => a.type === 'InternalIP')?.address ?? null,
+    internalIP: preferredIP(internalIPs, family),
+    internalIPs,
     ready: ready?.status === 'True' ? true : ready?.status === 'False' ? false : null,
     unreachable: taints.some((t) => t.key === 'node.kubernetes.io/unreachable'),
     uid: node?.metadata?.uid ?? '',
@@ -331,20 +351,21 @@ type Optional = Awaited<ReturnType<typeof optionalJson>>;
 const found = (obj: any): Optional => ({ obj, missingType: false, notFound: !obj });
 
 /** Etcd CR, ClusterVersion, Infrastructure and the etcd ClusterOperator in one call; separate calls (to tell which is missing) if it fails. */
-async function readClusterObjects(kube: Kube): Promise<[Optional, Optional, Optional, Optional]> {
+async function readClusterObjects(kube: Kube): Promise<[Optional, Optional, Optional, Optional, Optional]> {
   const refs = [
     'etcds.operator.openshift.io/cluster',
     'clusterversions.config.openshift.io/version',
     'infrastructures.config.openshift.io/cluster',
     'clusteroperators.config.openshift.io/etcd',
+    'networks.config.openshift.io/cluster',
   ];
   const r = await kube.run(['get', ...refs, '-o', 'json'], { allowFailure: true, retries: 2 });
   if (r.exitCode === 0) {
     const items = itemsOf(JSON.parse(r.stdout));
     const byKind = (kind: string) => items.find((o) => o?.kind === kind) ?? null;
-    return [found(byKind('Etcd')), found(byKind('ClusterVersion')), found(byKind('Infrastructure')), found(byKind('ClusterOperator'))];
+    return [found(byKind('Etcd')), found(byKind('ClusterVersion')), found(byKind('Infrastructure')), found(byKind('ClusterOperator')), found(byKind('Network'))];
   }
-  return Promise.all(refs.map((ref) => optionalJson(kube, ['get', ...ref.split('/')]))) as Promise<[Optional, Optional, Optional, Optional]>;
+  return Promise.all(refs.map((ref) => optionalJson(kube, ['get', ...ref.split('/')]))) as Promise<[Optional, Optional, Optional, Optional, Optional]>;
 }
 
 /** Master machines and the ControlPlaneMachineSet in one call; separate calls if it fails (e.g. no CPMS type before 4.12). */
@@ -377,11 +398,11 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
   const nodesP = kube.json(['get', 'nodes', '-l', MASTER_NODE_SELECTOR], R);
   const podsAndNodes = Promise.all([podsP, nodesP]).then(([podsList, nodesList]) => {
     const pods = ((podsList?.items ?? []) as any[]).filter(isEtcdMemberPod).map(toEtcdPod).sort((a, b) => a.name.localeCompare(b.name));
-    const nodes = ((nodesList?.items ?? []) as any[]).map(toNodeInfo).sort((a, b) => a.name.localeCompare(b.name));
+    const nodes = ((nodesList?.items ?? []) as any[]).map((n) => toNodeInfo(n)).sort((a, b) => a.name.localeCompare(b.name));
     return { pods, nodes };
   });
   const membersP = podsAndNodes.then(({ pods, nodes }) => readMembers(kube, podCandidates(pods, nodes, null), early));
-  const [{ pods, nodes }, read, [machinesRes, cpmsRes], secretsOut, [etcdRes, cvRes, infraRes, etcdCORes]] = await Promise.all([
+  const [{ pods, nodes: nodesAnyFamily }, read, [machinesRes, cpmsRes], secretsOut, [etcdRes, cvRes, infraRes, etcdCORes, networkRes]] = await Promise.all([
     podsAndNodes,
     membersP,
     readMachineObjects(kube),
@@ -389,6 +410,9 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
     readClusterObjects(kube),
   ]);
   if (read.memberSource) writeSourceHint(kube, read.memberSource);
+  // dual-stack: the node address the etcd operator uses is the service network's family, not the first listed
+  const family = serviceNetworkFamily(networkRes.obj);
+  const nodes = nodesAnyFamily.map((n) => ({ ...n, internalIP: preferredIP(n.internalIPs ?? [], family) ?? n.internalIP }));
 
   if (!etcdRes.obj) {
     // Not OpenShift (no Etcd CR type or no openshift-etcd namespace), or a broken install.

@@ -27,6 +27,7 @@ export const R = {
   etcds: def({ group: 'operator.openshift.io', version: 'v1', resource: 'etcds', singular: 'etcd', kind: 'Etcd', namespaced: false }),
   clusteroperators: def({ group: 'config.openshift.io', version: 'v1', resource: 'clusteroperators', singular: 'clusteroperator', kind: 'ClusterOperator', namespaced: false, shortNames: ['co'] }),
   clusterversions: def({ group: 'config.openshift.io', version: 'v1', resource: 'clusterversions', singular: 'clusterversion', kind: 'ClusterVersion', namespaced: false }),
+  networks: def({ group: 'config.openshift.io', version: 'v1', resource: 'networks', singular: 'network', kind: 'Network', namespaced: false }),
   infrastructures: def({ group: 'config.openshift.io', version: 'v1', resource: 'infrastructures', singular: 'infrastructure', kind: 'Infrastructure', namespaced: false }),
   // CRD metal3.io_baremetalhosts (github:metal3-io/baremetal-operator config/base/crds/bases); installed on every
   // platform by the cluster-baremetal-operator, so `oc get bmh` elsewhere just lists nothing

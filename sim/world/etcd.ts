@@ -41,8 +41,18 @@ const isLoopbackHost = (ip: string) => ip.startsWith('127.');
 export function boundaryTranslator(nodes: Iterable<SimNode>) {
   const base = translator(nodes);
   const extra = new Map<string, string>(); // mirror -> original
+  let v6n = 0;
+  const v6Mirror = new Map<string, string>(); // unknown IPv6 -> a loopback nothing listens on
   const guard = (text: string) =>
-    text.replace(IPV4, (all, scheme: string | undefined, ip: string) => {
+    text.replace(/(https:\/\/)?\[([0-9a-fA-F:.]+)\]/g, (_all, scheme: string | undefined, ip: string) => {
+      let m = v6Mirror.get(ip);
+      if (!m) {
+        m = `127.255.${Math.floor(v6n / 250)}.${(v6n++ % 250) + 2}`;
+        v6Mirror.set(ip, m);
+        extra.set(m, `[${ip}]`);
+      }
+      return (scheme ? 'http://' : '') + m;
+    }).replace(IPV4, (all, scheme: string | undefined, ip: string) => {
       if (isLoopbackHost(ip) || ip === '0.0.0.0' || ip.split('.').some((o) => Number(o) > 255)) return all;
       const m = mirrorIP(ip);
       extra.set(m, ip);

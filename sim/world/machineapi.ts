@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { KObject } from '../store.ts';
 import { R } from '../api/resources.ts';
-import { mirrorIP, type SimNode, type WorldContext } from './context.ts';
+import { mirrorIP, newNodeIPv6, type SimNode, type WorldContext } from './context.ts';
 import {
   HOOK,
   MACHINE_FINALIZER,
@@ -195,6 +195,7 @@ export class MachineApi {
     const name = hostName ?? this.nodeNameFor(m, ip);
     const zone = m.spec?.providerSpec?.value?.placement?.availabilityZone;
     const providerID = m.spec?.providerID;
+    const v6 = newNodeIPv6(this.ctx, ip); // dual-stack / IPv6 clusters
     if (role === 'master') {
       const sim: SimNode = {
         name,
@@ -202,8 +203,9 @@ export class MachineApi {
         loopback: mirrorIP(ip),
         root: path.join(this.ctx.stateDir, 'nodes', name, 'root'),
         role: 'master',
+        ...v6,
       };
-      const nodeObj = nodeObject({ name, ip, role, minor: this.ctx.minor, platform: this.ctx.platform, zone, providerID });
+      const nodeObj = nodeObject({ name, ip, ...v6, addressOrder: this.ctx.network?.nodeAddressOrder, role, minor: this.ctx.minor, platform: this.ctx.platform, zone, providerID });
       nodeObj.metadata.annotations!['machine.openshift.io/machine'] = `${NS_MACHINE_API}/${m.metadata.name}`;
       try {
         store.create(R.nodes, nodeObj);
@@ -223,8 +225,9 @@ export class MachineApi {
     }
     const nodeUID = store.get(R.nodes, undefined, name)?.metadata.uid;
     store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
-      if (this.ctx.platform === 'aws') setMachineRunning(o, { name, ip, uid: nodeUID }, this.ctx.platform);
-      if (this.ctx.platform === 'baremetal') setMachineRunning(o, { name, ip, uid: nodeUID }, this.ctx.platform, 'provisioned');
+      const addr = { name, ip, ...v6, addressOrder: this.ctx.network?.nodeAddressOrder, uid: nodeUID };
+      if (this.ctx.platform === 'aws') setMachineRunning(o, addr, this.ctx.platform);
+      if (this.ctx.platform === 'baremetal') setMachineRunning(o, addr, this.ctx.platform, 'provisioned');
     });
     this.provisioning.delete(m.metadata.uid!);
     this.ctx.log(`machine-api: ${m.metadata.name}: Running as node ${name} (${ip})`);

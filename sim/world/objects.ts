@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
 import type { KObject } from '../store.ts';
-import type { SimNode } from './context.ts';
+import { urlHost, type IPFamily, type NetworkShape, type SimNode } from './context.ts';
 import { etcdImage, fullVersion, releaseShape } from './release.ts';
 
 export const NS_ETCD = 'openshift-etcd';
@@ -99,6 +99,35 @@ export interface NodeOpts {
   platform: 'aws' | 'baremetal' | 'none';
   zone?: string;
   providerID?: string;
+  /** dual-stack / IPv6: the IPv6 InternalIP and the order of the InternalIPs */
+  ipv6?: string;
+  addressOrder?: IPFamily[];
+}
+
+/**
+ * A node's InternalIP addresses in the cluster's order. Dual-stack nodes list one per family and the order need not
+ * follow the service network (the operator searches for the service network's family: OPERATOR@main
+ * pkg/dnshelpers/util.go GetPreferredInternalIPAddressForNodeName).
+ */
+export function internalIPAddresses(n: { ip: string; ipv6?: string }, order: IPFamily[] = ['IPv4']): { type: 'InternalIP'; address: string }[] {
+  return order.map((f) => (f === 'IPv6' ? n.ipv6 : n.ip)).filter((a): a is string => !!a).map((address) => ({ type: 'InternalIP' as const, address }));
+}
+
+/**
+ * config.openshift.io/v1 Network `cluster`: serviceNetwork in spec and status, primary family first (the etcd operator
+ * reads status.serviceNetwork[0], falling back to spec: OPERATOR@main pkg/dnshelpers/util.go GetPreferredIPFamily).
+ */
+export function networkConfig(shape: NetworkShape | undefined): KObject {
+  const fams = shape?.ipFamilies ?? ['IPv4'];
+  const serviceNetwork = fams.map((f) => (f === 'IPv6' ? 'fd02::/112' : '172.30.0.0/16'));
+  const clusterNetwork = fams.map((f) => (f === 'IPv6' ? { cidr: 'fd01::/48', hostPrefix: 64 } : { cidr: '10.128.0.0/14', hostPrefix: 23 }));
+  return {
+    apiVersion: 'config.openshift.io/v1',
+    kind: 'Network',
+    metadata: { name: 'cluster' },
+    spec: { clusterNetwork, externalIP: { policy: {} }, networkType: 'OVNKubernetes', serviceNetwork },
+    status: { clusterNetwork, clusterNetworkMTU: 1400, networkType: 'OVNKubernetes', serviceNetwork },
+  };
 }
 
 export function node(o: NodeOpts): KObject {
@@ -127,11 +156,8 @@ export function node(o: NodeOpts): KObject {
   const spec: any = {};
   if (o.providerID) spec.providerID = o.providerID;
   if (o.role === 'master') spec.taints = [{ key: 'node-role.kubernetes.io/master', effect: 'NoSchedule' }];
-  const addresses = [
-    { type: 'InternalIP', address: o.ip },
-    { type: 'Hostname', address: o.name },
-  ];
-  if (o.platform === 'aws') addresses.splice(1, 0, { type: 'InternalDNS', address: o.name });
+  const addresses: { type: string; address: string }[] = [...internalIPAddresses(o, o.addressOrder), { type: 'Hostname', address: o.name }];
+  if (o.platform === 'aws') addresses.splice(addresses.length - 1, 0, { type: 'InternalDNS', address: o.name });
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -247,7 +273,7 @@ export function machine(o: MachineOpts): KObject {
 }
 
 /** Status + annotations of a machine whose instance runs node `n`. Mutates `m`. */
-export function setMachineRunning(m: KObject, n: { name: string; ip: string; uid?: string }, platform: 'aws' | 'baremetal', instanceState = 'running'): void {
+export function setMachineRunning(m: KObject, n: { name: string; ip: string; uid?: string; ipv6?: string; addressOrder?: IPFamily[] }, platform: 'aws' | 'baremetal', instanceState = 'running'): void {
   const ts = now();
   m.metadata.annotations = m.metadata.annotations ?? {};
   const index = Number(/-(\d+)$/.exec(m.metadata.name)?.[1] ?? 0);
@@ -261,11 +287,7 @@ export function setMachineRunning(m: KObject, n: { name: string; ip: string; uid
       phase: 'Running',
       lastUpdated: ts,
       nodeRef: { kind: 'Node', name: n.name, uid: n.uid },
-      addresses: [
-        { type: 'InternalIP', address: n.ip },
-        { type: 'InternalDNS', address: n.name },
-        { type: 'Hostname', address: n.name },
-      ],
+      addresses: [...internalIPAddresses(n, n.addressOrder), { type: 'InternalDNS', address: n.name }, { type: 'Hostname', address: n.name }],
       providerStatus: {
         apiVersion: 'machine.openshift.io/v1beta1',
         kind: 'AWSMachineProviderStatus',
@@ -287,11 +309,7 @@ export function setMachineRunning(m: KObject, n: { name: string; ip: string; uid
       phase: 'Running',
       lastUpdated: ts,
       nodeRef: { kind: 'Node', name: n.name, uid: n.uid },
-      addresses: [
-        { type: 'InternalIP', address: n.ip },
-        { type: 'Hostname', address: n.name },
-        { type: 'InternalDNS', address: n.name },
-      ],
+      addresses: [...internalIPAddresses(n, n.addressOrder), { type: 'Hostname', address: n.name }, { type: 'InternalDNS', address: n.name }],
       conditions: machineConditions(ts),
     };
   }
@@ -530,7 +548,7 @@ export function certPath(minor: number, kind: 'etcd-peer' | 'etcd-serving' | 'et
 
 export function etcdEnv(inp: PodInputs, forNode: string): { name: string; value: string }[] {
   const shape = releaseShape(inp.minor);
-  const eps = sortIPs(inp.endpointIPs).map((ip) => `https://${ip}:2379`).join(',');
+  const eps = sortIPs(inp.endpointIPs).map((ip) => `https://${urlHost(ip)}:2379`).join(',');
   const env: { name: string; value: string }[] = [];
   env.push({ name: 'ALL_ETCD_ENDPOINTS', value: eps });
   if (shape.etcdctlApiEnv) env.push({ name: 'ETCDCTL_API', value: '3' });
@@ -553,8 +571,8 @@ export function etcdEnv(inp: PodInputs, forNode: string): { name: string; value:
   for (const n of [...inp.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
     const v = envVarName(n.name);
     env.push({ name: `NODE_${v}_ETCD_NAME`, value: n.name });
-    env.push({ name: `NODE_${v}_ETCD_URL_HOST`, value: n.ip });
-    env.push({ name: `NODE_${v}_IP`, value: n.ip });
+    env.push({ name: `NODE_${v}_ETCD_URL_HOST`, value: urlHost(n.ip) }); // escaped for IPv6 (OPERATOR@main pkg/etcdenvvar/etcd_env.go)
+    env.push({ name: `NODE_${v}_IP`, value: urlHost(n.ip) });
   }
   return env;
 }

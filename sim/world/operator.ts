@@ -7,7 +7,7 @@ import type { KObject } from '../store.ts';
 import { StoreError } from '../store.ts';
 import { R } from '../api/resources.ts';
 import type { SimNode, WorldContext } from './context.ts';
-import { mirrorIP } from './context.ts';
+import { etcdHost, mirrorIP, urlHost } from './context.ts';
 import { etcdctl } from './etcd.ts';
 import {
   HOOK,
@@ -70,8 +70,13 @@ export function overrideOn(etcd: KObject | undefined): boolean {
   return false;
 }
 
-export function internalIP(node: KObject): string | undefined {
-  return (node.status?.addresses ?? []).find((a: any) => a.type === 'InternalIP')?.address;
+/**
+ * The node's first InternalIP of the service network's family (OPERATOR@main pkg/dnshelpers/util.go
+ * GetPreferredInternalIPAddressForNodeName), not simply the first InternalIP.
+ */
+export function internalIP(node: KObject, family: 'IPv4' | 'IPv6' = 'IPv4'): string | undefined {
+  const ips: string[] = (node.status?.addresses ?? []).filter((a: any) => a.type === 'InternalIP').map((a: any) => a.address);
+  return ips.find((ip) => ip.includes(':') === (family === 'IPv6'));
 }
 
 export function isMasterNode(n: KObject): boolean {
@@ -139,7 +144,7 @@ export class EtcdOperator {
     const store = this.ctx.store;
     const content: RevisionContent = {
       endpointIPs: (Object.values(store.get(R.configmaps, NS_ETCD, 'etcd-endpoints')?.data ?? {}) as string[]).sort(),
-      nodes: masters.map((m) => ({ name: m.name, ip: m.ip })).sort((a, b) => a.name.localeCompare(b.name)),
+      nodes: masters.map((m) => ({ name: m.name, ip: etcdHost(m) })).sort((a, b) => a.name.localeCompare(b.name)),
       certNodes: masters.map((m) => m.name).sort(),
       forceRedeploymentReason: '',
     };
@@ -172,8 +177,23 @@ export class EtcdOperator {
   }
 
   private loopToIP(host: string): string {
-    for (const n of this.ctx.nodes.values()) if (n.loopback === host) return n.ip;
+    for (const n of this.ctx.nodes.values()) if (n.loopback === host) return etcdHost(n);
     return host;
+  }
+
+  /** The address the operator uses for a Node (GetPreferredInternalIPAddressForNodeName). */
+  private nodeIP(n: KObject): string | undefined {
+    return internalIP(n, this.ctx.network?.ipFamilies[0] ?? 'IPv4');
+  }
+
+  /** The loopback mirror a node address (IPv4 or IPv6) maps to. */
+  private loopbackOf(ip: string): string | undefined {
+    for (const n of this.ctx.nodes.values()) if (n.ip === ip || n.ipv6 === ip) return n.loopback;
+    try {
+      return mirrorIP(ip);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Member list through the grpc-gateway of any reachable member (exact uint64 IDs as strings). */
@@ -270,7 +290,7 @@ export class EtcdOperator {
           voting: voting.length,
           healthyVoting: voting.filter((m) => m.healthy).length,
           memberDetail: `[${voting
-            .map((m) => `{Member:name:"${m.name}" peerURLs:"https://${m.ip}:2380" clientURLs:"https://${m.ip}:2379"  Healthy:${m.healthy}}`)
+            .map((m) => `{Member:name:"${m.name}" peerURLs:"https://${urlHost(m.ip)}:2380" clientURLs:"https://${urlHost(m.ip)}:2379"  Healthy:${m.healthy}}`)
             .join(' ')}]`,
         });
         safe = unsafeReason === '';
@@ -378,8 +398,8 @@ export class EtcdOperator {
     return {
       endpointIPs: (Object.values(eps) as string[]).sort(),
       nodes: masterNodes
-        .filter((n) => internalIP(n))
-        .map((n) => ({ name: n.metadata.name, ip: internalIP(n)! }))
+        .filter((n) => this.nodeIP(n))
+        .map((n) => ({ name: n.metadata.name, ip: this.nodeIP(n)! }))
         .sort((a, b) => a.name.localeCompare(b.name)),
       certNodes: this.certNodes(masterNodes),
       forceRedeploymentReason: String(etcd.spec?.forceRedeploymentReason ?? ''),
@@ -622,7 +642,7 @@ export class EtcdOperator {
       const res = await etcdctl(endpoints, ['member', 'promote', m.id]);
       if (res.exitCode === 0) {
         this.ctx.log(`operator: ClusterMemberController: promoted learner ${m.id} (${m.name})`);
-        this.event('MemberPromote', `successfully promoted learner member https://${m.ip}:2380`);
+        this.event('MemberPromote', `successfully promoted learner member https://${urlHost(m.ip)}:2380`);
       } else {
         this.logOnce(`promote-${m.id}`, `ClusterMemberController: promote ${m.id}: ${res.stderr.trim().split('\n').pop()}`);
       }
@@ -630,14 +650,10 @@ export class EtcdOperator {
     }
 
     for (const n of masterNodes) {
-      const ip = internalIP(n);
+      const ip = this.nodeIP(n);
       if (!ip) continue;
-      let loop: string;
-      try {
-        loop = mirrorIP(ip);
-      } catch {
-        continue;
-      }
+      const loop = this.loopbackOf(ip);
+      if (!loop) continue;
       const peer = `http://${loop}:2380`;
       if (members.some((m) => m.peerURLs.includes(peer))) continue;
       if (n.metadata.deletionTimestamp) continue;
@@ -665,8 +681,8 @@ export class EtcdOperator {
       if (this.shape.learners) args.push('--learner');
       const res = await etcdctl(endpoints, args);
       if (res.exitCode === 0) {
-        this.ctx.log(`operator: ClusterMemberController: added ${this.shape.learners ? 'learner ' : ''}member https://${ip}:2380 for ${n.metadata.name}`);
-        this.event('MemberAddAsLearner', `successfully added new member https://${ip}:2380`);
+        this.ctx.log(`operator: ClusterMemberController: added ${this.shape.learners ? 'learner ' : ''}member https://${urlHost(ip)}:2380 for ${n.metadata.name}`);
+        this.event('MemberAddAsLearner', `successfully added new member https://${urlHost(ip)}:2380`);
       } else {
         this.logOnce(`add-${n.metadata.name}`, `ClusterMemberController: member add ${peer}: ${res.stderr.trim()}`);
       }

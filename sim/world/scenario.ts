@@ -25,6 +25,8 @@ export interface ScenarioMaster {
   machine?: string;
   /** platform baremetal: the BareMetalHost name (default: the node name's first DNS label) */
   bmh?: string;
+  /** IPv6 InternalIP (needed when network.ipFamilies has IPv6) */
+  ipv6?: string;
 }
 
 export interface ScenarioFault {
@@ -49,6 +51,8 @@ export interface Scenario {
   patch?: number;
   /** An upgrade from this release ("4.7") to `openshift` is in progress (interface.md "Scenario file: additions"). */
   upgradingFrom?: string;
+  /** Service network families (primary first) and the order of the node InternalIPs; absent: IPv4 only. */
+  network?: { ipFamilies: ('IPv4' | 'IPv6')[]; nodeAddressOrder: ('IPv4' | 'IPv6')[] };
 }
 
 export class ScenarioError extends Error {}
@@ -58,6 +62,16 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 
 function fail(msg: string): never {
   throw new ScenarioError(`invalid scenario: ${msg}`);
+}
+
+/** An IPv6 address without zone or brackets (the textual forms of RFC 4291 §2.2; an embedded IPv4 tail is not used here). */
+function isIPv6(ip: string): boolean {
+  if (!/^[0-9a-fA-F:]+$/.test(ip) || ip.length > 39) return false;
+  const parts = ip.split('::');
+  if (parts.length > 2) return false;
+  const groups = parts.flatMap((p) => (p ? p.split(':') : []));
+  if (groups.some((g) => g.length < 1 || g.length > 4)) return false;
+  return parts.length === 2 ? groups.length < 8 : groups.length === 8;
 }
 
 function isIPv4(ip: string): boolean {
@@ -91,6 +105,7 @@ export function parseScenario(input: string | object): Scenario {
     'infrastructureName',
     'patch',
     'upgradingFrom',
+    'network',
     'name',
     'description',
   ]);
@@ -110,6 +125,23 @@ export function parseScenario(input: string | object): Scenario {
   if (cpms !== 'absent' && platform === 'none') fail('controlPlaneMachineSet: needs a Machine API (platform is none)');
   if (cpms !== 'absent' && minor < 12) fail(`controlPlaneMachineSet: "${cpms}" needs openshift 4.12 or later`);
 
+  let network: Scenario['network'];
+  if (raw.network !== undefined) {
+    const nw = raw.network;
+    if (!nw || typeof nw !== 'object' || Array.isArray(nw)) fail('network: must be a mapping {ipFamilies, nodeAddressOrder}');
+    for (const k of Object.keys(nw)) if (!['ipFamilies', 'nodeAddressOrder'].includes(k)) fail(`network: unknown field "${k}"`);
+    const fam = (v: unknown, key: string): ('IPv4' | 'IPv6')[] => {
+      const ok = Array.isArray(v) && v.length >= 1 && v.length <= 2 && v.every((x) => x === 'IPv4' || x === 'IPv6') && new Set(v).size === v.length;
+      if (!ok) fail(`network.${key}: must be [IPv4], [IPv6], [IPv4, IPv6] or [IPv6, IPv4]`);
+      return v as ('IPv4' | 'IPv6')[];
+    };
+    const ipFamilies = fam(nw.ipFamilies ?? ['IPv4'], 'ipFamilies');
+    const nodeAddressOrder = nw.nodeAddressOrder === undefined ? ipFamilies : fam(nw.nodeAddressOrder, 'nodeAddressOrder');
+    if ([...nodeAddressOrder].sort().join() !== [...ipFamilies].sort().join()) fail('network.nodeAddressOrder: must list the same families as ipFamilies');
+    network = { ipFamilies, nodeAddressOrder };
+  }
+  const needV6 = !!network?.ipFamilies.includes('IPv6');
+
   if (!Array.isArray(raw.masters) || raw.masters.length === 0) fail('masters: a list of {node, ip, machine} is required');
   if (raw.masters.length !== 3 && raw.masters.length !== 5) fail(`masters: ${raw.masters.length} given, 3 or 5 expected`);
   const names = new Set<string>();
@@ -118,7 +150,12 @@ export function parseScenario(input: string | object): Scenario {
   const bmhs = new Set<string>();
   const masters: ScenarioMaster[] = raw.masters.map((m: any, i: number) => {
     if (!m || typeof m !== 'object') fail(`masters[${i}]: must be a mapping {node, ip, machine}`);
-    for (const k of Object.keys(m)) if (!['node', 'ip', 'machine', 'bmh'].includes(k)) fail(`masters[${i}]: unknown field "${k}"`);
+    for (const k of Object.keys(m)) if (!['node', 'ip', 'machine', 'bmh', 'ipv6'].includes(k)) fail(`masters[${i}]: unknown field "${k}"`);
+    const ipv6 = m.ipv6 === undefined ? undefined : String(m.ipv6);
+    if (needV6 && !ipv6) fail(`masters[${i}].ipv6: required when network.ipFamilies has IPv6`);
+    if (ipv6 !== undefined && (!needV6 || !isIPv6(ipv6))) fail(`masters[${i}].ipv6: "${ipv6}" ${needV6 ? 'is not an IPv6 address' : 'needs IPv6 in network.ipFamilies'}`);
+    if (ipv6 && ips.has(ipv6)) fail(`masters[${i}].ipv6: duplicate IP ${ipv6}`);
+    if (ipv6) ips.add(ipv6);
     const node = String(m.node ?? '');
     const ip = String(m.ip ?? '');
     if (!node || !DNS1123_SUBDOMAIN.test(node) || node.length > 253) fail(`masters[${i}].node: "${node}" is not a valid node name`);
@@ -147,7 +184,7 @@ export function parseScenario(input: string | object): Scenario {
     } else if (m.bmh !== undefined) {
       fail(`masters[${i}].bmh: only platform baremetal has BareMetalHosts`);
     }
-    return { node, ip, machine, ...(bmh ? { bmh } : {}) };
+    return { node, ip, machine, ...(bmh ? { bmh } : {}), ...(ipv6 ? { ipv6 } : {}) };
   });
 
   const workers = raw.workers ?? 0;
@@ -218,6 +255,7 @@ export function parseScenario(input: string | object): Scenario {
     infrastructureName,
     patch,
     upgradingFrom,
+    network,
   };
 }
 

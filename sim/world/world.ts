@@ -7,7 +7,7 @@ import { Store, type KObject } from '../store.ts';
 import { R } from '../api/resources.ts';
 import { startApiServer } from '../api/server.ts';
 import { writeKubeconfig } from '../api/kubeconfig.ts';
-import { mirrorIP, type SimNode, type WorldContext } from './context.ts';
+import { etcdHost, mirrorIP, type SimNode, type WorldContext } from './context.ts';
 import { bootstrapCluster, killAllTracked, memberList, clientURL } from './etcd.ts';
 import { prepareHostRoot } from './hostfs.ts';
 import { Kubelet } from './kubelet.ts';
@@ -34,6 +34,7 @@ import {
   kubeApiServerOperator,
   machine,
   namespaces,
+  networkConfig,
   node as nodeObject,
   nodeSecret,
   scriptsConfigMap,
@@ -105,6 +106,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     patch: scenario.patch,
     platform: scenario.platform,
     timing: scenario.timing,
+    ...(scenario.network ? { network: scenario.network } : {}),
     nodes: new Map(),
     log,
   };
@@ -116,7 +118,9 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     loopback: mirrorIP(m.ip),
     root: path.join(stateDir, 'nodes', m.node, 'root'),
     role: 'master',
+    ...(m.ipv6 ? { ipv6: m.ipv6, preferIPv6: scenario.network?.ipFamilies[0] === 'IPv6' } : {}),
   }));
+  const addressOrder = scenario.network?.nodeAddressOrder;
   for (const m of masters) ctx.nodes.set(m.name, m);
   await Promise.all(masters.flatMap((m) => [assertFree(m.loopback, 2379), assertFree(m.loopback, 2380)]));
 
@@ -132,6 +136,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   for (const ns of namespaces()) store.create(R.namespaces, ns);
   store.create(R.clusterversions, clusterVersion(scenario.minor, scenario.patch, scenario.upgradingFrom ? Number(scenario.upgradingFrom.split('.')[1]) : undefined));
   store.create(R.infrastructures, infrastructure(scenario.platform, infra));
+  store.create(R.networks, networkConfig(scenario.network));
   store.create(R.imagestreams, toolsImageStream(scenario.minor));
   store.create(R.clusteroperators, kubeApiServerOperator(scenario.minor));
   store.create(
@@ -144,7 +149,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   const machineOf = new Map<string, string>();
   scenario.masters.forEach((m, i) => {
     const providerID = machinePlatform === 'aws' ? undefined : undefined;
-    const n = nodeObject({ name: m.node, ip: m.ip, role: 'master', minor: scenario.minor, platform: scenario.platform, zone: ZONES[i % 3], providerID });
+    const n = nodeObject({ name: m.node, ip: m.ip, ipv6: m.ipv6, addressOrder, role: 'master', minor: scenario.minor, platform: scenario.platform, zone: ZONES[i % 3], providerID });
     if (m.machine) n.metadata.annotations!['machine.openshift.io/machine'] = `${NS_MACHINE_API}/${m.machine}`;
     store.create(R.nodes, n);
   });
@@ -192,7 +197,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
         mo.metadata.ownerReferences = [{ apiVersion: 'machine.openshift.io/v1', kind: 'ControlPlaneMachineSet', name: 'cluster', uid: '', controller: true, blockOwnerDeletion: true }];
       }
       const nodeUID = store.get(R.nodes, undefined, m.node)?.metadata.uid;
-      setMachineRunning(mo, { name: m.node, ip: m.ip, uid: nodeUID }, machinePlatform);
+      setMachineRunning(mo, { name: m.node, ip: m.ip, ipv6: m.ipv6, addressOrder, uid: nodeUID }, machinePlatform);
       machineOf.set(m.node, m.machine!);
       store.create(R.machines, mo);
     });
@@ -243,7 +248,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   for (const mem of members) {
     const host = new URL(mem.peerURLs[0]!).hostname;
     const sim = masters.find((n) => n.loopback === host);
-    if (sim) endpoints[mem.id] = sim.ip;
+    if (sim) endpoints[mem.id] = etcdHost(sim);
   }
   store.create(R.configmaps, configMap('etcd-endpoints', endpoints, NS_ETCD, { 'alpha.installer.openshift.io/etcd-bootstrap-': '' }));
 

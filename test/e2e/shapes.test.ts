@@ -84,4 +84,73 @@ test('item 9: upgrade 4.7 → 4.8 in progress (etcd operator already 4.8): the p
   );
 });
 
+async function healthyVoters(sim: SimHandle, n: number, timeoutMs = 120_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const run = await plugin(sim, ['status', '-o', 'json']);
+    try {
+      const doc = JSON.parse(run.stdout);
+      const ok = doc.members.filter((m: any) => m.started && !m.isLearner && m.healthy === true);
+      if (ok.length === n && doc.members.length === n) return doc;
+      last = JSON.stringify(doc.members.map((m: any) => [m.name, m.healthy, m.isLearner]));
+    } catch {
+      last = run.stderr.trim();
+    }
+    if (Date.now() > deadline) throw new Error(`never ${n} healthy voting members (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+test('item 5: dual-stack, IPv4 service network, nodes list IPv6 first: crash loop diagnosed by the IPv4 InternalIP, replaced', async () => {
+  const o = nextOctet++;
+  const ms = [0, 1, 2].map((i) => ({ node: `master-${i}.ocp${o}.example.com`, ip: `10.${o}.111.${20 + i}`, ipv6: `fd2e:6f44:${o.toString(16)}::${20 + i}` }));
+  await withSim(
+    {
+      openshift: '4.14',
+      platform: 'none',
+      network: { ipFamilies: ['IPv4', 'IPv6'], nodeAddressOrder: ['IPv6', 'IPv4'] },
+      masters: ms,
+      workers: 0,
+      faults: [{ node: ms[0]!.node, kind: 'etcd-crashloop' }],
+      timing: { provisionSeconds: 1, rolloutSeconds: 1 },
+    },
+    async (sim) => {
+      const doc = await statusUntil(sim, 'crashloop');
+      assert.is(doc.diagnosis.member.node, ms[0]!.node);
+      const n0 = doc.nodes.find((n: any) => n.name === ms[0]!.node);
+      assert.is(n0.internalIP, ms[0]!.ip, 'the InternalIP of the service network family, not the first listed');
+      const r = await plugin(sim, ['auto', '--yes'], stateEnv());
+      assert.is(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+      const after = await healthyVoters(sim, 3);
+      assert.ok(after.members.every((m: any) => /^https:\/\/10\./.test(m.peerURLs[0])), JSON.stringify(after.members.map((m: any) => m.peerURLs)));
+    },
+  );
+});
+
+test('item 5: IPv6 service network: peer URLs https://[v6]:2380 match the nodes, crash loop diagnosed', async () => {
+  const o = nextOctet++;
+  const ms = [0, 1, 2].map((i) => ({ node: `master-${i}.ocp${o}.example.com`, ip: `10.${o}.111.${20 + i}`, ipv6: `fd2e:6f44:${o.toString(16)}::${20 + i}` }));
+  await withSim(
+    {
+      openshift: '4.14',
+      platform: 'none',
+      network: { ipFamilies: ['IPv6', 'IPv4'] },
+      masters: ms,
+      workers: 0,
+      faults: [{ node: ms[1]!.node, kind: 'etcd-crashloop' }],
+      timing: { provisionSeconds: 1, rolloutSeconds: 1 },
+    },
+    async (sim) => {
+      const doc = await statusUntil(sim, 'crashloop');
+      assert.is(doc.diagnosis.member.node, ms[1]!.node);
+      const m1 = doc.members.find((m: any) => m.name === ms[1]!.node);
+      assert.equal(m1.peerURLs, [`https://[${ms[1]!.ipv6}]:2380`]);
+      const dry = await plugin(sim, ['auto', '--dry-run'], stateEnv());
+      assert.is(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, new RegExp(`${ms[1]!.ipv6!.replace(/[.:]/g, (c) => `\\${c}`)}`));
+    },
+  );
+});
+
 test.run();

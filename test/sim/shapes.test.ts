@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { etcdStaticPod } from '../../sim/world/objects.ts';
 import { checkSafeToScaleCluster } from '../../sim/world/quorumcheck.ts';
+import { translator, type SimNode } from '../../sim/world/context.ts';
 
 const inputs = (minor: number) => ({ minor, revision: 7, nodes: [{ name: 'master-0', ip: '10.0.0.10' }], endpointIPs: ['10.0.0.10'] });
 const env = (pod: any, c: string) => Object.fromEntries((pod.spec.containers.find((x: any) => x.name === c)?.env ?? []).map((e: any) => [e.name, e.value]));
@@ -39,6 +40,17 @@ test('CheckSafeToScaleCluster: node-count gate (len(nodeStatuses) >= 3) on 4.8 t
   assert.is(checkSafeToScaleCluster({ minor: 14, nodeStatuses: 3, ...healthy3 }), '');
   assert.match(checkSafeToScaleCluster({ minor: 16, nodeStatuses: 3, voting: 2, healthyVoting: 2 }), /quorum of 2 which is not fault tolerant/);
   assert.match(checkSafeToScaleCluster({ minor: 10, nodeStatuses: 5, voting: 4, healthyVoting: 3 }), /quorum of 3 which is not fault tolerant/);
+});
+
+test('network boundary: IPv6 node addresses map onto the IPv4 loopback mirror and back as https://[v6]', () => {
+  const n: SimNode = { name: 'm0', ip: '10.9.0.5', ipv6: 'fd2e:6f44:5dd8::5', preferIPv6: true, loopback: '127.9.0.5', root: '', role: 'master' };
+  const other: SimNode = { name: 'm1', ip: '10.9.0.50', ipv6: 'fd2e:6f44:5dd8::50', preferIPv6: true, loopback: '127.9.0.50', root: '', role: 'master' };
+  const t = translator([n, other]);
+  assert.is(t.toLoopback('https://[fd2e:6f44:5dd8::5]:2379,https://[fd2e:6f44:5dd8::50]:2379'), 'http://127.9.0.5:2379,http://127.9.0.50:2379');
+  assert.is(t.toLoopback('NODE_IP=[fd2e:6f44:5dd8::5] X=fd2e:6f44:5dd8::50'), 'NODE_IP=127.9.0.5 X=127.9.0.50');
+  assert.is(t.fromLoopback('abc, started, m0, http://127.9.0.5:2380, http://127.9.0.5:2379, false'), 'abc, started, m0, https://[fd2e:6f44:5dd8::5]:2380, https://[fd2e:6f44:5dd8::5]:2379, false');
+  const v4 = translator([{ ...n, preferIPv6: false }]);
+  assert.is(v4.fromLoopback('http://127.9.0.5:2380'), 'https://10.9.0.5:2380');
 });
 
 test.run();

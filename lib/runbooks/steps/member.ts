@@ -13,7 +13,7 @@ export function removalRefusals(state: ClusterState, target: Target): string[] {
   if (!m) return reasons; // already gone: nothing to check
   if (m.healthy === true) reasons.push(`member ${m.id} (${m.name}) is healthy again: refusing to remove a healthy member`);
   if (m.name && m.name !== target.node) reasons.push(`member ${m.id} is named ${m.name}, not ${target.node}`);
-  if (!peerHost(m).includes(target.nodeIP)) reasons.push(`member ${m.id} has peer URL(s) ${m.peerURLs.join(',') || '(none)'}, not https://${target.nodeIP}:2380`);
+  if (!peerHost(m).includes(target.nodeIP)) reasons.push(`member ${m.id} has peer URL(s) ${m.peerURLs.join(',') || '(none)'}, not https://${target.nodeIP.includes(":") ? `[${target.nodeIP}]` : target.nodeIP}:2380`);
   const others = state.members.filter((x) => x.id !== target.memberId);
   const learners = others.filter((x) => x.isLearner || !x.started);
   if (learners.length > 0) reasons.push(`a learner or unstarted member exists (${learners.map((x) => x.id).join(', ')}): another replacement is in progress`);
