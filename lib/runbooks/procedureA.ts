@@ -1,5 +1,5 @@
 // Procedure A (openshift.md §1.4): the member's machine is not running or its node is NotReady.
-// backup → member remove → quorum guard off (4.8+) → delete node (4.12+) → delete secrets →
+// backup → member remove → quorum guard off (4.8+) → delete node (4.12+, or no Machine API) → delete secrets →
 // replace the machine (CPMS: delete; Machine API: copy YAML, delete, create; none: manual) →
 // wait for the new member → restore overrides (4.8+) → final verify.
 import type { Kube } from '../cluster/kubectl.ts';
@@ -18,7 +18,10 @@ export function procedureA(kube: Kube, f: PlanFacts): Step[] {
   const steps: Step[] = [backupStep(kube, f), removeMemberStep(kube, f)];
   const guard = releaseAtLeast(f.release, '4.8');
   if (guard) steps.push(quorumGuardOffStep(kube));
-  if (releaseAtLeast(f.release, '4.12')) steps.push(deleteNodeStep(kube, f));
+  // The docs delete the node from 4.12 on; before that the Machine API deletes it with the machine. Without a Machine API
+  // nobody does, and the operator keeps targeting the dead Node (cert signer and installer work through every master
+  // Node: OPERATOR@release-4.6 etcdcertsignercontroller.go), so the rollout never settles: delete it on every release.
+  if (releaseAtLeast(f.release, '4.12') || f.machineMode === 'manual') steps.push(deleteNodeStep(kube, f));
   steps.push(deleteSecretsStep(kube, f));
   if (f.machineMode === 'cpms') steps.push(deleteMachineStep(kube, f, true), waitMachineStep(kube, f));
   else if (f.machineMode === 'yaml') steps.push(saveMachineStep(kube, f), deleteMachineStep(kube, f, false), createMachineStep(kube), waitMachineStep(kube, f));

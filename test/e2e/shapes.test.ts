@@ -153,4 +153,31 @@ test('item 5: IPv6 service network: peer URLs https://[v6]:2380 match the nodes,
   );
 });
 
+test('item 4: UPI 4.10 (no Machine API), node NotReady: the old Node is deleted before the manual step, so the installer settles', async () => {
+  const o = nextOctet++;
+  const ms = [0, 1, 2].map((i) => ({ node: `master-${i}.upi${o}.example.com`, ip: `10.${o}.111.${20 + i}` }));
+  await withSim(
+    { openshift: '4.10', platform: 'none', masters: ms, workers: 0, faults: [{ node: ms[0]!.node, kind: 'node-not-ready' }], timing: { provisionSeconds: 1, rolloutSeconds: 1 } },
+    async (sim) => {
+      await statusUntil(sim, 'not-ready');
+      const r = await plugin(sim, ['auto', '--yes'], stateEnv());
+      assert.is(r.code, 5, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+      assert.match(r.stdout + r.stderr, new RegExp(`delete node ${ms[0]!.node.replace(/\./g, '\\.')}`));
+      const nodes = JSON.parse((await plugin(sim, ['status', '-o', 'json'])).stdout).nodes.map((n: any) => n.name);
+      assert.not.ok(nodes.includes(ms[0]!.node), `old Node still exists: ${nodes}`);
+      // With the dead Node gone the installer stops targeting it (4.6–4.11 target every master Node).
+      const deadline = Date.now() + 90_000;
+      let last = '';
+      for (;;) {
+        const doc = JSON.parse((await plugin(sim, ['status', '-o', 'json'])).stdout);
+        const c = doc.etcd.conditions.find((x: any) => x.type === 'NodeInstallerProgressing');
+        last = `${c?.reason}: ${c?.message}`;
+        if (c?.reason === 'AllNodesAtLatestRevision') break;
+        if (Date.now() > deadline) assert.unreachable(`NodeInstallerProgressing never settled (${last})`);
+        await new Promise((res) => setTimeout(res, 1000));
+      }
+    },
+  );
+});
+
 test.run();
