@@ -398,7 +398,7 @@ test('node: Ready True/False/Unknown and the unreachable taint', () => {
     spec: { taints: [{ key: 'node-role.kubernetes.io/master', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] },
     status: { addresses: [{ type: 'Hostname', address: 'n' }, { type: 'InternalIP', address: '10.0.0.9' }], conditions: [{ type: 'Ready', status: 'Unknown' }] },
   });
-  assert.equal(n, { name: 'n', internalIP: '10.0.0.9', ready: null, unreachable: true, uid: 'u' });
+  assert.equal(n, { name: 'n', internalIP: '10.0.0.9', ready: null, unreachable: true, uid: 'u', internalIPs: ['10.0.0.9'] });
   assert.is(toNodeInfo({ metadata: { name: 'n' }, status: { conditions: [{ type: 'Ready', status: 'False' }] } }).ready, false);
 });
 
