@@ -1,17 +1,22 @@
-// Entry point: `kubectl etcd-replace <status|auto|version>` (also `oc etcd-replace`).
-// Global flags are parsed here (kubectl refuses flags before a plugin name): --kubeconfig --context --client --no-color.
+// Entry point: `kubectl etcd-replace <status|auto|bundle|version>` (also `oc etcd-replace`).
+// kubectl does not parse flags for a plugin: the kubectl connection flags are parsed here (commands/flags.ts) and
+// forwarded to every oc/kubectl call. Invoked as `kubectl_complete-etcd_replace` / `oc_complete-etcd_replace`
+// (or with `__complete` first) it answers shell completion for kubectl's plugin completion (lib/complete.ts).
 // Exit codes (interface.md): 0 ok/healthy, 1 error, 2 bad usage, 3 replaceable member found, 4 refused, 5 interrupted.
 import { realpathSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { ExitCode, PluginError, errorLine, exitCodeOf, oneLine } from './errors.ts';
 import { statusCommand, type OutputFormat } from './commands/status.ts';
 import { versionCommand } from './commands/version.ts';
 import { autoCommand } from './commands/auto.ts';
+import { bundleCommand } from './commands/bundle.ts';
+import { FlagError, checkGlobalFlags, globalArgs, globalFlags, parseDryRun } from './commands/flags.ts';
+import { completeMain, isCompletionInvocation } from './complete.ts';
 
 class UsageError extends Error {}
 
-const CLIENTS = ['oc', 'kubectl'] as const;
 const OUTPUTS = ['table', 'json', 'yaml'] as const;
 
 function usageLine(msg: string): string {
@@ -20,71 +25,135 @@ function usageLine(msg: string): string {
     const flag = m[1] === 'output' ? '-o/--output' : `--${m[1]}`;
     return `invalid value ${oneLine(m[2])} for ${flag}: choose one of ${oneLine(m[3])}`;
   }
+  const nargs = msg.match(/^Not enough arguments following: (\S+)$/);
+  if (nargs) return `--${nargs[1]} needs a value`;
+  const conflict = msg.match(/^Arguments (\S+) and (\S+) are mutually exclusive$/);
+  if (conflict) return `--${conflict[1]} and --${conflict[2]} cannot be used together`;
   return oneLine(msg);
 }
 
-/** Runs the CLI; resolves to the process exit code (never calls process.exit itself). */
-export async function main(args: string[]): Promise<number> {
-  let code: number = ExitCode.Ok;
-  let ran = false;
-  const y = yargs(args)
-    .scriptName('kubectl etcd-replace')
+const k = 'kubectl etcd-replace';
+
+/** Each command's flags and examples (also read by shell completion). */
+export const statusFlags = <T>(c: Argv<T>) =>
+  c
+    .option('output', { alias: 'o', choices: OUTPUTS, default: 'table' as OutputFormat, requiresArg: true, describe: 'output format' })
+    .example(`${k} status`, 'members, pods, nodes, machines, secrets, operator conditions and the diagnosis')
+    .example(`${k} status -o json | jq .diagnosis`, 'the diagnosis for a script (exit 3: a replaceable member)')
+    .example(`${k} --context admin --as system:admin status`, 'another context, impersonating system:admin');
+
+export const autoFlags = <T>(c: Argv<T>) =>
+  c
+    .option('yes', { type: 'boolean', default: false, describe: 'answer yes to the confirmation (required without a terminal)' })
+    .option('dry-run', {
+      type: 'string',
+      describe: 'client (or the bare flag): print the plan, change nothing; server: also submit every API write with --dry-run=server; none: a real run',
+    })
+    .option('member', { type: 'string', requiresArg: true, describe: 'the etcd member (name) to replace; a healthy member is still refused' })
+    .option('resume', { type: 'boolean', describe: 'continue the newest unfinished run from its journal' })
+    .option('junit', { type: 'string', requiresArg: true, describe: 'write a JUnit report (one test case per step) to FILE' })
+    .option('step', { type: 'boolean', default: false, describe: 'ask again before each destructive step' })
+    .option('take-over', { type: 'boolean', default: false, describe: 'take over the expired lease of another run (asks first; --yes is not enough)' })
+    .option('output', { alias: 'o', choices: ['json'] as const, requiresArg: true, describe: 'json: one JSON object per line for each step event and the result' })
+    .option('bmh', { type: 'string', requiresArg: true, describe: 'bare metal: a BareMetalHost + BMC Secret manifest (FILE) for new hardware; default: the same host re-provisioned' })
+    .conflicts('resume', 'member')
+    .example(`${k} auto`, 'detect, show the plan, ask once, run it')
+    .example(`${k} auto --dry-run`, 'print the plan only (same as --dry-run=client)')
+    .example(`${k} auto --dry-run=server`, 'print the plan and have the API server check every write without persisting it')
+    .example(`${k} auto --yes -o json`, 'no prompt, one JSON event per line (for automation)')
+    .example(`${k} auto --resume`, 'continue an interrupted run from its journal');
+
+export const bundleFlags = <T>(c: Argv<T>) =>
+  c
+    .positional('file', { type: 'string', describe: 'archive to write (default: etcd-replace-bundle-<time>.tar.gz)' })
+    .example(`${k} bundle`, 'write etcd-replace-bundle-<time>.tar.gz in the current folder')
+    .example(`${k} bundle /tmp/case-0123.tar.gz`, 'write it there, to attach to a support case');
+
+export const versionFlags = <T>(c: Argv<T>) =>
+  c
+    .option('output', { alias: 'o', choices: ['json'] as const, requiresArg: true, describe: 'json: {"version","commit","node"}' })
+    .example(`${k} version`, 'one line')
+    .example(`${k} version -o json`, 'for scripts');
+
+export const COMMAND_FLAGS = { status: statusFlags, auto: autoFlags, bundle: bundleFlags, version: versionFlags } as const;
+
+export interface Handlers {
+  ran: boolean;
+  code: number;
+}
+
+/** The yargs parser (also used by shell completion, which must answer from the same definitions). */
+export function buildParser(args: string[], h: Handlers = { ran: false, code: ExitCode.Ok }): Argv {
+  const y = globalFlags(yargs(args))
+    .scriptName(k)
     .usage('$0 <command> [flags]\n\nReplaces an unhealthy etcd member of an OpenShift 4 control plane, safely.')
-    .option('kubeconfig', { type: 'string', describe: 'path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)', global: true })
-    .option('context', { type: 'string', describe: 'the kubeconfig context to use', global: true })
-    .option('client', { choices: CLIENTS, describe: 'the client binary to run (default: oc when on PATH, else kubectl)', global: true })
-    .option('color', { type: 'boolean', default: true, describe: 'colored output on a terminal (--no-color to disable)', global: true })
+    .middleware((a) => {
+      try {
+        checkGlobalFlags(a);
+      } catch (err) {
+        if (err instanceof FlagError) throw new UsageError(err.message);
+        throw err;
+      }
+    }, true)
     .command(
       'status',
       'show the etcd control plane and the diagnosis',
-      (c) => c.option('output', { alias: 'o', choices: OUTPUTS, default: 'table' as OutputFormat, describe: 'output format' }),
+      (c) => statusFlags(c),
       async (a) => {
-        ran = true;
-        code = await statusCommand({
-          output: a.output as OutputFormat,
-          kubeconfig: a.kubeconfig,
-          context: a.context,
-          client: a.client as 'oc' | 'kubectl' | undefined,
-          noColor: a.color === false,
-          color: a.color,
-        });
+        h.ran = true;
+        h.code = await statusCommand({ ...globalArgs(a), output: a.output as OutputFormat, color: a.color });
       },
     )
     .command(
       'auto',
       'detect, show the plan, ask, replace the unhealthy member, verify',
-      (c) =>
-        c
-          .option('yes', { type: 'boolean', default: false, describe: 'answer yes to the confirmation (required without a terminal)' })
-          .option('dry-run', { type: 'boolean', default: false, describe: 'print the plan and change nothing' })
-          .option('member', { type: 'string', describe: 'the etcd member (name) to replace; a healthy member is still refused' })
-          .option('resume', { type: 'boolean', default: false, describe: 'continue the newest unfinished run from its journal' })
-          .option('junit', { type: 'string', describe: 'write a JUnit report (one test case per step) to FILE', requiresArg: true })
-          .option('step', { type: 'boolean', default: false, describe: 'ask again before each destructive step' })
-          .option('bmh', { type: 'string', requiresArg: true, describe: 'bare metal: a BareMetalHost + BMC Secret manifest (FILE) for new hardware; default: the same host re-provisioned' }),
+      (c) => autoFlags(c),
       async (a) => {
-        ran = true;
-        code = await autoCommand({
+        h.ran = true;
+        let dryRun;
+        try {
+          dryRun = parseDryRun(a.dryRun);
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+        for (const f of ['member', 'junit', 'bmh'] as const) if (a[f] !== undefined && String(a[f]).trim() === '') throw new UsageError(`--${f} needs a value`);
+        h.code = await autoCommand({
+          ...globalArgs(a),
           yes: a.yes,
-          dryRun: a.dryRun,
+          dryRun,
           member: a.member,
           resume: a.resume,
           junit: a.junit,
           step: a.step,
           bmh: a.bmh as string | undefined,
-          kubeconfig: a.kubeconfig,
-          context: a.context,
-          client: a.client as 'oc' | 'kubectl' | undefined,
-          noColor: a.color === false,
+          takeOver: a.takeOver,
+          output: a.output === 'json' ? 'json' : undefined,
           color: a.color,
         });
       },
     )
-    .command('version', 'print the plugin version, commit and Node runtime', {}, () => {
-      ran = true;
-      code = versionCommand();
-    })
-    .demandCommand(1, 'a command is required: status, auto or version')
+    .command(
+      'bundle [file]',
+      'write a support archive (tar.gz): newest journal, status, the objects read, Secret data removed',
+      (c) => bundleFlags(c),
+      async (a) => {
+        h.ran = true;
+        h.code = await bundleCommand({ ...globalArgs(a), file: a.file });
+      },
+    )
+    .command(
+      'version',
+      'print the plugin version, commit and Node runtime',
+      (c) => versionFlags(c),
+      (a) => {
+        h.ran = true;
+        h.code = versionCommand({ output: a.output });
+      },
+    )
+    .demandCommand(1, 'a command is required: status, auto, bundle or version')
+    .example(`${k} status`, 'what is wrong, and what auto would do')
+    .example(`${k} auto`, 'replace the unhealthy member (shows the plan and asks first)')
+    .example(`${k} --kubeconfig ~/cluster-a/auth/kubeconfig status`, 'a cluster by its installer kubeconfig')
     .strict()
     .version(false)
     .help()
@@ -92,11 +161,18 @@ export async function main(args: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((msg, err) => {
+      if (err && err.name === 'YError') throw new UsageError(err.message); // yargs' own validation (nargs, conflicts…)
       if (err) throw err;
       throw new UsageError(msg ?? 'bad usage');
     });
+  return y;
+}
+
+/** Runs the CLI; resolves to the process exit code (never calls process.exit itself). */
+export async function main(args: string[]): Promise<number> {
+  const h: Handlers = { ran: false, code: ExitCode.Ok };
   try {
-    await y.parseAsync();
+    await buildParser(args, h).parseAsync();
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`error: ${usageLine(err.message)}. Run "kubectl etcd-replace --help" for usage.\n`);
@@ -110,8 +186,8 @@ export async function main(args: string[]): Promise<number> {
     if (process.env.ETCD_REPLACE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return exitCodeOf(err);
   }
-  if (!ran) return ExitCode.Ok; // --help
-  return code;
+  if (!h.ran) return ExitCode.Ok; // --help
+  return h.code;
 }
 
 function isEntry(): boolean {
@@ -134,7 +210,15 @@ export function run(): void {
       throw err;
     });
   }
-  main(process.argv.slice(2)).then(
+  const args = process.argv.slice(2);
+  const invokedAs = [process.argv0, process.argv[1]].filter(Boolean).map((p) => basename(p!));
+  if (args[0] === '__complete' || isCompletionInvocation(invokedAs)) {
+    void completeMain(args[0] === '__complete' ? args.slice(1) : args).then((c) => {
+      process.exitCode = c;
+    });
+    return;
+  }
+  main(args).then(
     (c) => {
       process.exitCode = c;
     },

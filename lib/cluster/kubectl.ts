@@ -18,6 +18,45 @@ export interface KubeOptions {
   kubeconfig?: string;
   context?: string;
   env?: NodeJS.ProcessEnv;
+  /** kubectl connection flags given to the plugin, forwarded to every call (kubectl spelling and meaning) */
+  cluster?: string;
+  user?: string;
+  server?: string;
+  token?: string;
+  as?: string;
+  asGroup?: string[];
+  certificateAuthority?: string;
+  insecureSkipTlsVerify?: boolean;
+  /** kubectl duration syntax ("30s", "1m", "0" = none): forwarded as --request-timeout, the per-call default */
+  requestTimeout?: string;
+  /** kubectl's -v level: forwarded, and any level > 0 prints each call on stderr (as ETCD_REPLACE_DEBUG=1) */
+  verbosity?: number;
+}
+
+/** The connection flags of `o` as kubectl arguments, in kubectl's spelling (`--flag=value`). */
+export function connectionArgs(o: KubeOptions): string[] {
+  const g: string[] = [];
+  if (o.kubeconfig) g.push('--kubeconfig', o.kubeconfig);
+  if (o.context) g.push('--context', o.context);
+  if (o.cluster) g.push(`--cluster=${o.cluster}`);
+  if (o.user) g.push(`--user=${o.user}`);
+  if (o.server) g.push(`--server=${o.server}`);
+  if (o.token) g.push(`--token=${o.token}`);
+  if (o.as) g.push(`--as=${o.as}`);
+  for (const grp of o.asGroup ?? []) g.push(`--as-group=${grp}`);
+  if (o.certificateAuthority) g.push(`--certificate-authority=${o.certificateAuthority}`);
+  if (o.insecureSkipTlsVerify) g.push('--insecure-skip-tls-verify=true');
+  if (o.requestTimeout) g.push(`--request-timeout=${o.requestTimeout}`);
+  if (o.verbosity !== undefined && o.verbosity > 0) g.push(`-v=${o.verbosity}`);
+  return g;
+}
+
+/** Child processes speak English whatever the user's locale (oc translates its messages; we parse them). */
+export function englishEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' };
+  delete out.LANGUAGE;
+  delete out.LC_MESSAGES;
+  return out;
 }
 
 export interface RunResult {
@@ -114,7 +153,7 @@ export class Kube {
 
   constructor(opts: KubeOptions = {}) {
     this.opts = opts;
-    this.env = opts.env ?? process.env;
+    this.env = englishEnv(opts.env ?? process.env);
     if (opts.client) {
       this.binary = opts.client;
       this.path = which(opts.client, this.env);
@@ -130,12 +169,9 @@ export class Kube {
     }
   }
 
-  /** `--kubeconfig X --context Y`, placed before every subcommand. */
+  /** `--kubeconfig X --context Y` and the other connection flags, placed before every subcommand. */
   globalArgs(): string[] {
-    const g: string[] = [];
-    if (this.opts.kubeconfig) g.push('--kubeconfig', this.opts.kubeconfig);
-    if (this.opts.context) g.push('--context', this.opts.context);
-    return g;
+    return connectionArgs(this.opts);
   }
 
   /** The full argv given to the binary. */
@@ -143,9 +179,24 @@ export class Kube {
     return [...this.globalArgs(), ...args];
   }
 
-  /** The command as shown to the user, e.g. `oc -n openshift-etcd get pods`. */
+  /** Argument arrays of the commands shown by display(), by their text (the runner's server-side dry run sends them). */
+  private readonly shown = new Map<string, string[]>();
+
+  /** The command as shown to the user, e.g. `oc -n openshift-etcd get pods`; a --token value is never shown. */
   display(args: string[]): string {
-    return [this.binary, ...this.argv(args)].map(shellQuote).join(' ');
+    const text = [this.binary, ...this.argv(args)].map((a) => (a.startsWith('--token=') ? '--token=REDACTED' : a)).map(shellQuote).join(' ');
+    this.shown.set(text, args);
+    return text;
+  }
+
+  /** The argument array that display() turned into `text`, if it did. */
+  argsOf(text: string): string[] | undefined {
+    return this.shown.get(text);
+  }
+
+  /** true when -v N (N > 0) or ETCD_REPLACE_DEBUG asks to show each call */
+  get showCalls(): boolean {
+    return Boolean(this.env.ETCD_REPLACE_DEBUG) || (this.opts.verbosity ?? 0) > 0;
   }
 
   async run(args: string[], o: RunOptions = {}): Promise<RunResult> {
@@ -202,7 +253,7 @@ export class Kube {
         /* tracing is best effort */
       }
     }
-    if (this.env.ETCD_REPLACE_DEBUG) process.stderr.write(`[kube ${ms.toFixed(0)}ms rc=${exitCode}] ${this.display(argv.slice(this.globalArgs().length))}\n`);
+    if (this.showCalls) process.stderr.write(`[kube ${ms.toFixed(0)}ms rc=${exitCode}] ${this.display(argv.slice(this.globalArgs().length))}\n`);
     return r;
   }
 

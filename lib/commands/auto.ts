@@ -1,6 +1,12 @@
 // `auto`: detect, show the plan, ask, run it, verify. Thin: the work is in lib/runbooks.
 import { readFileSync } from 'node:fs';
-import { Kube } from '../cluster/kubectl.ts';
+import type { Kube } from '../cluster/kubectl.ts';
+import { clusterIdentity, type ClusterIdentity } from '../cluster/identity.ts';
+import { RunLease, readLease, describeLease } from '../runbooks/lease.ts';
+import { EventPoster } from '../runbooks/events.ts';
+import { confirm as askTTY } from '../ui/prompt.ts';
+import { colorAllowed, interactive } from '../ui/color.ts';
+import { connect, type DryRun, type GlobalArgs } from './flags.ts';
 import { readClusterState } from '../cluster/read.ts';
 import { diagnose } from '../diagnose/diagnose.ts';
 import { ExitCode, PluginError } from '../errors.ts';
@@ -12,19 +18,17 @@ import type { PlanFacts } from '../runbooks/step.ts';
 import type { ClusterState, Diagnosis, EtcdMember } from '../types.ts';
 import { BmhFileError, validateBmhManifest } from '../runbooks/baremetal-host.ts';
 
-export interface AutoArgs {
+export interface AutoArgs extends GlobalArgs {
   yes?: boolean;
-  dryRun?: boolean;
+  dryRun?: DryRun | boolean;
   member?: string;
   resume?: boolean;
   junit?: string;
   step?: boolean;
+  takeOver?: boolean;
+  output?: 'json';
   /** --bmh FILE: BareMetalHost + Secret manifest for new hardware (bare metal only) */
   bmh?: string;
-  kubeconfig?: string;
-  context?: string;
-  client?: 'oc' | 'kubectl';
-  noColor?: boolean;
   color?: boolean;
 }
 
@@ -66,15 +70,46 @@ async function clusterKey(kube: Kube): Promise<string> {
 }
 
 export async function autoCommand(argv: AutoArgs): Promise<number> {
-  const kube = new Kube({ client: argv.client, kubeconfig: argv.kubeconfig, context: argv.context });
-  // a terminal we can draw spinners on (a pty without a size, e.g. under `script`, gets plain lines)
-  const tty = Boolean(process.stdin.isTTY && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0);
-  const color = !argv.noColor && argv.color !== false && !process.env.NO_COLOR;
+  const kube = connect(argv);
+  const json = argv.output === 'json';
+  // a terminal we can draw spinners on (a pty without a size, e.g. under `script`, gets plain lines); TERM=dumb cannot redraw
+  const tty = interactive();
+  const color = colorAllowed(process.stderr, argv.noColor === true || argv.color === false);
   const cli = `${kube.binary} etcd-replace`;
   const root = stateRoot();
   const cluster = await clusterKey(kube);
-  const opts = { yes: Boolean(argv.yes), dryRun: Boolean(argv.dryRun), stepMode: Boolean(argv.step), tty, color, junit: argv.junit, cli };
+  const dryRun: DryRun = argv.dryRun === true ? 'client' : argv.dryRun === false || argv.dryRun === undefined ? 'none' : argv.dryRun;
   const err = (l: string) => void process.stderr.write(`${l}\n`);
+  const result = (code: number, status: string, extra: object = {}) => {
+    if (json) process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'result', status, exitCode: code, ...extra })}\n`);
+    return code;
+  };
+  let identity: ClusterIdentity | undefined;
+  const coordination = (member: string) => ({
+    lease: (runId: string) =>
+      RunLease.acquire(kube, {
+        runId,
+        clusterUser: identity?.user,
+        member,
+        takeOver: argv.takeOver,
+        // on a terminal the take-over is always asked, --yes or not; without one, --take-over is the answer
+        confirm: tty ? (q: string) => askTTY(q) : undefined,
+        cli,
+      }),
+    events: (holder: string) => new EventPoster(kube, holder),
+  });
+  const opts = (member: string) => ({
+    yes: Boolean(argv.yes),
+    dryRun,
+    stepMode: Boolean(argv.step),
+    tty,
+    color,
+    junit: argv.junit,
+    cli,
+    json,
+    cluster: identity,
+    ...coordination(member),
+  });
 
   if (argv.resume && argv.bmh) {
     throw new PluginError('--bmh cannot be used with --resume: the journal already holds the host definition', { exitCode: ExitCode.Usage });
@@ -89,10 +124,12 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
     }
     const journal = Journal.load(dir);
     const f = journal.data.facts;
-    const reasons = revalidateTarget(await liveMembers(kube, f.target.node), f);
+    const [members, id] = await Promise.all([liveMembers(kube, f.target.node), clusterIdentity(kube)]);
+    identity = id;
+    const reasons = revalidateTarget(members, f);
     if (reasons.length) {
       err(`refused: the journal's target no longer matches the cluster: ${reasons.join('; ')}. Nothing was changed.`);
-      return ExitCode.Refused;
+      return result(ExitCode.Refused, 'refused', { reasons });
     }
     const plan = buildPlan(kube, f);
     const ids = plan.steps.map((s) => s.id).join(',');
@@ -101,28 +138,38 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
     }
     const first = journal.firstOpenStep();
     err(`resuming run ${journal.data.runId} at step ${first + 1}/${plan.steps.length}${plan.steps[first] ? ` (${plan.steps[first]!.id})` : ''}`);
-    return runPlan(plan, kube, () => journal, opts);
+    return runPlan(plan, kube, () => journal, opts(f.target.memberId));
   }
 
   const unfinished = newestUnfinished(root, cluster);
-  if (unfinished && !argv.dryRun) {
+  if (unfinished && dryRun === 'none') {
     throw new PluginError(`an unfinished etcd-replace run exists for this cluster (${unfinished})`, {
       exitCode: ExitCode.Refused,
       hint: `run "${cli} auto --resume" to continue it`,
     });
   }
 
-  const state = await readClusterState(kube);
+  const [state, id, lease] = await Promise.all([readClusterState(kube), clusterIdentity(kube), readLease(kube).catch(() => null)]);
+  identity = id;
+  if (lease && lease.holder && !lease.expired) {
+    // another run is replacing a member right now: its changes make this diagnosis meaningless
+    const line = `another etcd-replace run holds the lease openshift-etcd/etcd-replace: ${describeLease(lease)}`;
+    if (dryRun === 'none') {
+      err(`error: ${line}. Nothing was changed; wait for it to finish (\`${cli} status\` shows it).`);
+      return result(ExitCode.Refused, 'refused', { lease: { holder: lease.holder, since: lease.acquireTime } });
+    }
+    if (!json) process.stdout.write(`note: ${line}; a real run would refuse.\n`);
+  }
   const d = diagnose(state, { member: argv.member });
   switch (d.scenario) {
     case 'healthy':
-      process.stdout.write(`nothing to do: ${d.reasons[0] ?? 'every etcd member is healthy'}.\n`);
-      return ExitCode.Ok;
+      if (!json) process.stdout.write(`nothing to do: ${d.reasons[0] ?? 'every etcd member is healthy'}.\n`);
+      return result(ExitCode.Ok, 'healthy', { diagnosis: d });
     case 'quorum-lost':
     case 'unsafe':
       err(`refused (${d.scenario}): ${d.reasons.join('; ') || 'the cluster state cannot be judged safely'}. Nothing was changed.`);
       if (d.action) err(d.action);
-      return ExitCode.Refused;
+      return result(ExitCode.Refused, 'refused', { diagnosis: d });
     default:
       break;
   }
@@ -133,11 +180,11 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
   } catch (e) {
     if (e instanceof PlanError) {
       err(`refused: ${e.message}. Nothing was changed.`);
-      return ExitCode.Refused;
+      return result(ExitCode.Refused, 'refused', { reasons: [e.message] });
     }
     throw e;
   }
   const plan = buildPlan(kube, facts);
-  if (unfinished) process.stdout.write(`note: an unfinished run exists (${unfinished}); a real run would refuse until it is resumed.\n`);
-  return runPlan(plan, kube, () => Journal.create(root, cluster, facts, plan.steps), opts);
+  if (unfinished && !json) process.stdout.write(`note: an unfinished run exists (${unfinished}); a real run would refuse until it is resumed.\n`);
+  return runPlan(plan, kube, () => Journal.create(root, cluster, facts, plan.steps), opts(facts.target.memberId));
 }

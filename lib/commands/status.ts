@@ -1,8 +1,9 @@
 // `status [-o table|json|yaml]`: read the cluster, diagnose, print. Thin: reading in lib/cluster, judging in
 // lib/diagnose, rendering in lib/ui/table.ts.
 import { stringify } from 'yaml';
-import { Kube } from '../cluster/kubectl.ts';
 import { readClusterState } from '../cluster/read.ts';
+import { describeLease, readLease, type LeaseInfo } from '../runbooks/lease.ts';
+import { connect, type GlobalArgs } from './flags.ts';
 import { diagnose } from '../diagnose/diagnose.ts';
 import { ExitCode } from '../errors.ts';
 import { renderStatus } from '../ui/table.ts';
@@ -11,14 +12,16 @@ import type { ClusterState, Diagnosis, Scenario } from '../types.ts';
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 
-export interface StatusArgs {
+export interface StatusArgs extends GlobalArgs {
   output?: OutputFormat;
   member?: string;
-  kubeconfig?: string;
-  context?: string;
-  client?: 'oc' | 'kubectl';
-  noColor?: boolean;
   color?: boolean;
+}
+
+/** The `replacement` part of status: the lease of a run in progress (or expired), null when none. */
+export function replacementOf(l: LeaseInfo | null) {
+  if (!l || !l.holder) return null;
+  return { holder: l.holder, runId: l.runId, clusterUser: l.clusterUser, member: l.member, step: l.step, since: l.acquireTime, renewed: l.renewTime, expired: l.expired };
 }
 
 /** status exit code: 0 healthy, 3 a replaceable member (not-ready / crashloop), 4 refused (unsafe / quorum-lost). */
@@ -29,7 +32,7 @@ export function statusExitCode(s: Scenario): number {
 }
 
 /** The `-o json|yaml` document: {cluster, members, pods, nodes, machines, controlPlaneMachineSet, secrets, etcd, diagnosis}. */
-export function statusDocument(state: ClusterState, d: Diagnosis, h: { server: string | null; context: string | null; client: string }) {
+export function statusDocument(state: ClusterState, d: Diagnosis, h: { server: string | null; context: string | null; client: string }, lease: LeaseInfo | null = null) {
   return {
     cluster: {
       server: h.server,
@@ -49,16 +52,25 @@ export function statusDocument(state: ClusterState, d: Diagnosis, h: { server: s
     secrets: state.secrets,
     etcd: { ...state.etcd, unsupportedConfigOverrides: state.etcd.unsupportedConfigOverrides ?? null },
     diagnosis: d,
+    /** a run in progress (its lease), null when none */
+    replacement: replacementOf(lease),
   };
 }
 
 export async function statusCommand(argv: StatusArgs, out: NodeJS.WriteStream = process.stdout): Promise<number> {
-  const kube = new Kube({ client: argv.client, kubeconfig: argv.kubeconfig, context: argv.context });
-  const [state, where] = await Promise.all([readClusterState(kube), kube.server()]);
+  const kube = connect(argv);
+  const [state, where, lease] = await Promise.all([readClusterState(kube), kube.server(), readLease(kube).catch(() => null)]);
   const d = diagnose(state, { member: argv.member });
   const fmt = argv.output ?? 'table';
-  if (fmt === 'json') out.write(JSON.stringify(statusDocument(state, d, { ...where, client: kube.binary }), null, 2) + '\n');
-  else if (fmt === 'yaml') out.write(stringify(statusDocument(state, d, { ...where, client: kube.binary })));
-  else out.write(renderStatus(state, d, where, useColor(out, argv.noColor === true || argv.color === false)));
+  if (fmt === 'json') out.write(JSON.stringify(statusDocument(state, d, { ...where, client: kube.binary }, lease), null, 2) + '\n');
+  else if (fmt === 'yaml') out.write(stringify(statusDocument(state, d, { ...where, client: kube.binary }, lease)));
+  else {
+    const color = useColor(out, argv.noColor === true || argv.color === false);
+    if (lease?.holder) {
+      const what = lease.expired ? 'an interrupted replacement (its lease expired)' : 'a replacement is running';
+      out.write(`${color ? '\x1b[1m' : ''}${what}:${color ? '\x1b[22m' : ''} ${describeLease(lease)}\n\n`);
+    }
+    out.write(renderStatus(state, d, where, color));
+  }
   return statusExitCode(d.scenario);
 }

@@ -2,8 +2,16 @@
 // with the journal written after every change, progress per step, and resume from the first open step.
 //
 // Exit codes (interface.md): 0 done · 1 a step failed (resumable) or the user declined · 2 no TTY and no --yes ·
-// 4 a safety check refused (nothing changed by that step) · 5 interrupted (SIGINT/SIGTERM) or stopped at a manual step.
-import { ExitCode } from '../errors.ts';
+// 4 a safety check refused (nothing changed by that step) or another run holds the lease · 5 interrupted
+// (SIGINT/SIGTERM), stopped at a manual step, or the lease was lost.
+// Before the first change the runner takes the cluster's lease (lease.ts) and renews it while it runs; each step
+// posts a Kubernetes Event (events.ts). `--dry-run=server` sends every API write of the plan with --dry-run=server.
+// With `json`, every step event is one JSON object per line on stdout (events: planned, started, note, done, skipped,
+// failed, result) and the human text goes nowhere.
+import { ExitCode, PluginError } from '../errors.ts';
+import type { ClusterIdentity } from '../cluster/identity.ts';
+import { describeCluster } from '../cluster/identity.ts';
+import type { RunEvent } from './events.ts';
 import { Journal } from './journal.ts';
 import { writeJunit } from './junit.ts';
 import { ManualStop, StepRefusal, type PlanFacts, type RunContext, type Step } from './step.ts';
@@ -18,9 +26,27 @@ export interface Plan {
   steps: Step[];
 }
 
+/** The cluster lease as the runner uses it (lease.ts RunLease). */
+export interface LeaseHandle {
+  lost: string | null;
+  holder: string;
+  startRenewing(): void;
+  renew(step?: string): Promise<void>;
+  stop(release: boolean): Promise<void>;
+}
+
 export interface RunnerOptions {
   yes: boolean;
-  dryRun: boolean;
+  /** true or 'client': show the plan only; 'server': also submit the plan's API writes with --dry-run=server */
+  dryRun: boolean | 'none' | 'client' | 'server';
+  /** where the plan acts: named in the plan header and the prompt */
+  cluster?: ClusterIdentity;
+  /** one JSON object per line on stdout for each step event (auto -o json) */
+  json?: boolean;
+  /** takes the cluster lease for this run (after the confirmation, before the first change) */
+  lease?: (runId: string) => Promise<LeaseHandle>;
+  /** posts an event about the run (best effort); flush waits for those posted */
+  events?: (holder: string) => { post(e: RunEvent): void; flush(): Promise<void> };
   stepMode: boolean;
   tty: boolean;
   color: boolean;
@@ -37,8 +63,8 @@ export interface RunnerOptions {
   handleSignals?: boolean;
 }
 
-export function formatPlan(plan: Plan, journal?: Journal | null): string[] {
-  const lines = [plan.title, ''];
+export function formatPlan(plan: Plan, journal?: Journal | null, cluster?: ClusterIdentity): string[] {
+  const lines = [...(cluster ? [`Cluster: ${describeCluster(cluster)}`] : []), plan.title, ''];
   const total = plan.steps.length;
   plan.steps.forEach((s, i) => {
     const rec = journal?.data.steps.find((r) => r.id === s.id);
@@ -47,6 +73,43 @@ export function formatPlan(plan: Plan, journal?: Journal | null): string[] {
     for (const c of s.command) lines.push(`       $ ${c}`);
   });
   return lines;
+}
+
+/** kubectl verbs that write through the API (and accept --dry-run=server). exec, logs, get… do not. */
+const API_WRITES = new Set(['create', 'apply', 'replace', 'patch', 'delete', 'label', 'annotate', 'scale', 'cordon', 'uncordon', 'drain', 'taint', 'set']);
+
+export function apiWriteVerb(args: string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-n' || a === '--namespace' || a === '--context' || a === '--kubeconfig') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return API_WRITES.has(a) ? a : null;
+  }
+  return null;
+}
+
+/** --dry-run=server: every API write the plan shows, sent with --dry-run=server (validated and admitted, never persisted). */
+async function serverDryRun(plan: Plan, kube: Kube, out: (l: string) => void, emit: (e: object) => void): Promise<number> {
+  let failed = 0;
+  let sent = 0;
+  for (const [i, s] of plan.steps.entries()) {
+    for (const c of s.command) {
+      const args = kube.argsOf?.(c);
+      if (!args || !apiWriteVerb(args)) continue;
+      sent++;
+      const r = await kube.run([...args, '--dry-run=server'], { allowFailure: true });
+      const ok = r.exitCode === 0;
+      if (!ok) failed++;
+      const detail = (ok ? r.stdout : r.stderr).trim().split('\n').filter(Boolean).pop() ?? '';
+      out(`  ${String(i + 1).padStart(2)}. ${ok ? 'accepted' : 'REJECTED'} by the API server: ${kube.display([...args, '--dry-run=server'])}${detail ? `  → ${detail}` : ''}`);
+      emit({ event: 'server-dry-run', step: s.id, index: i + 1, command: kube.display([...args, '--dry-run=server']), accepted: ok, detail });
+    }
+  }
+  out(`server dry run: ${sent - failed} of ${sent} API writes accepted; nothing was changed (etcdctl and node commands are not sent).`);
+  return failed ? ExitCode.Error : ExitCode.Ok;
 }
 
 function errMessage(err: unknown): string {
@@ -59,26 +122,40 @@ function errMessage(err: unknown): string {
  * only after the confirmation, so a declined or dry run leaves nothing behind.
  */
 export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal, o: RunnerOptions): Promise<number> {
-  const out = o.out ?? ((l: string) => void process.stdout.write(`${l}\n`));
+  const json = Boolean(o.json);
+  const writeJson = (e: object) => void process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`);
+  const emit = json ? writeJson : (_e: object) => undefined;
+  const out = json ? (_l: string) => undefined : (o.out ?? ((l: string) => void process.stdout.write(`${l}\n`)));
   const err = o.err ?? ((l: string) => void process.stderr.write(`${l}\n`));
   const ask = o.confirm ?? ((q: string) => askTTY(q));
   const total = plan.steps.length;
   const resumeHint = `run "${o.cli} auto --resume" to continue`;
+  const dryRun = o.dryRun === true ? 'client' : o.dryRun === false ? 'none' : o.dryRun;
+  const result = (code: number, status: string, extra: object = {}) => {
+    emit({ event: 'result', status, exitCode: code, procedure: plan.procedure, ...extra });
+    return code;
+  };
 
-  for (const l of formatPlan(plan)) out(l);
+  for (const l of formatPlan(plan, null, o.cluster)) out(l);
   out('');
-  if (o.dryRun) {
+  emit({ event: 'plan', procedure: plan.procedure, title: plan.title, cluster: o.cluster ?? null, steps: total });
+  plan.steps.forEach((s, i) => emit({ event: 'planned', step: s.id, index: i + 1, total, title: s.title, destructive: s.destructive, commands: s.command }));
+  if (dryRun === 'client') {
     out('dry run: nothing was changed.');
-    return ExitCode.Ok;
+    return result(ExitCode.Ok, 'dry-run');
+  }
+  if (dryRun === 'server') {
+    const code = await serverDryRun(plan, kube, out, emit);
+    return result(code, 'dry-run');
   }
   if (!o.yes) {
     if (!o.tty) {
       err('error: refusing to change the cluster without a terminal to confirm on. Pass --yes to run the plan above.');
-      return ExitCode.Usage;
+      return result(ExitCode.Usage, 'not-confirmed');
     }
-    if (!(await ask(`Run these ${total} steps?`))) {
+    if (!(await ask(`Run these ${total} steps on ${o.cluster ? describeCluster(o.cluster) : 'this cluster'}?`))) {
       err('aborted: nothing was changed.');
-      return ExitCode.Error;
+      return result(ExitCode.Error, 'declined');
     }
   }
   if (o.stepMode && !o.tty && !o.yes) {
@@ -87,8 +164,33 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
   }
 
   const journal = openJournal();
-  const progress = o.progress ?? createProgress({ tty: o.tty, color: o.color });
+  let lease: LeaseHandle | null = null;
+  if (o.lease) {
+    try {
+      lease = await o.lease(journal.data.runId);
+    } catch (e) {
+      // nothing was changed: a fresh journal is marked refused (not "unfinished"); a resumed one stays as it was
+      if (journal.data.steps.every((s) => s.status === 'pending')) journal.setStatus('refused');
+      if (e instanceof PluginError) {
+        err(`error: ${e.line()}`);
+        return result(e.exitCode, 'refused', { error: e.message });
+      }
+      throw e;
+    }
+    lease.startRenewing();
+  }
+  const events = o.events?.(lease?.holder ?? journal.data.runId);
+  const tell = (reason: string, message: string, type: 'Normal' | 'Warning' = 'Normal') => events?.post({ reason, message: `${message} (run ${journal.data.runId}${lease ? ` by ${lease.holder}` : ''})`, type });
+  const progressBase = o.progress ?? createProgress({ tty: o.tty && !json, color: o.color, stream: json ? nullStream() : undefined });
+  const progress = json ? jsonProgress(progressBase, emit, (i) => plan.steps[i - 1]?.id ?? '') : progressBase;
   progress.line(`journal: ${journal.dir}`);
+  emit({ event: 'journal', dir: journal.dir, runId: journal.data.runId });
+  tell('ReplacementStarted', `etcd-replace ${journal.firstOpenStep() > 0 ? 'resumed' : 'started'} procedure ${plan.procedure}: ${plan.title}`);
+  const finish = async (code: number, status: string, release: boolean) => {
+    await lease?.stop(release);
+    await events?.flush();
+    return result(code, status, { journal: journal.dir });
+  };
   const notes: string[] = [];
   const ctx: RunContext = {
     kube,
@@ -132,6 +234,7 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
     junit();
     err(`interrupted by ${sig}${s ? ` during step ${currentIndex + 1}/${total} (${s.id}: ${s.title})` : ''}; ${summary()}.`);
     err(`journal: ${journal.dir}; ${resumeHint}.`);
+    emit({ event: 'result', status: 'interrupted', exitCode: ExitCode.Interrupted, journal: journal.dir });
     process.exit(ExitCode.Interrupted);
   };
   if (o.handleSignals !== false) {
@@ -145,6 +248,16 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
       const step = plan.steps[i]!;
       const rec = journal.step(step.id);
       if (rec.status === 'done' || rec.status === 'skipped') continue;
+      if (lease) {
+        await lease.renew(`${i + 1}/${total} ${step.id}`);
+        if (lease.lost) {
+          journal.setStatus('stopped');
+          junit();
+          err(`stopped before step ${i + 1}/${total} (${step.id}): ${lease.lost}; ${summary()}.`);
+          err(`journal: ${journal.dir}; make sure the other run is finished, then ${resumeHint}.`);
+          return finish(ExitCode.Interrupted, 'lease-lost', false);
+        }
+      }
       currentIndex = i;
       notes.length = 0;
       journal.updateStep(step.id, { status: 'running', startedAt: new Date().toISOString(), endedAt: undefined, error: undefined });
@@ -155,6 +268,7 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
           const reason = notes[notes.length - 1] ?? 'result already in place';
           journal.updateStep(step.id, { status: 'skipped', endedAt: new Date().toISOString(), output: notes.join('\n') || reason });
           current.skipped(reason);
+          tell('StepSkipped', `step ${i + 1}/${total} ${step.id} skipped: ${reason}`);
           continue;
         }
         if (o.stepMode && step.destructive && o.tty) {
@@ -164,7 +278,7 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
             journal.setStatus('stopped');
             junit();
             err(`stopped before step ${i + 1}/${total} (${step.id}); ${summary()}. ${resumeHint}.`);
-            return ExitCode.Interrupted;
+            return finish(ExitCode.Interrupted, 'stopped', false);
           }
           current = progress.step(i + 1, total, step.title);
         }
@@ -173,6 +287,7 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
         const text = [typeof output === 'string' ? output : '', ...notes].filter(Boolean).join('\n');
         journal.updateStep(step.id, { status: 'done', endedAt: new Date().toISOString(), output: text || undefined });
         current.done(typeof output === 'string' && output.length < 100 && !output.includes('\n') ? output : undefined);
+        tell('StepDone', `step ${i + 1}/${total} ${step.id} done: ${step.title}`);
       } catch (e) {
         const msg = errMessage(e);
         const endedAt = new Date().toISOString();
@@ -185,24 +300,26 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
           for (const l of e.instructions) err(`  ${l}`);
           err(`${summary()}. journal: ${journal.dir}`);
           err(`when that is done, ${resumeHint}.`);
-          return ExitCode.Interrupted;
+          tell('ManualStep', `stopped at manual step ${i + 1}/${total} ${step.id}: ${msg}`, 'Warning');
+          return finish(ExitCode.Interrupted, 'manual-step', false);
         }
         journal.updateStep(step.id, { status: 'failed', endedAt, error: msg });
         current.failed(msg);
+        tell(e instanceof StepRefusal ? 'StepRefused' : 'StepFailed', `step ${i + 1}/${total} ${step.id} ${e instanceof StepRefusal ? 'refused' : 'failed'}: ${msg}`, 'Warning');
         if (e instanceof StepRefusal) {
           const changed = journal.data.steps.some((s, k) => s.status === 'done' && plan.steps[k]?.destructive);
           journal.setStatus(changed ? 'failed' : 'refused');
           junit();
           err(`refused at step ${i + 1}/${total} (${step.id}): ${msg}. This step changed nothing; ${summary()}.`);
           err(changed ? `journal: ${journal.dir}; fix the cause, then ${resumeHint}.` : `journal: ${journal.dir}`);
-          return ExitCode.Refused;
+          return finish(ExitCode.Refused, 'refused', !changed);
         }
         journal.setStatus('failed');
         junit();
         err(`failed at step ${i + 1}/${total} (${step.id}: ${step.title}): ${msg}`);
         err(`${summary()}. journal: ${journal.dir}`);
         err(`${resumeHint}.`);
-        return ExitCode.Error;
+        return finish(ExitCode.Error, 'failed', false);
       } finally {
         current = null;
       }
@@ -210,11 +327,48 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
     journal.setStatus('done');
     junit();
     progress.line(`all ${total} steps done (procedure ${plan.procedure}); journal: ${journal.dir}`);
-    return ExitCode.Ok;
+    tell('ReplacementDone', `etcd-replace finished procedure ${plan.procedure}: all ${total} steps done`);
+    return finish(ExitCode.Ok, 'done', true);
   } finally {
     if (o.handleSignals !== false) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
   }
+}
+
+/** A stream that drops everything (the human progress when -o json). */
+function nullStream(): NodeJS.WriteStream {
+  return { write: () => true, isTTY: false, columns: 80 } as unknown as NodeJS.WriteStream;
+}
+
+/** Progress that also emits one JSON event per step event. */
+function jsonProgress(base: Progress, emit: (e: object) => void, idOf: (index: number) => string): Progress {
+  return {
+    line: (t) => base.line(t),
+    step(index, total, title) {
+      const p = base.step(index, total, title);
+      const at = { step: idOf(index), index, total, title };
+      emit({ event: 'started', ...at });
+      return {
+        note: (l) => {
+          emit({ event: 'note', ...at, note: l });
+          p.note(l);
+        },
+        done: (n) => {
+          emit({ event: 'done', ...at, ...(n ? { note: n } : {}) });
+          p.done(n);
+        },
+        skipped: (r) => {
+          emit({ event: 'skipped', ...at, reason: r });
+          p.skipped(r);
+        },
+        failed: (m) => {
+          emit({ event: 'failed', ...at, error: m });
+          p.failed(m);
+        },
+        pause: () => p.pause(),
+      };
+    },
+  };
 }

@@ -1,6 +1,7 @@
 // Step progress: an ora spinner per step on a TTY, plain timestamped lines otherwise
 // (`2026-11-25T12:00:00Z [3/9] Remove etcd member 6fc1… … done (1.2s)`).
 import ora, { type Ora } from 'ora';
+import { colors } from './color.ts';
 
 export interface StepProgress {
   /** a line of detail while the step runs */
@@ -54,6 +55,7 @@ export function createProgress(o: ProgressOptions): Progress {
     };
   }
   const color = o.color !== false;
+  const c = colors(color);
   return {
     line: (t) => void stream.write(`${t}\n`),
     step(index, total, title) {
@@ -67,9 +69,10 @@ export function createProgress(o: ProgressOptions): Progress {
           const text = `${head}  ${l}`;
           spinner.text = text.length > width ? `${text.slice(0, width - 1)}…` : text;
         },
-        done: (n) => void spinner.succeed(`${head} (${seconds(Date.now() - started)})${n ? `  ${n}` : ''}`),
-        skipped: (r) => void spinner.info(`${head}  skipped: ${r}`),
-        failed: (m) => void spinner.fail(`${head}  ${m}`),
+        // our own marks, colored only when colors are on (ora's default symbols color themselves)
+        done: (n) => void spinner.stopAndPersist({ symbol: c.green('✔'), text: `${head} (${seconds(Date.now() - started)})${n ? `  ${n}` : ''}` }),
+        skipped: (r) => void spinner.stopAndPersist({ symbol: c.cyan('ℹ'), text: `${head}  skipped: ${r}` }),
+        failed: (m) => void spinner.stopAndPersist({ symbol: c.red('✖'), text: `${head}  ${m}` }),
         pause: () => void spinner.stop(),
       };
     },

@@ -7,7 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import YAML from 'yaml';
 
-export function writeKubeconfig(path: string, url: string, opts: { cluster?: string; context?: string; user?: string; token?: string; identity?: string } = {}): void {
+// With `tls` (the API server's https listener), a cluster `sim-tls` (its CA inline), a user `kubeadmin` with the token
+// `oc login -u kubeadmin` would store, and a context `tls` joining them: kubectl sends tokens and --as only over TLS.
+export function writeKubeconfig(
+  path: string,
+  url: string,
+  opts: { cluster?: string; context?: string; user?: string; token?: string; identity?: string; tls?: { url: string; caPem: string; token: string } } = {},
+): void {
   const cluster = opts.cluster ?? 'sim';
   const context = opts.context ?? 'admin';
   const user = opts.user ?? 'admin';
@@ -16,11 +22,15 @@ export function writeKubeconfig(path: string, url: string, opts: { cluster?: str
     apiVersion: 'v1',
     kind: 'Config',
     preferences: {},
-    clusters: [{ name: cluster, cluster: { server: opts.identity ? `${url.replace(/\/+$/, '')}/sim-user/${encodeURIComponent(opts.identity)}` : url } }],
-    users: [{ name: user, user: { token } }],
+    clusters: [
+      { name: cluster, cluster: { server: opts.identity ? `${url.replace(/\/+$/, '')}/sim-user/${encodeURIComponent(opts.identity)}` : url } },
+      ...(opts.tls ? [{ name: 'sim-tls', cluster: { server: opts.tls.url, 'certificate-authority-data': Buffer.from(opts.tls.caPem).toString('base64') } }] : []),
+    ],
+    users: [{ name: user, user: { token } }, ...(opts.tls ? [{ name: 'kubeadmin', user: { token: opts.tls.token } }] : [])],
     contexts: [
       { name: context, context: { cluster, user, namespace: 'default' } },
       ...(context !== cluster ? [{ name: cluster, context: { cluster, user } }] : []),
+      ...(opts.tls ? [{ name: 'tls', context: { cluster: 'sim-tls', user: 'kubeadmin' } }] : []),
     ],
     'current-context': context,
   };

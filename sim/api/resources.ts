@@ -21,6 +21,8 @@ export const R = {
   pods: def({ group: '', version: 'v1', resource: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'] }),
   secrets: def({ group: '', version: 'v1', resource: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true }),
   configmaps: def({ group: '', version: 'v1', resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] }),
+  // coordination.k8s.io/v1 Lease (kubernetes/api coordination/v1/types.go): the plugin's one-run-per-cluster lock
+  leases: def({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', singular: 'lease', kind: 'Lease', namespaced: true }),
   events: def({ group: '', version: 'v1', resource: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] }),
   machines: def({ group: 'machine.openshift.io', version: 'v1beta1', resource: 'machines', singular: 'machine', kind: 'Machine', namespaced: true, shortNames: ['ma'] }),
   controlplanemachinesets: def({ group: 'machine.openshift.io', version: 'v1', resource: 'controlplanemachinesets', singular: 'controlplanemachineset', kind: 'ControlPlaneMachineSet', namespaced: true }),

@@ -9,7 +9,23 @@
 // whose `data.users` lists user names (separated by newlines, commas or spaces) makes every
 // resource request of those users fail with 403 Forbidden. Discovery, /version and /openapi stay
 // open (as with RBAC).
+//
+// TLS (option `tls`): a second listener on https with a self-signed certificate (made with openssl), where kubectl
+// does send the kubeconfig's token and the --as/--as-group impersonation headers (client-go's clientcmd applies
+// user credentials only to TLS transports: tools/clientcmd/client_config.go "only try to read the auth information
+// if we are secure"). Tokens: `sha256~sim-kubeadmin` is `kube:admin` (what `oc login -u kubeadmin` gives), any other
+// token is the user of that name; tokens listed in the ConfigMap `sim-system/expired-tokens` (`data.tokens`) get
+// 401 Unauthorized, as an expired OAuth token does. Impersonate-User / Impersonate-Group (k8s.io/apiserver
+// pkg/endpoints/filters/impersonation.go) make the request act as that user (everyone may impersonate here).
+// `whoami`: POST authentication.k8s.io/v1 selfsubjectreviews (kube-apiserver ≥ 1.28, what `oc whoami` asks first:
+// openshift/oc pkg/cli/whoami/whoami.go) and GET user.openshift.io/v1 users/~ (openshift-apiserver, its fallback).
+// Request log (option `requestLog`): one JSON line per request with the user and impersonation it carried.
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import YAML from 'yaml';
@@ -29,11 +45,41 @@ export interface ApiServerOptions {
   port?: number;
   /** Kubernetes gitVersion reported by /version (default v1.27.6+b49f9d1, OpenShift 4.14 style). */
   gitVersion?: string;
+  /** also listen on https (self-signed certificate for 127.0.0.1) */
+  tls?: boolean;
+  /** append one JSON line per request here: {time, method, url, user, groups, impersonateUser, impersonateGroups, tls} */
+  requestLog?: string;
 }
 
 export interface ApiServer {
   url: string;
+  /** https URL and the PEM of its certificate (its own CA), when started with tls */
+  tls?: { url: string; caPem: string };
   close(): Promise<void>;
+}
+
+/** The token `oc login -u kubeadmin` would hold, as the sim knows it. */
+export const KUBEADMIN_TOKEN = 'sha256~sim-kubeadmin';
+
+function selfSignedCert(host: string): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-tls-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${host}`,
+      '-addext', `subjectAltName=IP:${host}`, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface Identity {
+  user: string;
+  groups: string[];
+  /** what the request carried */
+  token?: string;
+  impersonateUser?: string;
+  impersonateGroups?: string[];
+  tls: boolean;
 }
 
 /** Types whose status is a subresource: main-resource writes keep the stored status. */
@@ -215,20 +261,54 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     else res.end();
   };
 
-  const users = new WeakMap<IncomingMessage, string>();
-  /** Strips the `/sim-user/<name>` prefix from req.url and remembers the user. */
+  const identities = new WeakMap<IncomingMessage, Identity>();
+  const listOf = (name: string, key: string) =>
+    String(store.get(R.configmaps, 'sim-system', name)?.data?.[key] ?? '')
+      .split(/[\s,]+/)
+      .filter(Boolean);
+  const groupsOf = (user: string) =>
+    user === 'system:admin' ? ['system:masters', 'system:authenticated'] : user === 'kube:admin' ? ['system:cluster-admins', 'system:authenticated'] : ['system:authenticated'];
+  /** Strips the `/sim-user/<name>` prefix from req.url and remembers who the request is from. */
   function identify(req: IncomingMessage): void {
+    const tls = Boolean((req.socket as { encrypted?: boolean }).encrypted);
     const m = (req.url ?? '/').match(/^\/sim-user\/([^/?]+)(.*)$/);
-    if (m) {
-      users.set(req, decodeURIComponent(m[1]));
-      req.url = m[2] || '/';
-      return;
-    }
     const auth = req.headers.authorization ?? '';
-    const t = auth.match(/^Bearer\s+(.+)$/i);
-    users.set(req, t ? t[1].trim() : 'system:admin');
+    const token = auth.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+    let user = 'system:admin';
+    if (m) {
+      user = decodeURIComponent(m[1]);
+      req.url = m[2] || '/';
+    } else if (token) user = token === KUBEADMIN_TOKEN ? 'kube:admin' : token;
+    const id: Identity = { user, groups: groupsOf(user), token, tls };
+    const iu = req.headers['impersonate-user'];
+    const ig = req.headers['impersonate-group'];
+    const igs = (Array.isArray(ig) ? ig : ig ? String(ig).split(',') : []).map((g) => g.trim()).filter(Boolean);
+    if (typeof iu === 'string' && iu) {
+      id.impersonateUser = iu;
+      id.impersonateGroups = igs;
+      id.user = iu;
+      id.groups = [...igs, 'system:authenticated'];
+    }
+    identities.set(req, id);
+    if (opts.requestLog) {
+      try {
+        appendFileSync(
+          opts.requestLog,
+          JSON.stringify({ time: new Date().toISOString(), method: req.method, url: req.url, user: id.user, groups: id.groups, impersonateUser: id.impersonateUser, impersonateGroups: id.impersonateGroups, tls }) + '\n',
+        );
+      } catch {
+        /* the log is best effort */
+      }
+    }
   }
-  const userOf = (req: IncomingMessage) => users.get(req) ?? 'system:admin';
+  const identityOf = (req: IncomingMessage): Identity => identities.get(req) ?? { user: 'system:admin', groups: groupsOf('system:admin'), tls: false };
+  const userOf = (req: IncomingMessage) => identityOf(req).user;
+
+  /** 401 as kube-apiserver answers an expired or unknown bearer token (the body kubectl prints as "(Unauthorized)"). */
+  function checkAuthenticated(req: IncomingMessage): void {
+    const t = identityOf(req).token;
+    if (t && listOf('expired-tokens', 'tokens').includes(t)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+  }
 
   function checkForbidden(req: IncomingMessage, verb: string, route: Route): void {
     const cm = store.get(R.configmaps, 'sim-system', 'forbidden-users');
@@ -575,6 +655,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const parts = path.split('/').filter(Boolean);
     const q = url.searchParams;
+    checkAuthenticated(req);
+
+    if (path === '/apis/authentication.k8s.io/v1/selfsubjectreviews' && req.method === 'POST') {
+      const id = identityOf(req);
+      return send(res, 201, {
+        kind: 'SelfSubjectReview',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        status: { userInfo: { username: id.user, groups: id.groups, ...(id.user.startsWith('system:') ? {} : { uid: createHash('sha1').update(id.user).digest('hex').slice(0, 36) }) } },
+      });
+    }
+    if (path === '/apis/user.openshift.io/v1/users/~' && req.method === 'GET') {
+      const id = identityOf(req);
+      return send(res, 200, { kind: 'User', apiVersion: 'user.openshift.io/v1', metadata: { name: id.user, creationTimestamp: null }, groups: id.groups.filter((g) => g !== 'system:authenticated') });
+    }
 
     if (path === '/version') {
       const m = gitVersion.match(/^v(\d+)\.(\d+)/);
@@ -600,6 +695,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (path === '/apis') {
       const list = [...grp].map(([g, vs]) => apiGroup(g, vs));
       list.push(apiGroup('authorization.k8s.io', ['v1']));
+      list.push(apiGroup('authentication.k8s.io', ['v1']));
       return send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: list });
     }
     if (parts[0] === 'apis' && parts.length === 2) {
@@ -645,6 +741,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         status: denied ? { allowed: false } : { allowed: true, reason: 'simulated cluster-admin' },
       });
     }
+    if (path === '/apis/authentication.k8s.io') {
+      return send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup('authentication.k8s.io', ['v1']) });
+    }
+    if (path === '/apis/authentication.k8s.io/v1') {
+      return send(res, 200, {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: 'authentication.k8s.io/v1',
+        resources: [{ name: 'selfsubjectreviews', singularName: 'selfsubjectreview', namespaced: false, kind: 'SelfSubjectReview', verbs: ['create'] }],
+      });
+    }
     if (path === '/apis/authorization.k8s.io') {
       return send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup('authorization.k8s.io', ['v1']) });
     }
@@ -661,16 +768,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     identify(req);
     handle(req, res).catch((err) => sendError(res, err));
-  });
+  };
+  const server = http.createServer(onRequest);
   server.keepAliveTimeout = 65_000;
+  const pem = opts.tls ? selfSignedCert(host) : undefined;
+  const tlsServer = pem ? https.createServer({ key: pem.key, cert: pem.cert }, onRequest) : undefined;
+  if (tlsServer) tlsServer.keepAliveTimeout = 65_000;
 
-  server.on('upgrade', (req, socket, head) => {
+  const onUpgrade = (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
     identify(req);
     try {
+      checkAuthenticated(req);
       const url = new URL(req.url ?? '/', 'http://sim');
       const parts = url.pathname.split('/').filter(Boolean);
       const r = route(parts);
@@ -695,7 +807,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const e = err instanceof ApiError ? err : new ApiError(500, 'InternalError', (err as Error).message);
       rejectUpgrade(socket, e);
     }
-  });
+  };
+  server.on('upgrade', onUpgrade);
+  tlsServer?.on('upgrade', onUpgrade);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -704,14 +818,26 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const addr = server.address() as AddressInfo;
   const hostPart = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   serverAddress = `${hostPart}:${addr.port}`;
+  let tls: ApiServer['tls'];
+  if (tlsServer && pem) {
+    await new Promise<void>((resolve, reject) => {
+      tlsServer.once('error', reject);
+      tlsServer.listen(0, host, () => resolve());
+    });
+    tls = { url: `https://${hostPart}:${(tlsServer.address() as AddressInfo).port}`, caPem: pem.cert };
+  }
   return {
     url: `http://${serverAddress}`,
+    tls,
     close: async () => {
       store.events.off('change', onChange);
       for (const stop of [...openWatches]) stop();
       execServer.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of [server, tlsServer]) {
+        if (!s) continue;
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
     },
   };
 }

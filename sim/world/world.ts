@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Store, type KObject } from '../store.ts';
 import { R } from '../api/resources.ts';
-import { startApiServer } from '../api/server.ts';
+import { KUBEADMIN_TOKEN, startApiServer } from '../api/server.ts';
 import { writeKubeconfig } from '../api/kubeconfig.ts';
 import { etcdHost, mirrorIP, type SimNode, type WorldContext } from './context.ts';
 import { bootstrapCluster, killAllTracked, memberList, clientURL } from './etcd.ts';
@@ -126,9 +126,10 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
 
   const kubelets = new Map<string, Kubelet>();
   const hooks = createWorldHooks(ctx, kubelets);
-  const api = await startApiServer({ store, hooks, host: '127.0.0.1', port: 0 });
+  // an https listener too (context `tls` of the kubeconfig) and a log of every request with its user/impersonation
+  const api = await startApiServer({ store, hooks, host: '127.0.0.1', port: 0, tls: true, requestLog: path.join(stateDir, 'requests.jsonl') });
   const kubeconfigPath = path.join(stateDir, 'kubeconfig');
-  writeKubeconfig(kubeconfigPath, api.url);
+  writeKubeconfig(kubeconfigPath, api.url, { tls: api.tls ? { ...api.tls, token: KUBEADMIN_TOKEN } : undefined });
   const kubeconfigText = readFileSync(kubeconfigPath, 'utf8');
   log(`API server ${api.url} up after ${Date.now() - t0} ms`);
 

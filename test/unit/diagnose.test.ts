@@ -356,7 +356,8 @@ test('status document keys and the table (no colors unless asked)', () => {
   const s = machineStopped();
   const d = diagnose(s);
   const doc = statusDocument(s, d, { server: 'https://api.x:6443', context: 'admin', client: 'oc' });
-  assert.equal(Object.keys(doc), ['cluster', 'members', 'pods', 'nodes', 'machines', 'controlPlaneMachineSet', 'secrets', 'etcd', 'diagnosis']);
+  assert.equal(Object.keys(doc), ['cluster', 'members', 'pods', 'nodes', 'machines', 'controlPlaneMachineSet', 'secrets', 'etcd', 'diagnosis', 'replacement']);
+  assert.is(doc.replacement, null);
   assert.is(doc.diagnosis, d);
   assert.is(doc.etcd.unsupportedConfigOverrides, null);
   const plain = renderStatus(s, d, { server: 'https://api.x:6443', context: 'admin' }, false);

@@ -1,0 +1,57 @@
+// Which kubeconfig kubectl/oc will load, checked before the first call: kubectl silently skips a KUBECONFIG
+// entry that does not exist and then talks to http://localhost:8080, which hides the real mistake.
+// Loading rules as client-go's clientcmd (tools/clientcmd/loader.go): --kubeconfig must exist; KUBECONFIG is a
+// PATH-style list whose missing entries are skipped; else ~/.kube/config. --server makes a kubeconfig optional.
+import { accessSync, constants, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { PluginError } from '../errors.ts';
+
+export interface KubeconfigChoice {
+  /** the files kubectl will read (may be empty with --server) */
+  files: string[];
+  source: '--kubeconfig' | 'KUBECONFIG' | '~/.kube/config' | 'none';
+}
+
+function problem(file: string): string | null {
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) return 'is a directory';
+    accessSync(file, constants.R_OK);
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'does not exist';
+    if (code === 'EACCES' || code === 'EPERM') return 'is not readable (permission denied)';
+    return `cannot be read (${code ?? (err as Error).message})`;
+  }
+}
+
+/** Throws a one-line PluginError when no usable kubeconfig is there; returns what will be used. */
+export function checkKubeconfig(o: { kubeconfig?: string; server?: string }, env: NodeJS.ProcessEnv = process.env): KubeconfigChoice {
+  if (o.kubeconfig) {
+    const p = problem(o.kubeconfig);
+    if (p) throw new PluginError(`kubeconfig ${o.kubeconfig} (from --kubeconfig) ${p}`, { hint: 'pass an existing, readable file with --kubeconfig' });
+    return { files: [o.kubeconfig], source: '--kubeconfig' };
+  }
+  const list = env.KUBECONFIG;
+  if (list !== undefined && list !== '') {
+    const entries = list.split(delimiter).filter(Boolean);
+    const usable = entries.filter((f) => problem(f) === null);
+    const unreadable = entries.find((f) => problem(f) !== null && problem(f) !== 'does not exist');
+    if (unreadable) throw new PluginError(`kubeconfig ${unreadable} (from KUBECONFIG) ${problem(unreadable)}`, { hint: 'fix its permissions or KUBECONFIG' });
+    if (usable.length === 0 && !o.server) {
+      const what = entries.length === 1 ? `kubeconfig ${entries[0]} (from KUBECONFIG) does not exist` : `none of the kubeconfig files in KUBECONFIG exists (${entries.join(delimiter)})`;
+      throw new PluginError(what, { hint: 'set KUBECONFIG to an existing file, or pass --kubeconfig' });
+    }
+    return { files: usable, source: 'KUBECONFIG' };
+  }
+  const home = join(env.HOME || homedir(), '.kube', 'config');
+  const p = problem(home);
+  if (p === null) return { files: [home], source: '~/.kube/config' };
+  if (o.server) return { files: [], source: 'none' };
+  if (p === 'does not exist') {
+    throw new PluginError(`no kubeconfig: KUBECONFIG is not set and ${home} does not exist`, { hint: 'log in with `oc login`, set KUBECONFIG, or pass --kubeconfig' });
+  }
+  throw new PluginError(`kubeconfig ${home} ${p}`, { hint: 'fix its permissions, set KUBECONFIG, or pass --kubeconfig' });
+}

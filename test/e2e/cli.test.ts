@@ -1,0 +1,259 @@
+// The kubectl-native command line against the simulator and the real kubectl: --dry-run=client|server, usage errors,
+// the plan header (API server, context, user, cluster ID), forwarded connection flags (seen in the sim's request log:
+// TLS, token user, impersonation, request timeout), one-line errors (missing kubeconfig, unknown context, expired
+// token, Forbidden), auto -o json, NO_COLOR / TERM=dumb, and shell completion through `kubectl __complete`.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, symlinkSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { startSim, kubectl, type SimHandle } from '../helpers/sim.ts';
+import { Kube } from '../../lib/cluster/kubectl.ts';
+import { readClusterState } from '../../lib/cluster/read.ts';
+import { diagnose } from '../../lib/diagnose/diagnose.ts';
+import { main } from '../../lib/main.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const NODE0 = 'ip-10-31-131-183.ec2.internal';
+const scenario = `openshift: "4.14"
+platform: aws
+controlPlaneMachineSet: absent
+masters:
+  - {node: ${NODE0}, ip: 10.31.131.183, machine: clustername-8qw5l-master-0}
+  - {node: ip-10-31-154-204.ec2.internal, ip: 10.31.154.204, machine: clustername-8qw5l-master-1}
+  - {node: ip-10-31-164-97.ec2.internal,  ip: 10.31.164.97,  machine: clustername-8qw5l-master-2}
+workers: 0
+timing: {provisionSeconds: 1, rolloutSeconds: 1}
+faults:
+  - {node: ${NODE0}, kind: machine-stopped}
+`;
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function plugin(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((res) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lib/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+/** main() in this process (usage errors happen before any cluster call; saves a process start per case) */
+async function inProcess(args: string[]): Promise<Run> {
+  const saved = { KUBECONFIG: process.env.KUBECONFIG, XDG_STATE_HOME: process.env.XDG_STATE_HOME };
+  Object.assign(process.env, env);
+  let stderr = '';
+  let stdout = '';
+  const errWrite = process.stderr.write.bind(process.stderr);
+  const outWrite = process.stdout.write.bind(process.stdout);
+  process.stderr.write = ((c: string) => ((stderr += c), true)) as typeof process.stderr.write;
+  process.stdout.write = ((c: string) => ((stdout += c), true)) as typeof process.stdout.write;
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    process.stderr.write = errWrite;
+    process.stdout.write = outWrite;
+    for (const [key, v] of Object.entries(saved)) if (v === undefined) delete process.env[key]; else process.env[key] = v;
+  }
+}
+
+let sim: SimHandle;
+let env: NodeJS.ProcessEnv;
+let kc: any;
+const log = () => join(sim.stateDir, 'requests.jsonl');
+const logLines = (from: number) => readFileSync(log(), 'utf8').slice(from).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const logSize = () => (existsSync(log()) ? readFileSync(log(), 'utf8').length : 0);
+const k = () => new Kube({ client: 'kubectl', kubeconfig: sim.kubeconfig });
+
+test.before(async () => { try {
+  sim = await startSim(scenario);
+  env = { KUBECONFIG: sim.kubeconfig, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'er-cli-')), ETCD_REPLACE_POLL_MS: '300' };
+  kc = YAML.parse(readFileSync(sim.kubeconfig, 'utf8'));
+  // the stopped machine's node goes NotReady after the grace period
+  const t0 = Date.now();
+  while (diagnose(await readClusterState(k())).scenario !== 'not-ready') {
+    if (Date.now() - t0 > 90_000) throw new Error('scenario never became not-ready');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  } catch (e) { console.error('before:', e); throw e; }
+});
+test.after(async () => {
+  await sim?.stop();
+});
+
+async function snapshot() {
+  const s = await readClusterState(k());
+  const cr = await k().json<any>(['get', 'etcd', 'cluster']);
+  const secrets = kubectl(sim, ['-n', 'openshift-etcd', 'get', 'secrets', '-o', 'name']).stdout;
+  const machines = kubectl(sim, ['-n', 'openshift-machine-api', 'get', 'machines', '-o', 'name']).stdout;
+  const nodes = kubectl(sim, ['get', 'nodes', '-o', 'name']).stdout;
+  return { members: s.members.map((m) => m.id).sort(), cr: cr.metadata.resourceVersion, secrets, machines, nodes };
+}
+
+test('usage errors: --dry-run values, flags without a value, --resume with --member (exit 2, one line)', async () => {
+  const cases: [string[], RegExp][] = [
+    [['auto', '--dry-run=maybe', '--yes'], /invalid value "maybe" for --dry-run: choose one of client, server, none/],
+    [['auto', '--dry-run=false', '--yes'], /invalid value "false" for --dry-run/],
+    [['auto', '--yes', '--member'], /--member needs a value/],
+    [['auto', '--yes', '--member='], /--member needs a value/],
+    [['status', '--context'], /--context needs a value/],
+    [['status', '--kubeconfig='], /--kubeconfig needs a value/],
+    [['auto', '--resume', '--member', 'x'], /--resume and --member cannot be used together/],
+    [['status', '--request-timeout=soon'], /invalid value "soon" for --request-timeout/],
+    [['status', '-o', 'xml'], /invalid value "xml" for -o\/--output/],
+  ];
+  const before = await snapshot();
+  for (const [args, re] of cases) {
+    const r = await inProcess(args);
+    assert.is(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
+    assert.match(r.stderr, re, args.join(' '));
+    assert.is(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  }
+  assert.equal(await snapshot(), before, 'nothing changed');
+});
+
+test('--dry-run (bare) and --dry-run=client with --yes: the plan names server, context, user, cluster ID; nothing changes', async () => {
+  const before = await snapshot();
+  const id = kubectl(sim, ['get', 'clusterversion', 'version', '-o', 'jsonpath={.spec.clusterID}']).stdout.trim();
+  for (const flag of ['--dry-run', '--dry-run=client']) {
+    const r = await plugin(['auto', flag, '--yes'], env);
+    assert.is(r.code, 0, `${flag}: ${r.stderr}`);
+    assert.match(r.stdout, `Cluster: ${sim.url} (context admin, user system:admin, cluster ID ${id})`);
+    assert.match(r.stdout, /member remove/);
+    assert.match(r.stdout, /dry run: nothing was changed/);
+  }
+  assert.equal(await snapshot(), before);
+  assert.not.ok(kubectl(sim, ['-n', 'openshift-etcd', 'get', 'lease', 'etcd-replace']).exitCode === 0, 'no lease taken by a dry run');
+});
+
+test('--dry-run=server: every API write of the plan sent with dryRun=All, accepted, nothing persisted', async () => {
+  const before = await snapshot();
+  const from = logSize();
+  const r = await plugin(['auto', '--dry-run=server', '--context', 'tls'], env);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /user kube:admin/);
+  assert.match(r.stdout, /accepted by the API server: kubectl --context tls -n openshift-etcd delete secret etcd-peer-ip-10-31-131-183\.ec2\.internal --ignore-not-found --dry-run=server/);
+  assert.match(r.stdout, /accepted by the API server: kubectl --context tls patch etcd cluster .* --dry-run=server/);
+  assert.match(r.stdout, /server dry run: (\d+) of \1 API writes accepted/);
+  const writes = logLines(from).filter((l) => ['PATCH', 'DELETE', 'POST', 'PUT'].includes(l.method) && !/selfsubjectreviews/.test(l.url));
+  assert.ok(writes.length >= 5, `writes: ${JSON.stringify(writes)}`);
+  for (const w of writes.filter((w) => w.method === 'PATCH')) assert.match(w.url, /dryRun=All/);
+  assert.equal(await snapshot(), before, 'nothing persisted');
+});
+
+test('connection flags are forwarded to every call (request log: TLS, token user, --as/--as-group, --request-timeout); -v shows calls, never the token', async () => {
+  const from = logSize();
+  const r = await plugin(['status', '--context', 'tls', '--as', 'system:admin', '--as-group', 'system:masters', '--as-group', 'ops', '--request-timeout=25s', '-v', '1'], env);
+  assert.is(r.code, 3, r.stderr);
+  assert.match(r.stderr, /\[kube \d+ms rc=0\] kubectl --context tls --as=system:admin --as-group=system:masters --as-group=ops --request-timeout=25s -v=1 /);
+  const lines = logLines(from);
+  assert.ok(lines.length >= 5, `${lines.length} requests`);
+  for (const l of lines) {
+    assert.ok(l.tls, `over TLS: ${l.url}`);
+    assert.is(l.impersonateUser, 'system:admin', l.url);
+    assert.equal(l.impersonateGroups, ['system:masters', 'ops'], l.url);
+  }
+  assert.ok(lines.filter((l) => !/^\/(api|apis)(\/[^/]+){0,2}$|^\/version|openapi/.test(l.url.split('?')[0])).every((l) => /[?&]timeout=25s/.test(l.url)), JSON.stringify(lines.map((l) => l.url)));
+
+  // --server/--certificate-authority/--token without a context's credentials; --cluster/--user; --insecure-skip-tls-verify
+  const ca = join(env.XDG_STATE_HOME!, 'ca.crt');
+  const tlsCluster = kc.clusters.find((c: any) => c.name === 'sim-tls').cluster;
+  writeFileSync(ca, Buffer.from(tlsCluster['certificate-authority-data'], 'base64'));
+  const token = kc.users.find((u: any) => u.name === 'kubeadmin').user.token;
+  const variants: string[][] = [
+    ['--server', tlsCluster.server, '--certificate-authority', ca, '--token', token],
+    ['--cluster', 'sim-tls', '--user', 'kubeadmin'],
+    ['--server', tlsCluster.server, '--insecure-skip-tls-verify', '--token', token],
+  ];
+  for (const v of variants) {
+    const at = logSize();
+    const x = await plugin(['status', '-o', 'json', ...v, '-v', '2'], env);
+    assert.is(x.code, 3, `${v.join(' ')}: ${x.stderr}`);
+    assert.not.match(x.stderr + x.stdout, token, 'the token is never printed');
+    const ls = logLines(at);
+    assert.ok(ls.length > 0 && ls.every((l) => l.tls && l.user === 'kube:admin'), `${v.join(' ')}: ${JSON.stringify(ls.slice(0, 3))}`);
+  }
+});
+
+test('one-line errors: missing kubeconfig, unknown context, expired token (Unauthorized), Forbidden names verb and resource', async () => {
+  const missing = await plugin(['status'], { ...env, KUBECONFIG: '/no/such/file' });
+  assert.is(missing.code, 1);
+  assert.is(missing.stderr.trim(), 'error: kubeconfig /no/such/file (from KUBECONFIG) does not exist. Set KUBECONFIG to an existing file, or pass --kubeconfig.');
+  const flag = await plugin(['status', '--kubeconfig', '/no/such/kc'], env);
+  assert.is(flag.code, 1);
+  assert.match(flag.stderr, /kubeconfig \/no\/such\/kc \(from --kubeconfig\) does not exist/);
+  const dir = await plugin(['status', '--kubeconfig', '/tmp'], env);
+  assert.match(dir.stderr, /kubeconfig \/tmp \(from --kubeconfig\) is a directory/);
+  const ctx = await plugin(['status', '--context', 'nope'], env);
+  assert.is(ctx.code, 1);
+  assert.match(ctx.stderr, /^error: context "nope" not found in kubeconfig/);
+
+  kubectl(sim, ['create', 'namespace', 'sim-system']);
+  const token = kc.users.find((u: any) => u.name === 'kubeadmin').user.token;
+  assert.is(kubectl(sim, ['-n', 'sim-system', 'create', 'configmap', 'expired-tokens', `--from-literal=tokens=${token}`]).exitCode, 0);
+  const expired = await plugin(['status', '--context', 'tls'], env);
+  kubectl(sim, ['-n', 'sim-system', 'delete', 'configmap', 'expired-tokens']);
+  assert.is(expired.code, 1);
+  assert.match(expired.stderr, /^error: not logged in to https:\/\/127\.0\.0\.1:\d+ \(Unauthorized\)\. Log in as a cluster-admin user/);
+  assert.is(expired.stderr.trim().split('\n').length, 1);
+
+  assert.is(kubectl(sim, ['-n', 'sim-system', 'create', 'configmap', 'forbidden-users', '--from-literal=users=developer']).exitCode, 0);
+  const forbidden = await plugin(['status', '--context', 'tls', '--as', 'developer'], env);
+  kubectl(sim, ['-n', 'sim-system', 'delete', 'configmap', 'forbidden-users']);
+  assert.is(forbidden.code, 1);
+  assert.match(forbidden.stderr, /^error: you are not allowed to (get|list) [a-z.]+( in openshift-[a-z-]+)?: etcd-replace needs cluster-admin/);
+});
+
+test('auto -o json: one JSON object per line (plan, planned per step, result); --dry-run keeps it valid', async () => {
+  const r = await plugin(['auto', '--dry-run', '-o', 'json'], env);
+  assert.is(r.code, 0, r.stderr);
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.is(events[0].event, 'plan');
+  assert.is(events[0].cluster.user, 'system:admin');
+  const planned = events.filter((e) => e.event === 'planned');
+  assert.is(planned.length, events[0].steps);
+  assert.ok(planned.some((e) => e.step === 'remove-member' && e.destructive === true && /member remove/.test(e.commands[0])));
+  assert.equal(events[events.length - 1], { ...events[events.length - 1], event: 'result', status: 'dry-run', exitCode: 0 });
+});
+
+test('NO_COLOR and TERM=dumb: no escape sequences even when colors are forced', async () => {
+  for (const extra of [{ NO_COLOR: '1' }, { TERM: 'dumb' }]) {
+    const r = await plugin(['status'], { ...env, FORCE_COLOR: '1', TERM: 'xterm', ...extra });
+    assert.is(r.code, 3, r.stderr);
+    assert.not.match(r.stdout, /\x1b\[/, JSON.stringify(extra));
+  }
+  const forced = await plugin(['status'], { ...env, FORCE_COLOR: '1', TERM: 'xterm' });
+  assert.match(forced.stdout, /\x1b\[/, 'colors when forced (the check above can fail)');
+});
+
+test('LANG/LC_ALL of another language: kubectl messages stay English', async () => {
+  const r = await plugin(['status', '--context', 'nope'], { ...env, LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8', LANGUAGE: 'de' });
+  assert.match(r.stderr, /^error: context "nope" not found in kubeconfig/);
+});
+
+test('shell completion through kubectl plugin completion (kubectl __complete etcd-replace …)', () => {
+  const bin = mkdtempSync(join(tmpdir(), 'er-bin-'));
+  symlinkSync(join(ROOT, 'bin/kubectl-etcd_replace.js'), join(bin, 'kubectl-etcd_replace'));
+  symlinkSync(join(ROOT, 'bin/kubectl_complete-etcd_replace.js'), join(bin, 'kubectl_complete-etcd_replace'));
+  const run = (...words: string[]) =>
+    execFileSync('kubectl', ['__complete', 'etcd-replace', ...words], { env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8', timeout: 30_000 });
+  const cmds = run('');
+  for (const c of ['status', 'auto', 'bundle', 'version']) assert.match(cmds, new RegExp(`^${c}(\\t|$)`, 'm'), cmds);
+  assert.match(cmds, /^:4$/m);
+  assert.match(run('au'), /^auto(\t|$)/m);
+  assert.match(run('auto', '--dry'), /^--dry-run(\t|$)/m);
+  assert.match(run('auto', '--t'), /^--take-over(\t|$)/m);
+  assert.match(run('auto', '--re'), /^--request-timeout(\t|$)/m);
+  assert.equal(run('auto', '--dry-run', '').split('\n').filter((l) => l && !l.startsWith(':')), ['client', 'server', 'none']);
+  assert.match(run('--context', ''), /^admin$/m);
+  assert.match(run('--context', ''), /^tls$/m);
+});
+
+test.run();
