@@ -42,7 +42,7 @@ export async function clusterID(kube: Kube): Promise<string | null> {
 
 export async function clusterIdentity(kube: Kube): Promise<ClusterIdentity> {
   const [where, user, id] = await Promise.all([kube.server(), whoAmI(kube), clusterID(kube)]);
-  return { server: where.server, context: where.context, user, clusterID: id };
+  return { server: kube.opts.server ?? where.server, context: where.context, user, clusterID: id };
 }
 
 /** `https://api.x:6443 (context admin, user system:admin, cluster ID 5f2…)` */

@@ -66,7 +66,7 @@ function checkBmh(file: string, text: string, state: ClusterState, d: Diagnosis)
 
 async function clusterKey(kube: Kube): Promise<string> {
   const { server, context } = await kube.server();
-  return sanitizeCluster(server ?? context ?? 'default');
+  return sanitizeCluster(kube.opts.server ?? server ?? context ?? 'default');
 }
 
 export async function autoCommand(argv: AutoArgs): Promise<number> {

@@ -59,7 +59,8 @@ export function statusDocument(state: ClusterState, d: Diagnosis, h: { server: s
 
 export async function statusCommand(argv: StatusArgs, out: NodeJS.WriteStream = process.stdout): Promise<number> {
   const kube = connect(argv);
-  const [state, where, lease] = await Promise.all([readClusterState(kube), kube.server(), readLease(kube).catch(() => null)]);
+  const [state, found, lease] = await Promise.all([readClusterState(kube), kube.server(), readLease(kube).catch(() => null)]);
+  const where = { ...found, server: kube.opts.server ?? found.server };
   const d = diagnose(state, { member: argv.member });
   const fmt = argv.output ?? 'table';
   if (fmt === 'json') out.write(JSON.stringify(statusDocument(state, d, { ...where, client: kube.binary }, lease), null, 2) + '\n');
