@@ -1,7 +1,9 @@
 // `npm run bench [-- --runs N] [--calls]` (--calls also prints the kubectl calls of one status run) — prints figures, passes or fails nothing.
 //
-//  - startup: the single executable's `--help` vs `node -e 0` vs the dev form (`node --import tsx lib/main.ts --help`),
-//    median of N runs (builds the binary first if it is missing or stale);
+//  - each platform's executable size (dist/<os>-<arch>/, where built by `npm run build:binary`);
+//  - startup: the host's single executable `--help` vs `node -e 0` (the host's node, and the executable's own
+//    Node 24 runtime from the build cache) vs the dev form (`node --import tsx lib/main.ts --help`),
+//    median of N runs (builds the host executable first if it is missing or stale);
 //  - a healthy 3-master simulated cluster (test/helpers/sim.ts startSim): how long the sim takes to start;
 //  - `status` on it: wall time, the number of kubectl calls it made, the slowest single call and the ratio
 //    wall / slowest (target <= 1.5x: the reads run in parallel), and the peak RSS of the plugin process.
@@ -9,11 +11,11 @@
 //    `<start ns> <end ns> <argv>` to a trace file and execs the real kubectl. The plugin runs with
 //    `--client kubectl` so it cannot pick an `oc` that bypasses the shim.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, binaryPath, buildBinary } from './build-binary.ts';
+import { ROOT, TARGETS, binaryPath, buildBinaries, fetchNode, parsePlatforms, platformKey, hostPlatform } from './build-binary.ts';
 
 const argv = process.argv.slice(2);
 const RUNS = Number(argv[argv.indexOf('--runs') + 1] || 0) || 11;
@@ -103,19 +105,28 @@ async function main(): Promise<void> {
   // --- startup
   let bin = binaryPath();
   try {
-    const b = await buildBinary({ ifStale: true, quiet: true });
-    bin = b.binary;
-    if (!b.skipped) row('SEA build time', `${b.seconds.toFixed(1)} s`, 'esbuild bundle + SEA blob + postject');
+    const b = await buildBinaries({ platforms: parsePlatforms('host'), ifStale: true, quiet: true });
+    bin = b.binaries[0]!.binary;
+    if (!b.binaries[0]!.skipped) row('SEA build time (host)', `${b.seconds.toFixed(1)} s`, 'esbuild bundle + SEA blob + postject');
   } catch (e) {
     if (!existsSync(bin)) { row('binary', 'not built', (e as Error).message); bin = ''; }
     else row('binary', 'stale', `rebuild failed: ${(e as Error).message}; using the existing one`);
   }
-  if (bin) {
-    const { size } = await import('node:fs').then((fs) => fs.statSync(bin));
-    row('binary size', `${(size / 1048576).toFixed(1)} MiB`, bin.replace(`${ROOT}/`, ''));
+  // Each platform's executable, where built (npm run build:binary builds them all).
+  for (const t of TARGETS) {
+    const p = binaryPath(t);
+    row(`executable size ${t.os}/${t.arch}`, existsSync(p) ? `${(statSync(p).size / 1048576).toFixed(1)} MiB` : 'not built', `${p.replace(`${ROOT}/`, '')}, Node ${t.node.split('@')[1]}`);
   }
   const nodeBase = timeRuns(process.execPath, ['-e', '0'], RUNS);
   row('startup: node -e 0', ms(nodeBase.median), `median of ${RUNS}, min ${ms(nodeBase.min)}`);
+  // The same Node version as the executable, plain: what the SEA adds on top of its runtime.
+  const hostTarget = TARGETS.find((t) => platformKey(t) === platformKey(hostPlatform()));
+  if (hostTarget) {
+    try {
+      const n = timeRuns(fetchNode(hostTarget.node), ['-e', '0'], RUNS);
+      row(`startup: node ${hostTarget.node.split('@')[1]} -e 0`, ms(n.median), `median of ${RUNS}, min ${ms(n.min)}; the executable's runtime`);
+    } catch (e) { row('startup: node 24 -e 0', 'skipped', (e as Error).message); }
+  }
   if (bin) {
     const b = timeRuns(bin, ['--help'], RUNS, { PATH: '/nonexistent', HOME: tmpdir() });
     row('startup: binary --help', ms(b.median), `median of ${RUNS}, min ${ms(b.min)}${b.ok ? '' : ', NON-ZERO EXIT'}; ${(b.median / nodeBase.median).toFixed(2)}x node -e 0`);

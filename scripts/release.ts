@@ -1,22 +1,35 @@
-// `npm run release [-- --manifest FILE] [--no-build]`
+// `npm run release [-- --dist DIR] [--manifest-dir DIR] [--no-build]`
 //
-// 1. Builds the host binary if it is missing or older than its sources (scripts/build-binary.ts).
-// 2. For every platform that was actually built (dist/<os>-<arch>/kubectl-etcd_replace), writes
-//    dist/release/kubectl-etcd_replace_<version>_<os>_<arch>.tar.gz holding the binary and LICENSE at the
-//    archive root (reproducible: sorted names, owner 0, fixed mtime, `gzip -n`), and <archive>.sha256.
-// 3. Writes the krew manifest (krew-manifest.yaml at the repo root unless --manifest is given) with one
-//    platform entry per archive and the archive's sha256.
-import { spawnSync } from 'node:child_process';
+// 1. Builds the executable of every platform that is missing or older than its sources (build-binary.ts).
+// 2. Writes one archive per platform in <dist>/release/: kubectl-etcd_replace_<version>_<os>_<arch>.tar.gz
+//    for linux and darwin, .zip for windows (as krew-index plugins ship), holding the executable, LICENSE
+//    and EXTRA_FILES at the archive root; reproducible (scripts/archive.ts). Then SHA256SUMS for them.
+// 3. Writes the krew manifest, generated with the `yaml` library, with every sha256 taken from the archives
+//    just written, as krew-manifest.yaml and plugins/etcd-replace.yaml (the path krew-index wants) in the
+//    repository root (or --manifest-dir). darwin/arm64 points at the darwin/amd64 archive (Rosetta 2): npm
+//    carries no SEA-capable Node for it (build-binary.ts).
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BIN_NAME, ROOT, buildBinary, packageVersion } from './build-binary.ts';
+import YAML from 'yaml';
+import { type ArchiveEntry, tarGz, zip } from './archive.ts';
+import { BIN_NAME, ROOT, TARGETS, buildBinaries, binaryPath, exeName, gitCommit, packageVersion, platformKey } from './build-binary.ts';
 
 export const PLUGIN_NAME = 'etcd-replace';
 export const HOMEPAGE = 'https://github.com/etcd-replace/kubectl-etcd_replace';
 export const SHORT_DESCRIPTION = 'Replace an unhealthy OpenShift etcd member';
+export const MANIFEST_FILES = ['krew-manifest.yaml', join('plugins', `${PLUGIN_NAME}.yaml`)];
+
+/**
+ * Files shipped in every archive besides the executable and LICENSE, each installed next to the executable
+ * by a krew `files` entry (from: name, to: "."). `source` is relative to the repository root; `os` limits
+ * the file to those platforms (e.g. shell-completion executables for linux/darwin only).
+ */
+export const EXTRA_FILES: { source: string; name: string; mode: number; os?: string[] }[] = [];
+
+/** Platforms served by another platform's archive: krew os/arch → the os/arch whose archive it installs. */
+export const ALIASES: Record<string, string> = { 'darwin/arm64': 'darwin/amd64' };
 
 // Plain prose (krew reviewers: no usage examples, no flag lists); wrapped so that, indented by 4 in the
 // manifest, no line is longer than 80 columns.
@@ -27,9 +40,19 @@ and the etcd operator's conditions with a diagnosis, checks that quorum survives
 cannot decide safely, and then runs each step with the exact command shown, verifying it before going on. Runs
 are journaled so an interrupted replacement can be resumed. Works with both oc and kubectl.`, 76);
 
-const CAVEATS = wrap(`This plugin changes the etcd cluster of an OpenShift control plane and needs cluster-admin
-rights. Take an etcd backup (cluster-backup.sh) before replacing a member, and read the plan it prints before
-confirming.`, 76);
+function caveats(version: string): string {
+  return [
+    wrap(`This plugin changes the control plane of an OpenShift 4 cluster, releases 4.6 to 4.18, and needs
+cluster-admin rights. Replacing a member removes the unhealthy member from etcd, deletes its etcd secrets,
+deletes and re-creates its master Machine and Node, turns the etcd quorum guard off for the time of the
+replacement (the etcd operator's unsupportedConfigOverrides, restored afterwards), and runs privileged debug
+pods on master nodes (etcdctl, cluster-backup.sh). The status command changes nothing. Take an etcd backup
+before replacing a member, and read the plan it prints before confirming.`, 76),
+    wrap(`macOS: the executable is built for Intel (amd64); Apple silicon Macs run it under Rosetta 2
+(softwareupdate --install-rosetta). It has no code signature; if macOS refuses to run it, sign it ad hoc:`, 76),
+    `  codesign --sign - ~/.krew/store/${PLUGIN_NAME}/v${version}/${BIN_NAME}`,
+  ].join('\n\n');
+}
 
 export function wrap(text: string, width: number): string {
   const lines: string[] = [];
@@ -47,113 +70,105 @@ export function sha256File(path: string): string {
 }
 
 export function archiveName(version: string, os: string, arch: string): string {
-  return `${BIN_NAME}_${version}_${os}_${arch}.tar.gz`;
+  return `${BIN_NAME}_${version}_${os}_${arch}.${os === 'windows' ? 'zip' : 'tar.gz'}`;
 }
 
-export interface BuiltPlatform { os: string; arch: string; archive: string; sha256: string }
-
-/** Platforms built in dist/ (folders named <os>-<arch> holding the executable). */
-export function builtPlatforms(): { os: string; arch: string; binary: string }[] {
-  const dist = join(ROOT, 'dist');
-  if (!existsSync(dist)) return [];
-  return readdirSync(dist)
-    .map((d) => /^(linux|darwin)-(amd64|arm64)$/.exec(d))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ os: m[1]!, arch: m[2]!, binary: join(dist, m[0], BIN_NAME) }))
-    .filter((p) => existsSync(p.binary))
-    .sort((a, b) => `${a.os}/${a.arch}`.localeCompare(`${b.os}/${b.arch}`));
-}
-
-function sh(cmd: string, args: string[], opts: { cwd?: string } = {}): void {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}): ${r.stderr.trim()}`);
-}
-
-/** A reproducible .tar.gz of the binary and LICENSE at the archive root. */
-export function makeArchive(binary: string, out: string): void {
-  const stage = mkdtempSync(join(tmpdir(), 'etcd-replace-release-'));
-  try {
-    copyFileSync(binary, join(stage, BIN_NAME));
-    copyFileSync(join(ROOT, 'LICENSE'), join(stage, 'LICENSE'));
-    const tar = join(stage, 'archive.tar');
-    const mtime = process.env.SOURCE_DATE_EPOCH ?? '0';
-    sh('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', `--mtime=@${mtime}`, '--mode=u+rw,go+r',
-      '-cf', tar, BIN_NAME, 'LICENSE'], { cwd: stage });
-    sh('gzip', ['-n', tar]);
-    rmSync(out, { force: true });
-    copyFileSync(`${tar}.gz`, out);
-  } finally {
-    rmSync(stage, { recursive: true, force: true });
+/** What goes into the archive of one platform (names at the archive root). */
+export function archiveEntries(os: string, binary: string): ArchiveEntry[] {
+  const entries: ArchiveEntry[] = [
+    { name: exeName(os), data: readFileSync(binary), mode: 0o755 },
+    { name: 'LICENSE', data: readFileSync(join(ROOT, 'LICENSE')), mode: 0o644 },
+  ];
+  for (const f of EXTRA_FILES) {
+    if (f.os && !f.os.includes(os)) continue;
+    entries.push({ name: f.name, data: readFileSync(join(ROOT, f.source)), mode: f.mode });
   }
+  return entries;
 }
 
-function indent(text: string, n: number): string {
-  return text.split('\n').map((l) => (l ? ' '.repeat(n) + l : l)).join('\n');
-}
+export interface ReleasedPlatform { os: string; arch: string; archive: string; sha256: string; files: string[] }
 
-export function renderManifest(version: string, platforms: BuiltPlatform[]): string {
+/** The krew manifest (a YAML document made with the `yaml` library). */
+export function renderManifest(version: string, commit: string, platforms: ReleasedPlatform[]): string {
   const v = `v${version}`;
-  const plats = platforms.map((p) => [
-    `  - selector:`,
-    `      matchLabels:`,
-    `        os: ${p.os}`,
-    `        arch: ${p.arch}`,
-    `    uri: ${HOMEPAGE}/releases/download/${v}/${p.archive}`,
-    `    sha256: ${p.sha256}`,
-    `    bin: ${BIN_NAME}`,
-    `    files:`,
-    `      - from: ${BIN_NAME}`,
-    `        to: .`,
-    `      - from: LICENSE`,
-    `        to: .`,
-  ].join('\n'));
-  return [
-    `apiVersion: krew.googlecontainertools.github.com/v1alpha2`,
-    `kind: Plugin`,
-    `metadata:`,
-    `  name: ${PLUGIN_NAME}`,
-    `spec:`,
-    `  version: ${v}`,
-    `  homepage: ${HOMEPAGE}`,
-    `  shortDescription: ${SHORT_DESCRIPTION}`,
-    `  description: |`,
-    indent(DESCRIPTION, 4),
-    `  caveats: |`,
-    indent(CAVEATS, 4),
-    `  platforms:`,
-    ...plats,
-    ``,
-  ].join('\n');
+  const entry = (os: string, arch: string, p: ReleasedPlatform) => ({
+    selector: { matchLabels: { os, arch } },
+    uri: `${HOMEPAGE}/releases/download/${v}/${p.archive}`,
+    sha256: p.sha256,
+    bin: exeName(os),
+    files: p.files.map((from) => ({ from, to: '.' })),
+  });
+  const rows: ReturnType<typeof entry>[] = [];
+  const keys = [...platforms.map(platformKey), ...Object.keys(ALIASES)].sort();
+  for (const key of keys) {
+    const own = platforms.find((p) => platformKey(p) === key);
+    const via = ALIASES[key] ? platforms.find((p) => platformKey(p) === ALIASES[key]) : undefined;
+    const p = own ?? via;
+    if (!p) continue;
+    const [os, arch] = key.split('/') as [string, string];
+    rows.push(entry(os, arch, p));
+  }
+  const doc = new YAML.Document({
+    apiVersion: 'krew.googlecontainertools.github.com/v1alpha2',
+    kind: 'Plugin',
+    metadata: { name: PLUGIN_NAME },
+    spec: {
+      version: v,
+      homepage: HOMEPAGE,
+      shortDescription: SHORT_DESCRIPTION,
+      description: `${DESCRIPTION}\n`,
+      caveats: `${caveats(version)}\n`,
+      platforms: rows,
+    },
+  });
+  doc.commentBefore = ` Generated by \`npm run release\` (scripts/release.ts) from the sources at commit ${commit}: do not edit.`;
+  YAML.visit(doc, {
+    Scalar(key, node) {
+      if (typeof node.value === 'string' && node.value.includes('\n')) node.type = 'BLOCK_LITERAL';
+    },
+  });
+  return doc.toString({ lineWidth: 0, indentSeq: true });
 }
 
-export async function release(opts: { manifest?: string; build?: boolean; quiet?: boolean } = {}): Promise<{ manifest: string; platforms: BuiltPlatform[] }> {
+export interface ReleaseResult { manifests: string[]; platforms: ReleasedPlatform[]; sums: string; commit: string }
+
+export async function release(opts: { dist?: string; manifestDir?: string; build?: boolean; quiet?: boolean } = {}): Promise<ReleaseResult> {
   const log = (m: string) => { if (!opts.quiet) console.error(`release: ${m}`); };
-  if (opts.build !== false) await buildBinary({ ifStale: true, quiet: opts.quiet });
+  const dist = resolve(ROOT, opts.dist ?? 'dist');
+  const manifestDir = resolve(ROOT, opts.manifestDir ?? '.');
+  if (opts.build !== false) await buildBinaries({ dist, ifStale: true, quiet: opts.quiet });
   const version = packageVersion();
-  const outDir = join(ROOT, 'dist', 'release');
+  const commit = gitCommit();
+  const outDir = join(dist, 'release');
+  rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const platforms: BuiltPlatform[] = [];
-  for (const p of builtPlatforms()) {
-    const archive = archiveName(version, p.os, p.arch);
+  const platforms: ReleasedPlatform[] = await Promise.all(TARGETS.map(async (t) => {
+    const binary = binaryPath(t, dist);
+    if (!existsSync(binary)) throw new Error(`${relative(ROOT, binary)} is missing (run npm run build:binary)`);
+    const archive = archiveName(version, t.os, t.arch);
     const path = join(outDir, archive);
-    makeArchive(p.binary, path);
+    const entries = archiveEntries(t.os, binary);
+    writeFileSync(path, t.os === 'windows' ? await zip(entries) : await tarGz(entries));
     const sha256 = sha256File(path);
-    writeFileSync(`${path}.sha256`, `${sha256}  ${archive}\n`);
-    log(`${relative(ROOT, path)} ${sha256}`);
-    platforms.push({ os: p.os, arch: p.arch, archive, sha256 });
+    log(`${relative(ROOT, path) || path} ${(statSync(path).size / 1048576).toFixed(1)} MiB ${sha256}`);
+    return { os: t.os, arch: t.arch, archive, sha256, files: entries.map((e) => e.name) };
+  }));
+  const sums = join(outDir, 'SHA256SUMS');
+  writeFileSync(sums, platforms.map((p) => `${p.sha256}  ${p.archive}\n`).join(''));
+  const text = renderManifest(version, commit, platforms);
+  const manifests = MANIFEST_FILES.map((f) => join(manifestDir, f));
+  for (const m of manifests) {
+    mkdirSync(join(m, '..'), { recursive: true });
+    writeFileSync(m, text);
+    log(`wrote ${relative(ROOT, m) || m}`);
   }
-  if (platforms.length === 0) throw new Error('no built platform in dist/ (run npm run build:binary)');
-  const manifest = resolve(ROOT, opts.manifest ?? 'krew-manifest.yaml');
-  writeFileSync(manifest, renderManifest(version, platforms));
-  log(`wrote ${relative(ROOT, manifest) || manifest}`);
-  return { manifest, platforms };
+  return { manifests, platforms, sums, commit };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
-  const i = argv.indexOf('--manifest');
-  release({ manifest: i >= 0 ? argv[i + 1] : undefined, build: !argv.includes('--no-build') })
-    .then((r) => { for (const p of r.platforms) console.log(join('dist', 'release', p.archive)); })
+  const opt = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+  release({ dist: opt('--dist'), manifestDir: opt('--manifest-dir'), build: !argv.includes('--no-build') })
+    .then((r) => { for (const p of r.platforms) console.log(join(relative(ROOT, resolve(ROOT, opt('--dist') ?? 'dist')), 'release', p.archive)); })
     .catch((err: unknown) => { console.error(`release: ${err instanceof Error ? err.message : String(err)}`); process.exitCode = 1; });
 }

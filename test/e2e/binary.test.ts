@@ -1,108 +1,184 @@
-// The shipped artefacts: the single executable (Node SEA), the krew archive and manifest, and the plugin as
-// real kubectl sees it. Builds the binary only when dist/ is missing or older than the sources (about 5 s),
-// and writes the release manifest to a temporary file so the committed krew-manifest.yaml is left alone.
+// The shipped artefacts, built the way a release is: `npm run release` into two temporary dist folders
+// (full builds, sharing only the cache of Node binaries fetched from npm), then
+//  - both builds are byte-identical (executables, archives, SHA256SUMS, manifests);
+//  - the manifest passes krew's validation, its sha256s are the archives', and it is the committed
+//    krew-manifest.yaml (exactly, when the sources are those the committed one was built from);
+//  - every platform is installed from its archive the way krew does it (test/helpers/krew.ts) into a
+//    temporary krew root; the linux/amd64 one runs through the real kubectl with no node on PATH, the
+//    linux/arm64 one runs under qemu-user; the darwin and windows executables are checked structurally
+//    (signature removed, SEA blob present, fuse flipped).
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import YAML from 'yaml';
+import { krewInstall, validateManifest } from '../helpers/krew.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const BIN_DIR = join(ROOT, 'dist', 'linux-amd64');
-const BIN = join(BIN_DIR, 'kubectl-etcd_replace');
-const ARCHIVE = join(ROOT, 'dist', 'release', `kubectl-etcd_replace_${VERSION}_linux_amd64.tar.gz`);
 const TMP = mkdtempSync(join(tmpdir(), 'etcd-replace-binary-test-'));
+const A = join(TMP, 'a'), B = join(TMP, 'b');
 const KUBECTL = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim();
+const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1';
 
-// A PATH with kubectl and our binary but no node: proves the plugin needs no runtime.
-const KUBECTL_ONLY = join(TMP, 'kubectl-only');
-spawnSync('mkdir', ['-p', KUBECTL_ONLY]);
-if (KUBECTL) symlinkSync(KUBECTL, join(KUBECTL_ONLY, 'kubectl'));
-const PLUGIN_ENV = { PATH: `${BIN_DIR}:${KUBECTL_ONLY}`, HOME: TMP, KUBECONFIG: join(TMP, 'no-kubeconfig') };
-
-function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv, timeout = 180_000): SpawnSyncReturns<string> {
+function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv, timeout = 300_000): SpawnSyncReturns<string> {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env: env ?? process.env, timeout, stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.error) throw r.error;
   return r;
 }
 const show = (r: SpawnSyncReturns<string>) => `exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+/** `kubectl-etcd_replace 0.1.0 (commit 0123456789ab, node v24.21.0)` */
+function versionOf(out: string): { version: string; commit: string; node: string } {
+  const m = /^kubectl-etcd_replace (\S+) \(commit (\S+), node (\S+)\)$/m.exec(out);
+  assert.ok(m, `version output: ${out}`);
+  return { version: m[1]!, commit: m[2]!, node: m[3]! };
+}
+const files = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)).map((f) => `${n}/${f}`) : [n])).sort();
 
 test.after(() => { rmSync(TMP, { recursive: true, force: true }); });
 
-test('npm run build:binary produces dist/linux-amd64/kubectl-etcd_replace (rebuilt only when stale)', () => {
-  const t0 = Date.now();
-  const r = run(process.execPath, ['--import', 'tsx', 'scripts/build-binary.ts', '--if-stale']);
-  assert.is(r.status, 0, show(r));
-  assert.ok(existsSync(BIN), 'binary exists');
-  assert.ok(statSync(BIN).mode & 0o111, 'binary is executable');
-  console.log(`    build: ${((Date.now() - t0) / 1000).toFixed(1)}s, ${(statSync(BIN).size / 1048576).toFixed(1)} MiB`);
+const built: Record<string, number> = {};
+test('npm run release builds every platform twice, byte-identical', () => {
+  for (const [name, dir] of [['first', A], ['second', B]] as const) {
+    const t0 = Date.now();
+    const r = run(process.execPath, ['--import', 'tsx', 'scripts/release.ts', '--dist', dir, '--manifest-dir', dir]);
+    assert.is(r.status, 0, show(r));
+    built[name] = (Date.now() - t0) / 1000;
+  }
+  console.log(`    release builds: ${built.first!.toFixed(1)}s, ${built.second!.toFixed(1)}s`);
+  const fa = files(A), fb = files(B);
+  assert.equal(fa, fb);
+  for (const want of ['linux-amd64/kubectl-etcd_replace', 'linux-arm64/kubectl-etcd_replace', 'darwin-amd64/kubectl-etcd_replace',
+    'windows-amd64/kubectl-etcd_replace.exe', 'release/SHA256SUMS', 'krew-manifest.yaml', 'plugins/etcd-replace.yaml',
+    `release/kubectl-etcd_replace_${VERSION}_windows_amd64.zip`, `release/kubectl-etcd_replace_${VERSION}_darwin_amd64.tar.gz`]) {
+    assert.ok(fa.includes(want), `${want} written`);
+  }
+  for (const f of fa) assert.ok(readFileSync(join(A, f)).equals(readFileSync(join(B, f))), `${f} differs between the two builds`);
 });
 
-test('the binary runs with no node on PATH and an empty environment', () => {
-  const r = run(BIN, ['--help'], { PATH: '/nonexistent' });
-  assert.is(r.status, 0, show(r));
-  assert.match(r.stdout + r.stderr, /etcd-replace/);
-  assert.not.match(r.stderr, /ExperimentalWarning|single executable/i, 'no SEA warning');
-  const v = run(BIN, ['version'], { PATH: '/nonexistent' });
-  assert.is(v.status, 0, show(v));
-  assert.ok(v.stdout.includes(VERSION), `version output has ${VERSION}: ${v.stdout}`);
+let manifest = '';
+test('the manifest: krew validation passes, every sha256 is its archive\'s, SHA256SUMS agrees, committed manifest matches', () => {
+  manifest = readFileSync(join(A, 'krew-manifest.yaml'), 'utf8');
+  assert.equal(validateManifest(manifest, 'etcd-replace.yaml'), []);
+  assert.is(readFileSync(join(A, 'plugins', 'etcd-replace.yaml'), 'utf8'), manifest);
+  const m = YAML.parse(manifest);
+  const sums = readFileSync(join(A, 'release', 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => l.split(/\s+/));
+  assert.is(sums.length, 4);
+  for (const [s, name] of sums) assert.is(sha(join(A, 'release', name!)), s, name);
+  for (const pl of m.spec.platforms) {
+    const archive = join(A, 'release', pl.uri.split('/').pop());
+    assert.ok(existsSync(archive), pl.uri);
+    assert.is(pl.sha256, sha(archive), pl.uri);
+  }
+  // The committed manifest is what this release writes. The executables embed the commit that last changed
+  // their sources, named in the manifest's first line: when that is the committed manifest's, every byte
+  // (sha256s included) must match; after a source change only the sha256s and that line may differ until
+  // the next `npm run release`.
+  const committed = readFileSync(join(ROOT, 'krew-manifest.yaml'), 'utf8');
+  assert.is(readFileSync(join(ROOT, 'plugins', 'etcd-replace.yaml'), 'utf8'), committed);
+  const firstLine = (t: string) => t.split('\n')[0];
+  if (firstLine(committed) === firstLine(manifest)) {
+    assert.fixture(committed, manifest);
+  } else {
+    console.log(`    note: krew-manifest.yaml is from other sources (${firstLine(committed)}); this build: ${firstLine(manifest)}`);
+    const norm = (t: string) => t.split('\n').slice(1).join('\n').replace(/sha256: [a-f0-9]{64}/g, 'sha256: X');
+    assert.fixture(norm(committed), norm(manifest));
+  }
 });
 
-test('release: archive holds the binary and LICENSE; manifest sha256 is the archive sha256', () => {
-  const manifest = join(TMP, 'krew-manifest.yaml');
-  const r = run(process.execPath, ['--import', 'tsx', 'scripts/release.ts', '--no-build', '--manifest', manifest]);
-  assert.is(r.status, 0, show(r));
-  assert.ok(existsSync(ARCHIVE), 'archive exists');
-  const list = run('tar', ['tzf', ARCHIVE]);
-  assert.equal(list.stdout.trim().split('\n').sort(), ['LICENSE', 'kubectl-etcd_replace']);
-  const sha = createHash('sha256').update(readFileSync(ARCHIVE)).digest('hex');
-  const m = YAML.parse(readFileSync(manifest, 'utf8'));
-  const linux = m.spec.platforms.find((p: any) => p.selector.matchLabels.os === 'linux' && p.selector.matchLabels.arch === 'amd64');
-  assert.ok(linux, 'linux/amd64 platform');
-  assert.is(linux.sha256, sha);
-  assert.ok(linux.uri.endsWith(`/v${VERSION}/kubectl-etcd_replace_${VERSION}_linux_amd64.tar.gz`), linux.uri);
-  assert.is(readFileSync(`${ARCHIVE}.sha256`, 'utf8').split(/\s+/)[0], sha);
-  // The committed manifest is what release.ts writes, apart from the sha256 of a locally built archive.
-  const norm = (t: string) => t.replace(/sha256: [a-f0-9]{64}/g, 'sha256: X');
-  assert.fixture(norm(readFileSync(join(ROOT, 'krew-manifest.yaml'), 'utf8')), norm(readFileSync(manifest, 'utf8')));
-  // Extracting the archive gives a working plugin.
-  const x = join(TMP, 'x');
-  spawnSync('mkdir', ['-p', x]);
-  assert.is(run('tar', ['xzf', ARCHIVE, '-C', x]).status, 0);
-  const h = run(join(x, 'kubectl-etcd_replace'), ['--help'], { PATH: '/nonexistent' });
+const roots: Record<string, ReturnType<typeof krewInstall>> = {};
+test('krew install from each archive, for every platform in the manifest', () => {
+  const m = YAML.parse(manifest);
+  for (const pl of m.spec.platforms) {
+    const { os, arch } = pl.selector.matchLabels;
+    const root = join(TMP, `krew-${os}-${arch}`);
+    const inst = krewInstall({ manifest, root, os, arch, archiveFor: (uri) => join(A, 'release', uri.split('/').pop()!) });
+    const exe = os === 'windows' ? 'kubectl-etcd_replace.exe' : 'kubectl-etcd_replace';
+    assert.equal(inst.files, ['LICENSE', exe].sort(), `${os}/${arch} files`);
+    assert.is(readlinkSync(inst.link), join(root, 'store', 'etcd-replace', `v${VERSION}`, exe));
+    assert.ok(statSync(inst.target).mode & 0o100, `${os}/${arch} executable bit`);
+    // The installed executable is the one built for that platform (darwin/arm64: the darwin/amd64 one).
+    const from = `${os}-${os === 'darwin' ? 'amd64' : arch}`;
+    assert.ok(readFileSync(inst.target).equals(readFileSync(join(A, from, exe))), `${os}/${arch} installs dist/${from}`);
+    roots[`${os}/${arch}`] = inst;
+  }
+  assert.equal(Object.keys(roots).sort(), ['darwin/amd64', 'darwin/arm64', 'linux/amd64', 'linux/arm64', 'windows/amd64']);
+});
+
+test('linux/amd64, installed by krew: runs with no node on PATH; kubectl and its plugin list find it', () => {
+  const inst = roots['linux/amd64']!;
+  const h = run(inst.link, ['--help'], { PATH: '/nonexistent' });
   assert.is(h.status, 0, show(h));
-});
-
-test('kubectl plugin list finds kubectl-etcd_replace', () => {
+  assert.match(h.stdout + h.stderr, /etcd-replace/);
+  assert.not.match(h.stderr, /ExperimentalWarning|single executable/i, 'no SEA warning');
+  const v = run(inst.link, ['version'], { PATH: '/nonexistent' });
+  assert.is(v.status, 0, show(v));
+  const info = versionOf(v.stdout);
+  assert.is(info.version, VERSION);
+  assert.match(info.node, /^v24\./, 'Node 24 LTS runtime');
+  assert.match(manifest.split('\n')[0]!, new RegExp(`commit ${info.commit}:`), 'the manifest names the embedded commit');
   if (!KUBECTL) assert.unreachable('kubectl not on PATH');
-  const r = run('kubectl', ['plugin', 'list'], PLUGIN_ENV);
-  assert.match(r.stdout, new RegExp(`${BIN_DIR}/kubectl-etcd_replace`), show(r));
+  const kubectlOnly = join(TMP, 'kubectl-only');
+  mkdirSync(kubectlOnly, { recursive: true });
+  symlinkSync(KUBECTL, join(kubectlOnly, 'kubectl'));
+  const env = { PATH: `${dirname(inst.link)}:${kubectlOnly}`, HOME: TMP, KUBECONFIG: join(TMP, 'no-kubeconfig') };
+  const l = run('kubectl', ['plugin', 'list'], env);
+  assert.match(l.stdout, new RegExp(`${dirname(inst.link)}/kubectl-etcd_replace`), show(l));
+  const kh = run('kubectl', ['etcd-replace', '--help'], env);
+  assert.is(kh.status, 0, show(kh));
+  assert.match(kh.stdout, /status/);
+  assert.match(kh.stdout, /auto/);
+  const kv = run('kubectl', ['etcd_replace', 'version'], env);
+  assert.is(kv.status, 0, show(kv));
+  assert.ok(kv.stdout.includes(VERSION), kv.stdout);
 });
 
-test('kubectl etcd-replace --help / version run the plugin without node on PATH', () => {
-  const h = run('kubectl', ['etcd-replace', '--help'], PLUGIN_ENV);
+test('linux/arm64, installed by krew: --help and version under qemu-user', () => {
+  const qemu = spawnSync('sh', ['-c', 'command -v qemu-aarch64'], { encoding: 'utf8' }).stdout.trim();
+  const sysroot = '/usr/aarch64-linux-gnu';
+  if (!qemu || !existsSync(join(sysroot, 'lib', 'ld-linux-aarch64.so.1'))) {
+    console.log(`    SKIPPED: ${qemu ? `no arm64 C library in ${sysroot} (Debian libc6-arm64-cross, libstdc++6-arm64-cross)` : 'qemu-aarch64 not installed (Debian qemu-user)'}; scripts/setup.sh installs them`);
+    return;
+  }
+  const inst = roots['linux/arm64']!;
+  const h = run(qemu, ['-L', sysroot, inst.link, '--help'], { PATH: '/nonexistent' });
   assert.is(h.status, 0, show(h));
-  assert.match(h.stdout, /status/, 'usage lists status');
-  assert.match(h.stdout, /auto/, 'usage lists auto');
-  const v = run('kubectl', ['etcd-replace', 'version'], PLUGIN_ENV);
+  assert.match(h.stdout, /status/);
+  const v = run(qemu, ['-L', sysroot, inst.link, 'version'], { PATH: '/nonexistent' });
   assert.is(v.status, 0, show(v));
-  assert.ok(v.stdout.includes(VERSION), v.stdout);
-  const u = run('kubectl', ['etcd_replace', 'version'], PLUGIN_ENV);
-  assert.is(u.status, 0, show(u));
+  const info = versionOf(v.stdout);
+  assert.is(info.version, VERSION);
+  assert.match(info.node, /^v24\./);
 });
 
-test('installed the krew way (a symlink in another folder on PATH) it still runs', () => {
-  const krewBin = join(TMP, 'krew-bin');
-  spawnSync('mkdir', ['-p', krewBin]);
-  symlinkSync(BIN, join(krewBin, 'kubectl-etcd_replace'));
-  const v = run('kubectl', ['etcd-replace', 'version'], { ...PLUGIN_ENV, PATH: `${krewBin}:${KUBECTL_ONLY}` });
-  assert.is(v.status, 0, show(v));
-  assert.ok(v.stdout.includes(VERSION), v.stdout);
+test('darwin (Mach-O) and windows (PE) executables: signature removed, SEA blob injected, fuse flipped', () => {
+  const mach = readFileSync(roots['darwin/amd64']!.target);
+  assert.is(mach.readUInt32LE(0), 0xfeedfacf, 'Mach-O 64-bit');
+  assert.is(mach.readUInt32LE(4), 0x01000007, 'x86_64');
+  const segs: string[] = [];
+  let codeSignature = false;
+  for (let i = 0, off = 32; i < mach.readUInt32LE(16); i++) {
+    const cmd = mach.readUInt32LE(off);
+    if (cmd === 0x19) segs.push(mach.subarray(off + 8, off + 24).toString('latin1').replace(/\0+$/, ''));
+    if (cmd === 0x1d) codeSignature = true;
+    off += mach.readUInt32LE(off + 4);
+  }
+  assert.ok(segs.includes('NODE_SEA'), `segments: ${segs.join(' ')}`);
+  assert.is(segs.at(-1), '__LINKEDIT', '__LINKEDIT stays last');
+  assert.not.ok(codeSignature, 'no (broken) code signature left');
+  assert.ok(mach.includes(FUSE), 'fuse flipped');
+  const pe = readFileSync(roots['windows/amd64']!.target);
+  assert.is(pe.toString('latin1', 0, 2), 'MZ');
+  const opt = pe.readUInt32LE(0x3c) + 24;
+  assert.is(pe.readUInt16LE(opt), 0x20b, 'PE32+');
+  assert.is(pe.readUInt32LE(opt + 112 + 32 + 4), 0, 'no (broken) Authenticode signature left');
+  assert.ok(pe.includes(Buffer.from('NODE_SEA_BLOB', 'utf16le')), 'NODE_SEA_BLOB resource');
+  assert.ok(pe.includes(FUSE), 'fuse flipped');
 });
 
 test.run();

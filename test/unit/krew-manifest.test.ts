@@ -1,108 +1,149 @@
-// krew-manifest.yaml against krew's rules (anchors.md §4: pkg/index/types.go, internal/index/validation/validate.go,
-// plugin-manifest.md, and what krew-index reviewers ask for).
-import { readFileSync } from 'node:fs';
+// The committed krew manifests (krew-manifest.yaml, plugins/etcd-replace.yaml) against krew's own rules
+// (test/helpers/krew.ts names the krew sources), the manifest generator (scripts/release.ts) and the
+// reproducible archive writers (scripts/archive.ts). The archives themselves are built, installed the krew
+// way and compared with a second build in test/e2e/binary.test.ts.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import YAML from 'yaml';
+import { readTarGz, readZip, tarGz, zip } from '../../scripts/archive.ts';
+import { renderManifest } from '../../scripts/release.ts';
+import { krewInstall, validateManifest } from '../helpers/krew.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TEXT = readFileSync(join(ROOT, 'krew-manifest.yaml'), 'utf8');
 const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-const SEMVER = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)$/i;
-
-/** The checks krew's validation applies to a manifest; returns the problems found. */
-function validateManifest(text: string): string[] {
-  const problems: string[] = [];
-  const p = (ok: unknown, msg: string) => { if (!ok) problems.push(msg); };
-  let m: any;
-  try { m = YAML.parse(text); } catch (e) { return [`not YAML: ${(e as Error).message}`]; }
-  p(m?.apiVersion === 'krew.googlecontainertools.github.com/v1alpha2', 'apiVersion must be krew.googlecontainertools.github.com/v1alpha2');
-  p(m?.kind === 'Plugin', 'kind must be Plugin');
-  const name = m?.metadata?.name;
-  p(typeof name === 'string' && /^[\w-]+$/.test(name), 'metadata.name must match ^[\\w-]+$');
-  p(!WINDOWS_RESERVED.test(String(name)), 'metadata.name must not be a Windows reserved name');
-  const s = m?.spec ?? {};
-  p(typeof s.version === 'string' && SEMVER.test(s.version), 'spec.version must be semver with a leading v');
-  p(typeof s.shortDescription === 'string' && s.shortDescription.trim().length > 0, 'spec.shortDescription required');
-  p(typeof s.shortDescription !== 'string' || !/[\r\n]/.test(s.shortDescription.trim()), 'spec.shortDescription must be one line');
-  p(typeof s.shortDescription !== 'string' || s.shortDescription.length <= 50, 'spec.shortDescription at most 50 characters');
-  p(typeof s.description === 'string' && s.description.trim().length > 0, 'spec.description required');
-  p(typeof s.homepage === 'string' && /^https:\/\//.test(s.homepage), 'spec.homepage must be an https URL');
-  p(Array.isArray(s.platforms) && s.platforms.length > 0, 'spec.platforms must not be empty');
-  for (const [i, pl] of (Array.isArray(s.platforms) ? s.platforms : []).entries()) {
-    const at = `platforms[${i}]`;
-    const sel = pl?.selector;
-    p(sel && (sel.matchLabels || sel.matchExpressions), `${at}.selector must have matchLabels or matchExpressions`);
-    const keys = [...Object.keys(sel?.matchLabels ?? {}), ...((sel?.matchExpressions ?? []) as { key: string }[]).map((e) => e.key)];
-    p(keys.length > 0, `${at}.selector must not be empty`);
-    for (const k of keys) p(k === 'os' || k === 'arch', `${at}.selector key ${k} is not os or arch`);
-    p(typeof pl?.uri === 'string' && /\.(tar\.gz|zip)$/.test(pl.uri), `${at}.uri must end in .tar.gz or .zip`);
-    p(typeof pl?.sha256 === 'string' && /^[a-f0-9]{64}$/.test(pl.sha256), `${at}.sha256 must match ^[a-f0-9]{64}$`);
-    p(typeof pl?.bin === 'string' && pl.bin.length > 0, `${at}.bin required`);
-    if (pl?.files !== undefined) {
-      p(Array.isArray(pl.files) && pl.files.length > 0, `${at}.files, when present, must not be empty`);
-      for (const f of Array.isArray(pl.files) ? pl.files : []) p(f?.from && f?.to, `${at}.files entries need from and to`);
-      p((pl.files ?? []).some((f: any) => /^LICEN[SC]E/.test(String(f?.from))), `${at}.files must extract the LICENSE`);
-      p((pl.files ?? []).some((f: any) => f?.from === pl.bin || String(f?.from).endsWith(`/${pl.bin}`)), `${at}.files must extract bin`);
-    }
-    if (sel?.matchLabels?.os === 'windows') p(String(pl?.bin).endsWith('.exe'), `${at}.bin must be an .exe on windows`);
-  }
-  return problems;
-}
-
 const m = YAML.parse(TEXT);
+const key = (pl: any) => `${pl.selector.matchLabels.os}/${pl.selector.matchLabels.arch}`;
 
-test('krew-manifest.yaml passes krew validation', () => {
-  assert.equal(validateManifest(TEXT), []);
+test('krew-manifest.yaml passes krew validation; plugins/etcd-replace.yaml (for krew-index) is the same file', () => {
+  assert.equal(validateManifest(TEXT, 'etcd-replace.yaml'), []);
+  assert.is(readFileSync(join(ROOT, 'plugins', 'etcd-replace.yaml'), 'utf8'), TEXT);
 });
 
-test('name is etcd-replace and krew links it as the executable name (dashes -> underscores)', () => {
+test('every platform krew users run: darwin amd64+arm64, linux amd64+arm64, windows amd64', () => {
+  assert.equal(m.spec.platforms.map(key), ['darwin/amd64', 'darwin/arm64', 'linux/amd64', 'linux/arm64', 'windows/amd64']);
+  const uri = (k: string) => m.spec.platforms.find((pl: any) => key(pl) === k);
+  // darwin/arm64 installs the darwin/amd64 archive (Rosetta 2), and the caveats say so.
+  assert.is(uri('darwin/arm64').uri, uri('darwin/amd64').uri);
+  assert.is(uri('darwin/arm64').sha256, uri('darwin/amd64').sha256);
+  assert.match(m.spec.caveats, /Rosetta 2/);
+  assert.match(m.spec.caveats, /codesign --sign -/);
+});
+
+test('name, bin (.exe on windows), archive names and uris follow the release', () => {
   assert.is(m.metadata.name, 'etcd-replace');
-  assert.is(`kubectl-${m.metadata.name.replaceAll('-', '_')}`, 'kubectl-etcd_replace');
-  for (const pl of m.spec.platforms) assert.is(pl.bin, 'kubectl-etcd_replace');
-});
-
-test('version is the package version with a v', () => {
   assert.is(m.spec.version, `v${PKG.version}`);
-});
-
-test('uri is the GitHub release of that version with the archive name for the platform', () => {
   for (const pl of m.spec.platforms) {
-    const { os, arch } = pl.selector.matchLabels;
-    assert.is(pl.uri, `https://github.com/etcd-replace/kubectl-etcd_replace/releases/download/${m.spec.version}/kubectl-etcd_replace_${PKG.version}_${os}_${arch}.tar.gz`);
-    assert.ok(['linux', 'darwin', 'windows'].includes(os), os);
-    assert.ok(['amd64', 'arm64'].includes(arch), arch);
+    const { os } = pl.selector.matchLabels;
+    const archOfArchive = key(pl) === 'darwin/arm64' ? 'amd64' : pl.selector.matchLabels.arch;
+    const ext = os === 'windows' ? 'zip' : 'tar.gz';
+    assert.is(pl.uri, `https://github.com/etcd-replace/kubectl-etcd_replace/releases/download/${m.spec.version}/kubectl-etcd_replace_${PKG.version}_${os}_${archOfArchive}.${ext}`);
+    assert.is(pl.bin, os === 'windows' ? 'kubectl-etcd_replace.exe' : 'kubectl-etcd_replace');
+    assert.ok(pl.files.some((f: any) => f.from === pl.bin && f.to === '.'), `${key(pl)} installs bin`);
+    assert.ok(pl.files.some((f: any) => f.from === 'LICENSE' && f.to === '.'), `${key(pl)} installs LICENSE`);
   }
-  const pairs = m.spec.platforms.map((pl: any) => `${pl.selector.matchLabels.os}/${pl.selector.matchLabels.arch}`);
-  assert.is(new Set(pairs).size, pairs.length, 'one entry per os/arch');
 });
 
-test('description and caveats follow the reviewers: wrapped at 80 columns, no flag lists', () => {
-  const lines = TEXT.split('\n');
-  const start = lines.findIndex((l) => /^  description:/.test(l));
-  const end = lines.findIndex((l, i) => i > start && /^  platforms:/.test(l));
-  for (const l of lines.slice(start, end)) assert.ok(l.length <= 80, `longer than 80: ${l}`);
+test('description and caveats: wrapped at 80 columns, no flag lists; caveats say what changes and which releases', () => {
+  for (const l of TEXT.split('\n')) if (!/^\s+(uri|# )/.test(l) && !l.startsWith('#')) assert.ok(l.length <= 80, `longer than 80: ${l}`);
   assert.not.match(m.spec.description, /(^|\s)--?[a-z]/m, 'no flags in description');
-  assert.not.match(m.spec.description, /kubectl etcd-replace /, 'no usage examples in description');
-  assert.match(m.spec.caveats, /cluster-admin/);
-  assert.match(m.spec.caveats, /backup/);
+  for (const re of [/cluster-admin/, /privileged debug\s+pods on master nodes/, /removes the\s+unhealthy member from etcd/, /Machine/, /4\.6 to 4\.18/, /backup/]) {
+    assert.match(m.spec.caveats, re);
+  }
+});
+
+test('the generator: sha256 and archive per platform, aliases, extra files; its output passes krew validation', () => {
+  const plats = [
+    { os: 'darwin', arch: 'amd64', archive: 'kubectl-etcd_replace_9.9.9_darwin_amd64.tar.gz', sha256: 'a'.repeat(64), files: ['LICENSE', 'kubectl-etcd_replace', 'oc_complete-etcd_replace'] },
+    { os: 'linux', arch: 'amd64', archive: 'kubectl-etcd_replace_9.9.9_linux_amd64.tar.gz', sha256: 'b'.repeat(64), files: ['LICENSE', 'kubectl-etcd_replace'] },
+    { os: 'windows', arch: 'amd64', archive: 'kubectl-etcd_replace_9.9.9_windows_amd64.zip', sha256: 'c'.repeat(64), files: ['LICENSE', 'kubectl-etcd_replace.exe'] },
+  ];
+  const text = renderManifest('9.9.9', '0123456789ab', plats);
+  assert.equal(validateManifest(text), []);
+  const g = YAML.parse(text);
+  assert.equal(g.spec.platforms.map(key), ['darwin/amd64', 'darwin/arm64', 'linux/amd64', 'windows/amd64']);
+  assert.is(g.spec.platforms[1].sha256, 'a'.repeat(64));
+  assert.equal(g.spec.platforms[0].files.map((f: any) => f.from), ['LICENSE', 'kubectl-etcd_replace', 'oc_complete-etcd_replace']);
+  assert.match(text, /^# Generated by `npm run release`.* commit 0123456789ab/);
+  assert.is(renderManifest('9.9.9', '0123456789ab', plats), text, 'same input, same text');
 });
 
 test('validator rejects what krew rejects', () => {
-  const bad = (mut: (x: any) => void) => { const x = YAML.parse(TEXT); mut(x); return validateManifest(YAML.stringify(x)); };
+  const bad = (mut: (x: any) => void, file = 'etcd-replace.yaml') => { const x = YAML.parse(TEXT); mut(x); return validateManifest(YAML.stringify(x), file); };
   assert.ok(bad((x) => { x.spec.version = '0.1.0'; }).length > 0, 'version without v');
-  assert.ok(bad((x) => { x.spec.shortDescription = 'x'.repeat(51); }).length > 0, 'long shortDescription');
+  assert.ok(bad((x) => { x.spec.version = 'v0.1'; }).length > 0, 'version not semver');
   assert.ok(bad((x) => { x.spec.shortDescription = 'a\nb'; }).length > 0, 'two-line shortDescription');
   assert.ok(bad((x) => { x.spec.platforms = []; }).length > 0, 'no platforms');
   assert.ok(bad((x) => { x.spec.platforms[0].selector.matchLabels.distro = 'rhel'; }).length > 0, 'selector key');
+  assert.ok(bad((x) => { x.spec.platforms[0].selector = { matchLabels: {} }; }).length > 0, 'empty matchLabels');
+  assert.ok(bad((x) => { x.spec.platforms[0].selector.matchLabels.os = 'plan9'; }).length > 0, 'selector matching nothing');
+  assert.ok(bad((x) => { x.spec.platforms[2].selector = { matchLabels: { os: 'linux' } }; }).length > 0, 'overlapping selectors');
   assert.ok(bad((x) => { x.spec.platforms[0].sha256 = 'ABC'; }).length > 0, 'sha256');
-  assert.ok(bad((x) => { x.spec.platforms[0].uri = 'https://x/y.tgz'; }).length > 0, 'uri');
-  assert.ok(bad((x) => { x.spec.platforms[0].files = [{ from: 'kubectl-etcd_replace', to: '.' }]; }).length > 0, 'LICENSE');
+  assert.ok(bad((x) => { delete x.spec.platforms[0].bin; }).length > 0, 'bin');
+  assert.ok(bad((x) => { x.spec.platforms[0].files = []; }).length > 0, 'empty files');
+  assert.ok(bad((x) => { x.spec.platforms[0].files = [{ from: 'x' }]; }).length > 0, 'files without to');
   assert.ok(bad((x) => { x.metadata.name = 'etcd replace'; }).length > 0, 'name');
+  assert.ok(bad(() => {}, 'etcd-replace.yml').length > 0, 'file extension');
+  assert.ok(bad(() => {}, 'other.yaml').length > 0, 'name is not the file name');
   assert.ok(bad((x) => { x.kind = 'Plug'; }).length > 0, 'kind');
+});
+
+test('archives: same entries give the same bytes; readers get back names, modes and data', async () => {
+  const entries = [
+    { name: 'kubectl-etcd_replace', data: Buffer.from('#!/bin/sh\necho hi\n'.repeat(500)), mode: 0o755 },
+    { name: 'LICENSE', data: Buffer.from('license text\n'), mode: 0o644 },
+  ];
+  const t1 = await tarGz(entries), t2 = await tarGz([...entries].reverse());
+  assert.ok(t1.equals(t2), 'tar.gz independent of input order');
+  assert.is(t1.readUInt32LE(4), 0, 'gzip header mtime 0');
+  assert.is(t1[9], 3, 'gzip OS byte Unix');
+  const rt = readTarGz(t1);
+  assert.equal(rt.map((e) => [e.name, e.mode, e.data.toString()]), [['LICENSE', 0o644, 'license text\n'], ['kubectl-etcd_replace', 0o755, entries[0]!.data.toString()]]);
+  const z1 = await zip(entries), z2 = await zip([...entries].reverse());
+  assert.ok(z1.equals(z2), 'zip independent of input order');
+  assert.equal(readZip(z1).map((e) => [e.name, e.mode, e.data.toString()]), [['LICENSE', 0o644, 'license text\n'], ['kubectl-etcd_replace', 0o755, entries[0]!.data.toString()]]);
+  // The system's tar reads ours the same way (owner 0, mtime 0, modes).
+  const dir = mkdtempSync(join(tmpdir(), 'etcd-replace-archive-'));
+  try {
+    writeFileSync(join(dir, 'a.tar.gz'), t1);
+    const r = spawnSync('tar', ['tzvf', join(dir, 'a.tar.gz'), '--numeric-owner'], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /-rwxr-xr-x 0\/0 +9000 1970-01-01 00:00 kubectl-etcd_replace/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('krew install (as krew does it): sha256 checked, files applied, bin linked; bad archives refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'etcd-replace-krew-'));
+  try {
+    const entries = [
+      { name: 'kubectl-etcd_replace', data: Buffer.from('#!/bin/sh\necho plugin\n'), mode: 0o755 },
+      { name: 'LICENSE', data: Buffer.from('license\n'), mode: 0o644 },
+    ];
+    const archive = join(dir, 'p.tar.gz');
+    writeFileSync(archive, await tarGz(entries));
+    const sha = (await import('node:crypto')).createHash('sha256').update(readFileSync(archive)).digest('hex');
+    const manifest = renderManifest('1.2.3', 'x', [{ os: 'linux', arch: 'amd64', archive: 'p.tar.gz', sha256: sha, files: ['kubectl-etcd_replace', 'LICENSE'] }]);
+    const root = join(dir, 'root');
+    const inst = krewInstall({ manifest, root, os: 'linux', arch: 'amd64', archiveFor: () => archive });
+    assert.equal(inst.files, ['LICENSE', 'kubectl-etcd_replace']);
+    assert.is(inst.installDir, join(root, 'store', 'etcd-replace', 'v1.2.3'));
+    assert.is(inst.link, join(root, 'bin', 'kubectl-etcd_replace'));
+    assert.is(spawnSync(inst.link, [], { encoding: 'utf8' }).stdout, 'plugin\n');
+    assert.throws(() => krewInstall({ manifest, root, os: 'linux', arch: 'amd64', archiveFor: () => archive }), /already installed/);
+    assert.throws(() => krewInstall({ manifest, root: join(dir, 'r2'), os: 'linux', arch: 'arm64', archiveFor: () => archive }), /does not offer installation/);
+    const other = manifest.replace(sha, 'f'.repeat(64));
+    assert.throws(() => krewInstall({ manifest: other, root: join(dir, 'r3'), os: 'linux', arch: 'amd64', archiveFor: () => archive }), /checksum does not match/);
+    const noLicense = join(dir, 'n.tar.gz');
+    writeFileSync(noLicense, await tarGz([entries[0]!]));
+    const sha2 = (await import('node:crypto')).createHash('sha256').update(readFileSync(noLicense)).digest('hex');
+    const m2 = renderManifest('1.2.3', 'x', [{ os: 'linux', arch: 'amd64', archive: 'n.tar.gz', sha256: sha2, files: ['kubectl-etcd_replace', 'LICENSE'] }]);
+    assert.throws(() => krewInstall({ manifest: m2, root: join(dir, 'r4'), os: 'linux', arch: 'amd64', archiveFor: () => noLicense }), /matched the glob pattern=LICENSE/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
 test.run();
