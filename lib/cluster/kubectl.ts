@@ -9,7 +9,7 @@
 // - Every call is counted and timed (Kube.calls, Kube.timings) for the benchmark; ETCD_REPLACE_TRACE=FILE appends one JSON
 //   line per call ({argv, ms, exitCode}), ETCD_REPLACE_DEBUG=1 prints each call on stderr.
 import { appendFileSync, accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join, win32 } from 'node:path';
 import { execa } from 'execa';
 import { PluginError, oneLine } from '../errors.ts';
 
@@ -83,17 +83,35 @@ export interface CallTiming {
 export const BACKOFF_MS = [500, 1000, 2000, 4000];
 export const NOT_ON_PATH = 'kubectl not found on PATH';
 
-/** Finds an executable on PATH (no shell). */
-export function which(name: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
+/**
+ * Finds an executable on PATH (no shell). On Windows, as cmd.exe looks it up: the PATH variable in any
+ * case, split on ";" (entries may be quoted), each name tried with the PATHEXT extensions in their order
+ * (default .COM;.EXE;.BAT;.CMD) unless it already has one. Only .exe and .com are accepted there: a .bat/.cmd
+ * needs cmd.exe to run, and the adapter never runs a shell.
+ */
+export function which(name: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | null {
+  const win = platform === 'win32';
+  const get = (key: string) => (win ? Object.entries(env).find(([k]) => k.toUpperCase() === key)?.[1] : env[key]);
+  const runnable = ['.exe', '.com'];
+  let names = [name];
+  if (win) {
+    const exts = (get('PATHEXT') || '.COM;.EXE;.BAT;.CMD').split(';').map((e) => e.trim().toLowerCase()).filter(Boolean);
+    const ext = win32.extname(name).toLowerCase();
+    names = exts.includes(ext) ? [name] : exts.map((e) => name + e);
+    names = names.filter((n) => runnable.includes(win32.extname(n).toLowerCase()));
+  }
+  for (const raw of (get('PATH') ?? '').split(win ? ';' : ':')) {
+    const dir = win ? raw.trim().replace(/^"(.*)"$/, '$1') : raw;
     if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      if (!statSync(p).isFile()) continue;
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      /* not here */
+    for (const n of names) {
+      const p = join(dir, n);
+      try {
+        if (!statSync(p).isFile()) continue;
+        if (!win) accessSync(p, constants.X_OK); // Windows has no execute bit: the extension decides
+        return p;
+      } catch {
+        /* not here */
+      }
     }
   }
   return null;

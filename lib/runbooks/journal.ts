@@ -1,9 +1,10 @@
-// The run journal: $XDG_STATE_HOME/etcd-replace/<cluster>/<run-id>/journal.json (+ saved files), mode 0700.
+// The run journal: $XDG_STATE_HOME/etcd-replace/<cluster>/<run-id>/journal.json (+ saved files), mode 0700;
+// on Windows %LOCALAPPDATA%\etcd-replace\… (XDG_STATE_HOME still wins when set).
 // Written atomically (tmp + rename, synchronously) after every state change, so a kill at any moment
 // leaves either the previous or the next complete journal on disk.
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix, win32 } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { PlanFacts } from './step.ts';
 
@@ -41,9 +42,14 @@ export interface JournalData {
   files: Record<string, string>;
 }
 
-export function stateRoot(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
-  return join(base, 'etcd-replace');
+export function stateRoot(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  const path = platform === 'win32' ? win32 : posix;
+  if (env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME)) return path.join(env.XDG_STATE_HOME, 'etcd-replace');
+  if (platform === 'win32') {
+    const local = env.LOCALAPPDATA && win32.isAbsolute(env.LOCALAPPDATA) ? env.LOCALAPPDATA : win32.join(homedir(), 'AppData', 'Local');
+    return win32.join(local, 'etcd-replace');
+  }
+  return posix.join(homedir(), '.local', 'state', 'etcd-replace');
 }
 
 /** A cluster key safe as one folder name: API server host:port (or context name) with everything else replaced. */
