@@ -17,6 +17,7 @@ export const Reason = {
   NoQuorum: 'NoQuorum',
   WouldLoseQuorum: 'WouldLoseQuorum',
   MultipleUnhealthyMembers: 'MultipleUnhealthyMembers',
+  OtherMemberUnhealthy: 'OtherMemberUnhealthy',
   MemberHealthUnknown: 'MemberHealthUnknown',
   LearnerPresent: 'LearnerPresent',
   UnstartedMember: 'UnstartedMember',
@@ -191,11 +192,29 @@ export function diagnose(s: ClusterState, opts: DiagnoseOptions = {}): Diagnosis
   }
 
   // 5. More than one unhealthy voting member (quorum still there): one at a time, never automatically.
+  // Removing one of them is still safe when the healthy voters stay a majority of the voters left (5 members, 2 down:
+  // 3 of 4), so they can be replaced one at a time, each run asked for by name (never automatically).
   if (dead.length > 1) {
-    return unsafe(
-      [r(Reason.MultipleUnhealthyMembers, `${dead.length} voting members are unhealthy: ${dead.map((m) => m.name || m.id).join(', ')}; etcd-replace replaces one member at a time and refuses when more than one is down`)],
-      'bring back all but one of the unhealthy members (restart the machines/nodes), then run status again',
-    );
+    const names = dead.map((m) => m.name || m.id).sort();
+    const oneAtATime = safeToRemove({ votingMembers: vs.length, healthyVoters: healthy.length, targetHealthy: false }).ok && unknown.length === 0;
+    if (!oneAtATime || !requested || !dead.includes(requested)) {
+      const order = names.map((n) => `\`auto --member ${n}\``).join(', then ');
+      return unsafe(
+        [
+          r(
+            Reason.MultipleUnhealthyMembers,
+            `${dead.length} voting members are unhealthy: ${names.join(', ')}; ${
+              oneAtATime
+                ? `removing one leaves ${healthy.length} healthy of ${vs.length - 1} voting members (a majority), so they can be replaced one at a time, in this order: ${order}`
+                : 'etcd-replace replaces one member at a time and removing one now would not leave a healthy majority'
+            }`,
+          ),
+        ],
+        oneAtATime
+          ? `replace them one at a time, naming each: ${order} (the etcd operator adds the new members once no member is unhealthy)`
+          : 'bring back all but one of the unhealthy members (restart the machines/nodes), then run status again',
+      );
+    }
   }
 
   // 6. Health unknown for some voter: unknown is not dead, and not healthy either.
@@ -256,8 +275,18 @@ export function diagnose(s: ClusterState, opts: DiagnoseOptions = {}): Diagnosis
   if (machine && machine.instanceRunning === false) aWhy.push(r(Reason.MachineNotRunning, `machine ${machine.name} instance state is ${machine.instanceState}`));
   if (tNode.ready !== true) aWhy.push(r(Reason.NodeNotReady, `node ${tNode.name} is ${tNode.ready === false ? 'NotReady' : 'Unknown (kubelet stopped posting status)'}`));
   if (tNode.unreachable) aWhy.push(r(Reason.NodeUnreachable, `node ${tNode.name} has the node.kubernetes.io/unreachable taint`));
+  const others = dead.filter((m) => m.id !== target.id);
+  const othersWhy = others.map((m) => r(Reason.OtherMemberUnhealthy, `member ${memberLabel(m)} is unhealthy too: replace it next (auto --member ${m.name || m.id}); its new member is added only after that`));
   if (aWhy.length) {
-    return { scenario: 'not-ready', member: ref, reasons: [unhealthyWhy, ...aWhy], action: procedureA(s, target, tNode, machine) };
+    const next = others.length ? `; then ${others.map((m) => `auto --member ${m.name || m.id}`).join(', ')}` : '';
+    return { scenario: 'not-ready', member: ref, reasons: [unhealthyWhy, ...aWhy, ...othersWhy], action: procedureA(s, target, tNode, machine) + next };
+  }
+  if (others.length) {
+    return unsafe(
+      [unhealthyWhy, ...othersWhy],
+      `replace the other unhealthy member first (auto --member ${others[0]!.name || others[0]!.id}); etcd-replace handles a second unhealthy member only for a stopped machine or NotReady node`,
+      ref,
+    );
   }
 
   // 12. Procedure B: node Ready, etcd pod crash-looping.
@@ -290,7 +319,14 @@ function changesInProgress(s: ClusterState, suspectNode: string | null): string[
     if (m.deleting) out.push(r(Reason.ChangeInProgress, `machine ${m.name} is being deleted (phase ${m.phase ?? '?'})`));
     else if (m.phase === 'Provisioning' || m.phase === 'Provisioned') out.push(r(Reason.ChangeInProgress, `machine ${m.name} is ${m.phase}`));
   }
-  const roll = rolloutNodes(s, suspectNode ?? undefined);
+  // A new control-plane node that has no etcd member yet (the replacement of a member removed by an earlier run)
+  // cannot finish its rollout while a member is unhealthy (the operator adds no member then: OPERATOR@release-4.14
+  // clustermembercontroller.go): it waits for this removal, it is not another change.
+  const memberHosts = new Set(s.members.flatMap((m) => [m.name, peerIP(m) ?? '']));
+  const waitingToJoin = new Set(
+    s.members.some((m) => m.healthy === false) ? s.nodes.filter((n) => !memberHosts.has(n.name) && !memberHosts.has(n.internalIP ?? '') && n.ready === true).map((n) => n.name) : [],
+  );
+  const roll = rolloutNodes(s, suspectNode ?? undefined).filter((n) => !waitingToJoin.has(n));
   if (roll.length) {
     out.push(r(Reason.RevisionRollout, `an etcd revision rollout is in progress (latest revision ${s.etcd.latestAvailableRevision ?? '?'}; not yet on ${roll.join(', ')})`));
   }

@@ -51,6 +51,10 @@ export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o
   const mode = procedure === 'A' ? machineMode(state) : 'manual';
   if (procedure === 'A' && mode !== 'manual' && !target.machine) throw new PlanError(`no machine is known for node ${target.node}`);
   const bareMetal = procedure === 'A' && mode !== 'manual' ? bareMetalFacts(state, target.machine, o.bmh) : undefined;
+  const otherUnhealthy = state.members.filter((m) => !m.isLearner && m.healthy === false && m.id !== target.memberId).map((m) => m.name || m.id);
+  if (otherUnhealthy.length && (procedure !== 'A' || bareMetal)) {
+    throw new PlanError(`member(s) ${otherUnhealthy.join(', ')} are unhealthy too; with a second unhealthy member etcd-replace runs only the stopped-machine procedure on non-bare-metal platforms`);
+  }
   return {
     ...(bareMetal ? { bareMetal } : {}),
     procedure,
@@ -65,6 +69,7 @@ export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o
     controlPlaneReplicas: state.etcd.controlPlaneReplicas || 3,
     stamp: uniqueStamp(now),
     overridesAtPlan: state.etcd.unsupportedConfigOverrides,
+    ...(otherUnhealthy.length ? { otherUnhealthy } : {}),
   };
 }
 
@@ -88,7 +93,9 @@ export function planTitle(f: PlanFacts): string {
           ? '; the machine is re-created from its saved YAML'
           : '; no Machine API: the new node is made by hand'
       : '';
-  return `Replace etcd member ${f.target.memberId} (${f.target.memberName || f.target.node}, ${f.target.nodeIP}) on ${f.target.node}: ${what}, OpenShift ${f.release ?? 'unknown'}${machine}${host}.`;
+  return `Replace etcd member ${f.target.memberId} (${f.target.memberName || f.target.node}, ${f.target.nodeIP}) on ${f.target.node}: ${what}, OpenShift ${f.release ?? 'unknown'}${machine}${host}.${
+    f.otherUnhealthy?.length ? ` First of two replacements: ${f.otherUnhealthy.join(', ')} is unhealthy too; the new member joins after \`auto --member ${f.otherUnhealthy[0]}\`.` : ''
+  }`;
 }
 
 export function buildPlan(kube: Kube, f: PlanFacts): Plan {

@@ -2,6 +2,7 @@
 // backup → member remove → quorum guard off (4.8+) → delete node (4.12+, or no Machine API) → delete secrets →
 // replace the machine (CPMS: delete; Machine API: copy YAML, delete, create; none: manual) →
 // wait for the new member → restore overrides (4.8+) → final verify.
+// First of two replacements (5 members, 2 down): no quorum guard steps; ends with hand-over instead of the waits.
 import type { Kube } from '../cluster/kubectl.ts';
 import type { PlanFacts, Step } from './step.ts';
 import { releaseAtLeast } from './steps/shared.ts';
@@ -13,10 +14,15 @@ import { deleteSecretsStep } from './steps/secrets.ts';
 import { createMachineStep, deleteMachineStep, saveMachineStep, waitMachineStep } from './steps/machine.ts';
 import { waitRolloutStep } from './steps/rollout.ts';
 import { finalVerifyStep } from './steps/verify.ts';
+import { handOverStep } from './steps/handover.ts';
 
 export function procedureA(kube: Kube, f: PlanFacts): Step[] {
   const steps: Step[] = [backupStep(kube, f), removeMemberStep(kube, f)];
-  const guard = releaseAtLeast(f.release, '4.8');
+  // First of two replacements (another member is down too): the quorum guard stays on (with 3 healthy of 4 voters a
+  // rollout restarting a member would lose quorum), and the new member joins during the next run, so this run ends
+  // after the new machine is up (hand-over). The next run turns the guard off once 3 of 3 voters are healthy.
+  const first = (f.otherUnhealthy ?? []).length > 0;
+  const guard = releaseAtLeast(f.release, '4.8') && !first;
   if (guard) steps.push(quorumGuardOffStep(kube));
   // The docs delete the node from 4.12 on; before that the Machine API deletes it with the machine. Without a Machine API
   // nobody does, and the operator keeps targeting the dead Node (cert signer and installer work through every master
@@ -26,6 +32,7 @@ export function procedureA(kube: Kube, f: PlanFacts): Step[] {
   if (f.machineMode === 'cpms') steps.push(deleteMachineStep(kube, f, true), waitMachineStep(kube, f));
   else if (f.machineMode === 'yaml') steps.push(saveMachineStep(kube, f), deleteMachineStep(kube, f, false), createMachineStep(kube), waitMachineStep(kube, f));
   else steps.push(manualNodeStep(kube, f));
+  if (first) return [...steps, handOverStep(kube, f)];
   steps.push(waitRolloutStep(kube, f, (ctx) => (typeof ctx.vars.newNode === 'string' ? ctx.vars.newNode : null), { forceRedeploy: true }));
   if (guard) steps.push(quorumGuardRestoreStep(kube, f));
   steps.push(finalVerifyStep(kube, f, { endpointHealth: true }));

@@ -36,6 +36,11 @@ export interface PlanFacts {
   overridesAtPlan?: unknown;
   /** platform BareMetal (openshift.md §1.6): the old host, and the `--bmh FILE` host + Secret for new hardware */
   bareMetal?: { host: string; manifest?: { host: any; secret: any } };
+  /**
+   * Other unhealthy voting members when the plan was made (5 members, 2 down, `--member` named one): this run removes
+   * its member and replaces its machine, and the next run (`auto --member <other>`) lets the operator add both.
+   */
+  otherUnhealthy?: string[];
 }
 
 /** What a step may read and record while it runs. Records go to the journal at once. */

@@ -218,6 +218,26 @@ test('two members down of five → unsafe (quorum kept, but one at a time)', () 
   assert.ok(hasReason(d.reasons, 'MultipleUnhealthyMembers'));
 });
 
+test('two down of five: the refusal names both and the order; --member one of them → not-ready, the other named next', () => {
+  const s = machineStopped();
+  s.members.push(member({ node: 'm4', ip: '10.0.1.4', machine: 'x-master-3', id: '0000000000000004' }), member({ node: 'm5', ip: '10.0.1.5', machine: 'x-master-4', id: '0000000000000005' }));
+  s.etcd.controlPlaneReplicas = 5;
+  setMember(s, '0000000000000004', { healthy: false });
+  const d = diagnose(s);
+  const why = d.reasons.find((x) => x.startsWith('MultipleUnhealthyMembers'))!;
+  assert.match(why, /3 healthy of 4 voting members/);
+  assert.match(why, new RegExp(`\`auto --member ${A.node}\`, then \`auto --member m4\``));
+  const one = diagnose(s, { member: A.node });
+  assert.is(one.scenario, 'not-ready');
+  assert.is(one.member?.id, A.id);
+  assert.ok(hasReason(one.reasons, 'OtherMemberUnhealthy'));
+  assert.match(one.action, /then auto --member m4/);
+  assert.is(diagnose(s, { member: C.node }).scenario, 'unsafe', 'a healthy member is never the target');
+  // three down of five: removing one would leave 2 healthy of 4 → quorum lost already (3 of 5 needed)
+  setMember(s, '0000000000000005', { healthy: false });
+  assert.is(diagnose(s, { member: A.node }).scenario, 'quorum-lost');
+});
+
 test('unknown health is not dead → unsafe MemberHealthUnknown', () => {
   const s = healthy();
   setMember(s, C.id, { healthy: null });
