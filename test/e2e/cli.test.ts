@@ -238,6 +238,17 @@ test('LANG/LC_ALL of another language: kubectl messages stay English', async () 
   assert.match(r.stderr, /^error: context "nope" not found in kubeconfig/);
 });
 
+test('version -o json; every --help ends with examples', async () => {
+  const v = await inProcess(['version', '-o', 'json']);
+  assert.is(v.code, 0);
+  assert.equal(Object.keys(JSON.parse(v.stdout)), ['version', 'commit', 'node']);
+  for (const c of [[], ['status'], ['auto'], ['bundle'], ['version']]) {
+    const h = await inProcess([...c, '--help']);
+    assert.is(h.code, 0);
+    assert.match(h.stdout, /Examples:\n\s+kubectl etcd-replace /, c.join(' '));
+  }
+});
+
 test('shell completion through kubectl plugin completion (kubectl __complete etcd-replace …)', () => {
   const bin = mkdtempSync(join(tmpdir(), 'er-bin-'));
   symlinkSync(join(ROOT, 'bin/kubectl-etcd_replace.js'), join(bin, 'kubectl-etcd_replace'));

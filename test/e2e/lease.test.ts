@@ -72,7 +72,8 @@ test('lease: expired lease needs --take-over; a second auto refuses naming the h
     assert.is(membersBefore, 3, 'nothing changed by the refusal');
 
     // laptop A takes the expired lease over and runs
-    const a = plugin(['auto', '--yes', '--take-over'], laptopA);
+    // (with -o json: the step events of a real run, one JSON object per line)
+    const a = plugin(['auto', '--yes', '--take-over', '-o', 'json'], laptopA);
     const holderA = await waitFor(
       'laptop A to hold the lease',
       () => {
@@ -96,8 +97,26 @@ test('lease: expired lease needs --take-over; a second auto refuses naming the h
     const stj = await plugin(['status', '-o', 'json'], laptopB);
     assert.is(JSON.parse(stj.stdout).replacement.holder, holderA);
 
+    // renewed while it runs (every third of the 15 s duration)
+    await waitFor(
+      'the lease to be renewed',
+      () => {
+        const r = kubectl(sim, ['-n', 'openshift-etcd', 'get', 'lease', 'etcd-replace', '-o', 'jsonpath={.spec.renewTime}']);
+        return r.exitCode === 0 && Date.parse(r.stdout) > Date.parse(lease.spec.renewTime);
+      },
+      60_000,
+      500,
+    );
+
     const ra = await a;
     assert.is(ra.code, 0, `A: ${ra.stdout}\n${ra.stderr}`);
+    const evs = ra.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const steps = evs.find((e) => e.event === 'plan').steps;
+    assert.is(evs.filter((e) => e.event === 'planned').length, steps);
+    assert.is(evs.filter((e) => e.event === 'started').length, steps);
+    assert.is(evs.filter((e) => e.event === 'done' || e.event === 'skipped').length, steps);
+    assert.ok(evs.some((e) => e.event === 'done' && e.step === 'remove-member'));
+    assert.equal(evs[evs.length - 1], { ...evs[evs.length - 1], event: 'result', status: 'done', exitCode: 0 });
     assert.is(kubectl(sim, ['-n', 'openshift-etcd', 'get', 'lease', 'etcd-replace']).exitCode, 1, 'lease released');
     const renewed = Date.parse(lease.spec.renewTime);
     assert.ok(renewed > 0);
