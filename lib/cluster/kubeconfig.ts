@@ -1,7 +1,8 @@
 // Which kubeconfig kubectl/oc will load, checked before the first call: kubectl silently skips a KUBECONFIG
 // entry that does not exist and then talks to http://localhost:8080, which hides the real mistake.
 // Loading rules as client-go's clientcmd (tools/clientcmd/loader.go): --kubeconfig must exist; KUBECONFIG is a
-// PATH-style list whose missing entries are skipped; else ~/.kube/config. --server makes a kubeconfig optional.
+// PATH-style list whose missing entries are skipped; else ~/.kube/config, else (in a pod) the in-cluster service
+// account. --server makes a kubeconfig optional.
 import { accessSync, constants, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -50,6 +51,8 @@ export function checkKubeconfig(o: { kubeconfig?: string; server?: string }, env
   const p = problem(home);
   if (p === null) return { files: [home], source: '~/.kube/config' };
   if (o.server) return { files: [], source: 'none' };
+  // in a pod, client-go falls back to the in-cluster service account (rest.InClusterConfig)
+  if (p === 'does not exist' && env.KUBERNETES_SERVICE_HOST) return { files: [], source: 'none' };
   if (p === 'does not exist') {
     throw new PluginError(`no kubeconfig: KUBECONFIG is not set and ${home} does not exist`, { hint: 'log in with `oc login`, set KUBECONFIG, or pass --kubeconfig' });
   }
