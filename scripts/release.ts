@@ -43,11 +43,12 @@ are journaled so an interrupted replacement can be resumed. Works with both oc a
 function caveats(version: string): string {
   return [
     wrap(`This plugin changes the control plane of an OpenShift 4 cluster, releases 4.6 to 4.18, and needs
-cluster-admin rights. Replacing a member removes the unhealthy member from etcd, deletes its etcd secrets,
-deletes and re-creates its master Machine and Node, turns the etcd quorum guard off for the time of the
-replacement (the etcd operator's unsupportedConfigOverrides, restored afterwards), and runs privileged debug
-pods on master nodes (etcdctl, cluster-backup.sh). The status command changes nothing. Take an etcd backup
-before replacing a member, and read the plan it prints before confirming.`, 76),
+cluster-admin rights. Replacing a member removes the unhealthy member from etcd and deletes its etcd
+secrets; for a master that is gone it also deletes that master's Node and Machine and creates a new Machine.
+It turns the etcd quorum guard off for the time of the replacement (the etcd operator's
+unsupportedConfigOverrides, restored afterwards), forces an etcd redeployment, and runs privileged debug pods
+on master nodes (etcdctl, cluster-backup.sh). The status command changes nothing. Take an etcd backup before
+replacing a member, and read the plan it prints before confirming.`, 76),
     wrap(`macOS: the executable is built for Intel (amd64); Apple silicon Macs run it under Rosetta 2
 (softwareupdate --install-rosetta). It has no code signature; if macOS refuses to run it, sign it ad hoc:`, 76),
     `  codesign --sign - ~/.krew/store/${PLUGIN_NAME}/v${version}/${BIN_NAME}`,

@@ -52,7 +52,7 @@ test('name, bin (.exe on windows), archive names and uris follow the release', (
 test('description and caveats: wrapped at 80 columns, no flag lists; caveats say what changes and which releases', () => {
   for (const l of TEXT.split('\n')) if (!/^\s+(uri|# )/.test(l) && !l.startsWith('#')) assert.ok(l.length <= 80, `longer than 80: ${l}`);
   assert.not.match(m.spec.description, /(^|\s)--?[a-z]/m, 'no flags in description');
-  for (const re of [/cluster-admin/, /privileged debug\s+pods on master nodes/, /removes the\s+unhealthy member from etcd/, /Machine/, /4\.6 to 4\.18/, /backup/]) {
+  for (const re of [/cluster-admin/, /privileged debug\s+pods on master nodes/, /removes the\s+unhealthy member from etcd/, /deletes that\s+master's Node and Machine/, /redeployment/, /4\.6 to 4\.18/, /backup/]) {
     assert.match(m.spec.caveats, re);
   }
 });
