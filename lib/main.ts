@@ -53,6 +53,7 @@ export const autoFlags = <T>(c: Argv<T>) =>
     .option('resume', { type: 'boolean', describe: 'continue the newest unfinished run from its journal' })
     .option('junit', { type: 'string', requiresArg: true, describe: 'write a JUnit report (one test case per step) to FILE' })
     .option('step', { type: 'boolean', default: false, describe: 'ask again before each destructive step' })
+    .option('force-backup', { type: 'boolean', default: false, describe: 'take the etcd backup even while an operator is progressing (cluster-backup.sh --force; marked __POSSIBLY_DIRTY__)' })
     .option('take-over', { type: 'boolean', default: false, describe: 'take over the expired lease of another run (asks first; --yes is not enough)' })
     .option('output', { alias: 'o', choices: ['json'] as const, requiresArg: true, describe: 'json: one JSON object per line for each step event and the result' })
     .option('bmh', { type: 'string', requiresArg: true, describe: 'bare metal: a BareMetalHost + BMC Secret manifest (FILE) for new hardware; default: the same host re-provisioned' })
@@ -125,6 +126,7 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
           resume: a.resume,
           junit: a.junit,
           step: a.step,
+          forceBackup: a.forceBackup as boolean,
           bmh: a.bmh as string | undefined,
           takeOver: a.takeOver,
           output: a.output === 'json' ? 'json' : undefined,

@@ -27,6 +27,8 @@ export interface AutoArgs extends GlobalArgs {
   step?: boolean;
   takeOver?: boolean;
   output?: 'json';
+  /** --force-backup: take the backup even while an operator is progressing (cluster-backup.sh --force) */
+  forceBackup?: boolean;
   /** --bmh FILE: BareMetalHost + Secret manifest for new hardware (bare metal only) */
   bmh?: string;
   color?: boolean;
@@ -106,6 +108,7 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
     color,
     junit: argv.junit,
     cli,
+    forceBackup: Boolean(argv.forceBackup),
     json,
     cluster: identity,
     ...coordination(member),

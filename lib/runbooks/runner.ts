@@ -61,6 +61,8 @@ export interface RunnerOptions {
   progress?: Progress;
   /** install SIGINT/SIGTERM handlers (off in unit tests) */
   handleSignals?: boolean;
+  /** --force-backup (see RunContext.forceBackup) */
+  forceBackup?: boolean;
 }
 
 export function formatPlan(plan: Plan, journal?: Journal | null, cluster?: ClusterIdentity): string[] {
@@ -206,6 +208,15 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
       current?.note(l);
     },
     cli: o.cli,
+    forceBackup: o.forceBackup === true,
+    ...(o.tty && !o.yes
+      ? {
+          ask: async (q: string) => {
+            current?.pause();
+            return ask(q);
+          },
+        }
+      : {}),
   };
   let current: ReturnType<Progress['step']> | null = null;
   let currentIndex = -1;

@@ -59,6 +59,10 @@ export interface RunContext {
   note(line: string): void;
   /** the user-facing command prefix, e.g. "oc etcd-replace" */
   cli: string;
+  /** `--force-backup`: take the backup with `cluster-backup.sh --force` when an operator is progressing */
+  forceBackup?: boolean;
+  /** a yes/no question to the user; absent without a terminal or with --yes (then the step decides from flags) */
+  ask?: (question: string) => Promise<boolean>;
 }
 
 export type PreconditionResult = 'run' | 'skip';

@@ -99,7 +99,11 @@ ETCD_ENDPOINT="http://${node.loopback}:2379"
 
 function check_if_operator_is_progressing {
   local operator="$1"
-  if [ "$(kubectl --kubeconfig "\${KUBECONFIG}" get co "\${operator}" -o jsonpath='{.status.conditions[?(@.type=="Progressing")].status}')" != "False" ]; then
+  progressing=$(kubectl --kubeconfig "\${KUBECONFIG}" get co "\${operator}" -o jsonpath='{.status.conditions[?(@.type=="Progressing")].status}') || true
+  if [ "$progressing" == "" ]; then
+    echo "Could not find the status of the $operator. Check if the API server is running. Pass the --force flag to skip checks."
+    exit 1
+  elif [ "$progressing" != "False" ]; then
     echo "Currently the \${operator} operator is progressing. A reliable backup requires that a rollout is not in progress.  Aborting!"
     exit 1
   fi
@@ -136,9 +140,11 @@ function source_required_dependency {
   fi
 }
 
+# The real script checks kube-apiserver, kube-controller-manager, kube-scheduler, etcd in that order (inside its
+# resource loop); the sim serves only the kube-apiserver and etcd ClusterOperators, so it checks those two, in order.
 if [ -z "\${IS_DIRTY}" ]; then
-  check_if_operator_is_progressing "etcd"
   check_if_operator_is_progressing "kube-apiserver"
+  check_if_operator_is_progressing "etcd"
 fi
 
 source_required_dependency "\${KUBECONFIG}"

@@ -2,9 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSim } from '../helpers/sim.ts';
 import { Kube } from '../../lib/cluster/kubectl.ts';
@@ -65,31 +65,61 @@ const masters = (net: string) => `masters:
 workers: 0
 `;
 
-test('item 1: a learner catching up longer than the redeploy knob does not force a recovery- redeploy; ends healthy', async () => {
-  const net = '10.31.0';
-  const target = `ip-${net.replace(/\./g, '-')}-11.ec2.internal`;
-  const sim = await startSim(`openshift: "4.14"
+/** Procedure A (4.14 aws, machine stopped, no CPMS), learners catching up for 15 s: shared by the item 7 and item 1 tests. */
+const A_NET = '10.31.0';
+const A_TARGET = `ip-${A_NET.replace(/\./g, '-')}-11.ec2.internal`;
+let simA: Awaited<ReturnType<typeof startSim>> | null = null;
+const PLANTED = '/home/core/assets/backup/snapshot_2026-01-01_000000.db';
+
+test('item 7: an operator progressing → cluster-backup.sh (no --force) refuses; auto exits 4 naming it, nothing changed', async () => {
+  simA = await startSim(`openshift: "4.14"
 platform: aws
 controlPlaneMachineSet: absent
-${masters(net)}faults:
-  - {node: ${target}, kind: machine-stopped}
+${masters(A_NET)}faults:
+  - {node: ${A_TARGET}, kind: machine-stopped}
 timing: {provisionSeconds: 1, rolloutSeconds: 1, learnerPromoteSeconds: 15}
 `);
+  await waitScenario(simA.kubeconfig, 'not-ready');
+  // a snapshot someone took earlier today on every master: not this run's backup
+  for (const n of readdirSync(join(simA.stateDir, 'nodes'))) {
+    const dir = join(simA.stateDir, 'nodes', n, 'root', dirname(PLANTED));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, basename(PLANTED)), 'an older snapshot');
+  }
+  // a kube-apiserver rollout in progress (the sim has no kube-apiserver operator: its ClusterOperator status is set here)
+  const k = kubeFor(simA.kubeconfig);
+  const co = await k.json(['get', 'clusteroperator', 'kube-apiserver']);
+  const conditions = co.status.conditions.map((c: any) => (c.type === 'Progressing' ? { ...c, status: 'True', reason: 'NodeInstaller', message: 'NodeInstallerProgressing: 1 node is at revision 12; 2 nodes are at revision 13' } : c));
+  await k.run(['patch', 'clusteroperator', 'kube-apiserver', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions } })]);
+  const before = await readClusterState(k);
+  const env = envFor(simA.kubeconfig);
+  const r = await plugin(['auto', '--yes'], env);
+  assert.is(r.code, 4, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+  assert.match(r.stderr, /the kube-apiserver operator is progressing/);
+  assert.match(r.stderr, /--force-backup/);
+  const after = await readClusterState(k);
+  assert.equal(after.members.map((m) => m.id).sort(), before.members.map((m) => m.id).sort());
+  assert.is(journal(env.XDG_STATE_HOME).steps.find((s: any) => s.id === 'backup').status, 'failed');
+});
+
+test('item 1 + 7: --force-backup takes a new (dirty) snapshot, not the planted one; a learner catching up longer than the redeploy knob forces no recovery- redeploy; ends healthy', async () => {
+  assert.ok(simA, 'the sim of the previous test');
   try {
-    await waitScenario(sim.kubeconfig, 'not-ready');
-    const env = envFor(sim.kubeconfig, { ETCD_REPLACE_FORCE_REDEPLOY_AFTER_S: '5' });
-    const r = await plugin(['auto', '--yes'], env);
+    const env = envFor(simA!.kubeconfig, { ETCD_REPLACE_FORCE_REDEPLOY_AFTER_S: '5' });
+    const r = await plugin(['auto', '--yes', '--force-backup'], env);
     assert.is(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
-    await healthyN(sim.kubeconfig);
+    await healthyN(simA!.kubeconfig);
     const j = journal(env.XDG_STATE_HOME);
+    assert.is(j.steps.find((s: any) => s.id === 'backup').status, 'done');
+    assert.match(String(j.vars.backup), /:\/home\/core\/assets\/backup\/snapshot_.*__POSSIBLY_DIRTY__\.db$/);
+    assert.not.match(String(j.vars.backup), /snapshot_2026-01-01_000000/);
     assert.is(j.vars.recoveryRedeploy, undefined, `forced a redeploy: ${j.vars.recoveryRedeploy}`);
-    const cr = await kubeFor(sim.kubeconfig).json(['get', 'etcd', 'cluster']);
+    const cr = await kubeFor(simA!.kubeconfig).json(['get', 'etcd', 'cluster']);
     assert.not.match(cr.spec.forceRedeploymentReason ?? '', /^recovery-/);
     // the learner phase really happened (the member was a learner while the wait ran)
-    if (process.env.SHOW) console.log(r.stdout, r.stderr);
     assert.match(`${r.stdout}\n${r.stderr}`, /learner/);
   } finally {
-    await sim.stop();
+    await simA!.stop();
   }
 });
 

@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { onlyNMinusOnePods, podsAndEndpointsGap, rolloutGap } from '../../lib/runbooks/steps/rollout.ts';
 import { waitFor, type PlanFacts } from '../../lib/runbooks/step.ts';
+import { progressingOperator, savedSnapshot } from '../../lib/runbooks/steps/backup.ts';
 import type { EtcdMember, EtcdPod } from '../../lib/types.ts';
 
 const f: PlanFacts = {
@@ -61,6 +62,15 @@ test('waitFor: maxIntervalMs backs off (doubling) up to the cap', async () => {
   // pauses 20, 40, 80, 80 (timers may fire late, never early)
   assert.ok(gaps[0]! >= 19 && gaps[1]! >= 39 && gaps[2]! >= 79 && gaps[3]! >= 79, JSON.stringify(gaps));
   assert.ok(gaps[3]! < 80 + 500, 'capped');
+});
+
+test('backup: the operator cluster-backup.sh names as progressing; the snapshot file this invocation saved', () => {
+  assert.is(progressingOperator('Currently the kube-apiserver operator is progressing. A reliable backup requires that a rollout is not in progress.  Aborting!'), 'kube-apiserver');
+  assert.is(progressingOperator('Could not find the status of the etcd. Check if the API server is running.'), null);
+  assert.is(savedSnapshot('found latest etcd-pod\n{"level":"info","msg":"saved"}\nSnapshot saved at /home/core/assets/backup/snapshot_2026-11-28_113002.db\n'), '/home/core/assets/backup/snapshot_2026-11-28_113002.db');
+  assert.is(savedSnapshot('Snapshot saved at /home/core/assets/backup/snapshot_2026-11-28_113002__POSSIBLY_DIRTY__.db'), '/home/core/assets/backup/snapshot_2026-11-28_113002__POSSIBLY_DIRTY__.db');
+  assert.is(savedSnapshot('Snapshot saved at /tmp/x;rm -rf /'), null, 'only a file name of the backup dir');
+  assert.is(savedSnapshot('snapshot db and kube resources are successfully saved to /home/core/assets/backup'), null);
 });
 
 test.run();

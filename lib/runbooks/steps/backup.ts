@@ -1,41 +1,87 @@
-// Step `backup`: cluster-backup.sh on a healthy master (openshift.md §3.7), skipped when a fresh snapshot exists.
+// Step `backup`: cluster-backup.sh on a healthy master (openshift.md §3.7), as the docs run it: WITHOUT --force.
+// The script refuses while an operator is Progressing ("Currently the <op> operator is progressing. A reliable backup
+// requires that a rollout is not in progress.  Aborting!", github.com/openshift/cluster-etcd-operator
+// bindata/etcd/cluster-backup.sh check_if_operator_is_progressing); then the user decides: wait, or --force-backup
+// (or "yes" at the prompt), which reruns it with --force (its files are then named …__POSSIBLY_DIRTY__).
+// Only a snapshot this run took counts as "the backup": it is recorded in the journal, and a resumed run skips the
+// step only when that recorded file is still on the node.
 import type { Kube } from '../../cluster/kubectl.ts';
 import { hostCommandDisplay, runOnNode } from '../../cluster/hostcmd.ts';
-import type { PlanFacts, Step } from '../step.ts';
+import { StepRefusal, type PlanFacts, type RunContext, type Step } from '../step.ts';
 import { TIMEOUTS, lastLines } from './shared.ts';
 
 const MIN = 60_000;
 
 export const BACKUP_DIR = '/home/core/assets/backup';
 
-/** a snapshot newer than this in BACKUP_DIR on the backup node counts as "backup already taken" */
-export const BACKUP_FRESH_MINUTES = 60;
+const SCRIPT = '/usr/local/bin/cluster-backup.sh';
+
+/** A snapshot file name cluster-backup.sh writes into BACKUP_DIR (safe to put in a node shell command). */
+const SNAPSHOT_FILE = /^\/home\/core\/assets\/backup\/snapshot_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{6}(__POSSIBLY_DIRTY__)?\.db$/;
+
+/** The operator cluster-backup.sh says is progressing, or null. */
+export function progressingOperator(output: string): string | null {
+  const m = /Currently the (\S+) operator is progressing/.exec(output);
+  return m ? m[1]! : null;
+}
+
+/** The snapshot file this invocation wrote: etcdctl `snapshot save` prints "Snapshot saved at <file>". */
+export function savedSnapshot(output: string): string | null {
+  const all = [...output.matchAll(/Snapshot saved at (\S+)/g)].map((m) => m[1]!);
+  const file = all.pop();
+  return file && SNAPSHOT_FILE.test(file) ? file : null;
+}
 
 export function backupStep(kube: Kube, f: PlanFacts): Step {
-  const script = `/usr/local/bin/cluster-backup.sh --force ${BACKUP_DIR}`;
-  const find = `find ${BACKUP_DIR} -maxdepth 1 -name 'snapshot_*.db' -mmin -${BACKUP_FRESH_MINUTES} 2>/dev/null | sort | tail -n 1`;
+  const plain = `${SCRIPT} ${BACKUP_DIR}`;
+  const forced = `${SCRIPT} --force ${BACKUP_DIR}`;
+  const run = async (ctx: RunContext, script: string) => {
+    const r = await runOnNode(kube, f.backupNode, script, { timeoutMs: TIMEOUTS.backup });
+    if (r.exitCode === 0) {
+      const file = savedSnapshot(r.output);
+      if (!file) throw new Error(`cluster-backup.sh on ${f.backupNode} did not say which snapshot it saved: ${lastLines(r.output)}`);
+      ctx.record('backup', `${f.backupNode}:${file}`);
+      return { ok: true as const, file };
+    }
+    return { ok: false as const, output: r.output, exitCode: r.exitCode };
+  };
   return {
     id: 'backup',
     title: `Back up etcd on ${f.backupNode}`,
-    command: [hostCommandDisplay(kube.binary, f.backupNode, script)],
+    command: [hostCommandDisplay(kube.binary, f.backupNode, plain), `only if an operator is progressing and you agree (or --force-backup): ${forced}`],
     destructive: false,
     async precondition(ctx) {
-      const r = await runOnNode(kube, f.backupNode, find, { timeoutMs: 5 * MIN });
-      const file = r.output.split('\n').map((l: string) => l.trim()).filter((l: string) => /snapshot_.*\.db$/.test(l)).pop();
-      if (r.exitCode === 0 && file) {
-        ctx.record('backup', `${f.backupNode}:${file}`);
-        ctx.note(`a snapshot newer than ${BACKUP_FRESH_MINUTES} min exists: ${f.backupNode}:${file}`);
+      // Resume: the snapshot this run took, if it is still there. Any other snapshot is not this run's backup.
+      const rec = typeof ctx.vars.backup === 'string' ? ctx.vars.backup : null;
+      const file = rec?.startsWith(`${f.backupNode}:`) ? rec.slice(f.backupNode.length + 1) : null;
+      if (!file || !SNAPSHOT_FILE.test(file)) return 'run';
+      const r = await runOnNode(kube, f.backupNode, `test -s ${file}`, { timeoutMs: 5 * MIN });
+      if (r.exitCode === 0) {
+        ctx.note(`this run's backup is on the node: ${rec}`);
         return 'skip';
       }
+      ctx.note(`this run's backup ${rec} is gone; taking a new one`);
       return 'run';
     },
     async act(ctx) {
-      const r = await runOnNode(kube, f.backupNode, `${script} && ls -1t ${BACKUP_DIR}/snapshot_*.db | head -n 1`, { timeoutMs: TIMEOUTS.backup });
-      if (r.exitCode !== 0) throw new Error(`cluster-backup.sh on ${f.backupNode} exited ${r.exitCode}: ${lastLines(r.output)}`);
-      const file = r.output.split('\n').map((l: string) => l.trim()).filter((l: string) => /snapshot_.*\.db$/.test(l)).pop();
-      if (!file) throw new Error(`cluster-backup.sh on ${f.backupNode} left no snapshot in ${BACKUP_DIR}: ${lastLines(r.output)}`);
-      ctx.record('backup', `${f.backupNode}:${file}`);
-      return `backup saved to ${f.backupNode}:${file}`;
+      const first = await run(ctx, plain);
+      if (first.ok) return `backup saved to ${f.backupNode}:${first.file}`;
+      const op = progressingOperator(first.output);
+      if (!op) throw new Error(`cluster-backup.sh on ${f.backupNode} exited ${first.exitCode}: ${lastLines(first.output)}`);
+      const why = `the ${op} operator is progressing (a rollout is in progress), and cluster-backup.sh refuses to take a reliable backup then`;
+      let force = ctx.forceBackup === true;
+      if (!force && ctx.ask) {
+        force = await ctx.ask(`${why}. Take the backup anyway with --force (its files are marked __POSSIBLY_DIRTY__)?`);
+      }
+      if (!force) {
+        throw new StepRefusal(
+          `${why}. Wait until "${kube.binary} get co ${op}" shows Progressing=False and run again, or run again with --force-backup to take it anyway (marked __POSSIBLY_DIRTY__)`,
+        );
+      }
+      ctx.note(`${why}: taking it with --force`);
+      const second = await run(ctx, forced);
+      if (!second.ok) throw new Error(`cluster-backup.sh --force on ${f.backupNode} exited ${second.exitCode}: ${lastLines(second.output)}`);
+      return `backup saved to ${f.backupNode}:${second.file} (taken with --force while ${op} was progressing)`;
     },
     async verify(ctx) {
       if (typeof ctx.vars.backup !== 'string') throw new Error('no backup file was recorded');
