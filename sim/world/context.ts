@@ -67,6 +67,8 @@ export interface WorldContext {
   timing: Timing;
   /** absent: IPv4 single stack */
   network?: NetworkShape;
+  /** scenario `etcdDisk`: dedicated = /var/lib/etcd is its own mount point on every master (etcddisk.ts) */
+  etcdDisk?: 'shared' | 'dedicated';
   nodes: Map<string, SimNode>;
   log(message: string): void;
 }

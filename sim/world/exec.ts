@@ -147,6 +147,7 @@ export function createWorldHooks(ctx: WorldContext, kubelets: Map<string, Kubele
     const { child } = spawnInPod(kubelet.node, `${req.pod.metadata.uid}-exec-${++execCounter}`, req.command.map((a) => t.toLoopback(a)), {
       env: rp.env,
       host: rp.host,
+      dedicatedEtcdDisk: ctx.etcdDisk === 'dedicated',
       podsDir: `${ctx.stateDir}/pods`,
     });
     return runChild(child, req, t);

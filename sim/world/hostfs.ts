@@ -26,6 +26,7 @@ import path from 'node:path';
 import type { SimNode } from './context.ts';
 import { track } from './etcd.ts';
 import { clusterBackupScript, etcdCommonTools, etcdEnv } from './backup.ts';
+import { ETCD_DISK_SETUP, etcdDiskEnv } from './etcddisk.ts';
 
 export const KUBECONFIG_PATH = 'etc/kubernetes/static-pod-resources/kube-apiserver-certs/secrets/node-kubeconfigs/localhost.kubeconfig';
 export const MANIFESTS_DIR = 'etc/kubernetes/manifests';
@@ -125,13 +126,14 @@ if [ -n "$R" ]; then
     if [ -d "/etc/$d" ] && [ -d "$R/etc/$d" ]; then mount --bind "/etc/$d" "$R/etc/$d"; fi
   done
 fi
+${ETCD_DISK_SETUP}
 mount --bind /usr "$F/usr"
 mount --bind /etc "$F/etc"
 mount --rbind /dev "$F/dev"
 mount --bind /proc "$F/proc"
 if [ -n "$R" ]; then mount --rbind "$R" "$F/host"; fi
 cd /
-exec /usr/bin/env -u SIM_NODE_ROOT -u SIM_ROOTFS -u SIM_LOCALBIN /usr/sbin/chroot "$F" "$@"
+exec /usr/bin/env -u SIM_NODE_ROOT -u SIM_ROOTFS -u SIM_LOCALBIN -u SIM_ETCD_DISK /usr/sbin/chroot "$F" "$@"
 `;
 
 export interface PodSpawnOptions {
@@ -143,6 +145,8 @@ export interface PodSpawnOptions {
   podsDir?: string;
   /** working directory inside the pod (default /) */
   cwd?: string;
+  /** /var/lib/etcd of the node root is its own mount point (etcddisk.ts) */
+  dedicatedEtcdDisk?: boolean;
 }
 
 function podsDirOf(node: SimNode, opts: PodSpawnOptions): string {
@@ -174,6 +178,7 @@ export function spawnInPod(node: SimNode, podUid: string, argv: string[], opts: 
     SIM_ROOTFS: rootfs,
     SIM_LOCALBIN: localbin,
     SIM_NODE_ROOT: host ? node.root : '',
+    ...etcdDiskEnv(opts.dedicatedEtcdDisk === true && node.role === 'master'),
   };
   const setpriv = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'KILL'] : [];
   const full = [...setpriv, '/usr/bin/unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', SETUP, 'sh', ...argv];

@@ -767,6 +767,7 @@ export class Kubelet {
       result = await runPodCommand(this.node, uid, argv, {
         env,
         host,
+        dedicatedEtcdDisk: this.ctx.etcdDisk === 'dedicated',
         podsDir: path.join(this.ctx.stateDir, 'pods'),
         signal: rp.abort.signal,
         onOutput: (chunk) => (rp.output += tr.fromLoopback(chunk)),

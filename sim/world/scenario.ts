@@ -53,6 +53,8 @@ export interface Scenario {
   upgradingFrom?: string;
   /** Service network families (primary first) and the order of the node InternalIPs; absent: IPv4 only. */
   network?: { ipFamilies: ('IPv4' | 'IPv6')[]; nodeAddressOrder: ('IPv4' | 'IPv6')[] };
+  /** `dedicated`: /var/lib/etcd is its own mount point on every master (etcddisk.ts); default `shared`. */
+  etcdDisk: 'shared' | 'dedicated';
 }
 
 export class ScenarioError extends Error {}
@@ -106,6 +108,7 @@ export function parseScenario(input: string | object): Scenario {
     'patch',
     'upgradingFrom',
     'network',
+    'etcdDisk',
     'name',
     'description',
   ]);
@@ -242,6 +245,9 @@ export function parseScenario(input: string | object): Scenario {
     if (!um || Number(um[1]) < 5 || Number(um[1]) >= minor) fail(`upgradingFrom: "${upgradingFrom}" must be a release like "4.${minor - 1}", older than openshift "${release}"`);
   }
 
+  const etcdDisk = raw.etcdDisk ?? 'shared';
+  if (etcdDisk !== 'shared' && etcdDisk !== 'dedicated') fail(`etcdDisk: "${etcdDisk}" must be shared or dedicated`);
+
   return {
     openshift: release,
     minor,
@@ -256,6 +262,7 @@ export function parseScenario(input: string | object): Scenario {
     patch,
     upgradingFrom,
     network,
+    etcdDisk,
   };
 }
 

@@ -107,6 +107,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     platform: scenario.platform,
     timing: scenario.timing,
     ...(scenario.network ? { network: scenario.network } : {}),
+    etcdDisk: scenario.etcdDisk,
     nodes: new Map(),
     log,
   };

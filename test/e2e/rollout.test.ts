@@ -123,4 +123,35 @@ test('item 1 + 7: --force-backup takes a new (dirty) snapshot, not the planted o
   }
 });
 
+test('item 6: etcdDisk dedicated (/var/lib/etcd a mount point): procedure B moves the contents and ends healthy', async () => {
+  const net = '10.32.0';
+  const target = `ip-${net.replace(/\./g, '-')}-11.ec2.internal`;
+  const sim = await startSim(`openshift: "4.14"
+platform: aws
+controlPlaneMachineSet: absent
+etcdDisk: dedicated
+${masters(net)}faults:
+  - {node: ${target}, kind: etcd-crashloop}
+timing: {provisionSeconds: 1, rolloutSeconds: 1}
+`);
+  try {
+    await waitScenario(sim.kubeconfig, 'crashloop');
+    const env = envFor(sim.kubeconfig);
+    const r = await plugin(['auto', '--yes'], env);
+    assert.is(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+    const s = await healthyN(sim.kubeconfig);
+    assert.ok(s.members.some((m) => m.name === target), 'new member on the same node');
+    const j = journal(env.XDG_STATE_HOME);
+    const stop = j.steps.find((x: any) => x.id === 'stop-etcd-pod');
+    assert.match(stop.output ?? '', /contents of the mount point/);
+    // the old data really is where the journal says, and the manifest was moved aside
+    const root = join(sim.stateDir, 'nodes', target, 'root');
+    const moved = String(j.vars.movedData).split(':')[1]!;
+    assert.ok(existsSync(join(root, moved, 'member')), `${moved}/member on the node`);
+    assert.ok(existsSync(join(root, 'var/lib/etcd-backup/etcd-pod.yaml')), 'manifest in /var/lib/etcd-backup');
+  } finally {
+    await sim.stop();
+  }
+});
+
 test.run();
