@@ -30,6 +30,7 @@ export const Reason = {
   PodFailingMemberHealthy: 'PodFailingMemberHealthy',
   ChangeInProgress: 'ChangeInProgress',
   RevisionRollout: 'RevisionRollout',
+  RolloutWaitsOnTarget: 'RolloutWaitsOnTarget',
   ReplacementInProgress: 'ReplacementInProgress',
   UnexpectedMemberCount: 'UnexpectedMemberCount',
   TargetHealthy: 'TargetHealthy',
@@ -124,6 +125,16 @@ export function rolloutNodes(s: ClusterState, exceptNode?: string): string[] {
       return false;
     })
     .map((n) => n.nodeName);
+}
+
+/**
+ * The installer (library-go) moves one node at a time and waits for that node's pod at the new revision: is `node` the
+ * only node in transition (target revision set and ahead of its current one)? Then the other nodes are behind BECAUSE
+ * of it (openshift.md §0.1 "Crash loop during a revision rollout").
+ */
+export function rolloutWaitsOnlyOn(s: ClusterState, node: string): boolean {
+  const moving = s.etcd.nodeStatuses.filter((n) => n.targetRevision !== undefined && n.targetRevision !== 0 && n.targetRevision !== n.currentRevision);
+  return moving.length === 1 && moving[0]!.nodeName === node;
 }
 
 function unsafe(reasons: string[], action: string, member: Diagnosis['member'] = null): Diagnosis {
@@ -234,7 +245,10 @@ export function diagnose(s: ClusterState, opts: DiagnoseOptions = {}): Diagnosis
   const tNode = nodeOfMember(s, target);
   const tIP = peerIP(target);
   const ref = memberRef(s, target);
-  const progress = changesInProgress(s, ref.node);
+  let progress = changesInProgress(s, ref.node);
+  // A rollout that waits only on the target's node is held by the target itself; decided below (crash loop → B).
+  const heldRollout = rolloutWaitsOnlyOn(s, ref.node) ? progress.filter((x) => x.startsWith(`${Reason.RevisionRollout}:`)) : [];
+  if (heldRollout.length) progress = progress.filter((x) => !heldRollout.includes(x));
   if (progress.length) return unsafe(progress, 'another change is in progress: wait until it finishes (oc get machines -n openshift-machine-api; oc get etcd cluster), then run status again', ref);
 
   // 9. Identity: member name == node name AND member peer IP == node InternalIP.
@@ -275,6 +289,9 @@ export function diagnose(s: ClusterState, opts: DiagnoseOptions = {}): Diagnosis
   if (machine && machine.instanceRunning === false) aWhy.push(r(Reason.MachineNotRunning, `machine ${machine.name} instance state is ${machine.instanceState}`));
   if (tNode.ready !== true) aWhy.push(r(Reason.NodeNotReady, `node ${tNode.name} is ${tNode.ready === false ? 'NotReady' : 'Unknown (kubelet stopped posting status)'}`));
   if (tNode.unreachable) aWhy.push(r(Reason.NodeUnreachable, `node ${tNode.name} has the node.kubernetes.io/unreachable taint`));
+  if (aWhy.length && heldRollout.length) {
+    return unsafe([...heldRollout, ...aWhy], 'an etcd revision rollout waits on this node: wait until the node is back or the rollout moves on (oc get etcd cluster), then run status again', ref);
+  }
   const others = dead.filter((m) => m.id !== target.id);
   const othersWhy = others.map((m) => r(Reason.OtherMemberUnhealthy, `member ${memberLabel(m)} is unhealthy too: replace it next (auto --member ${m.name || m.id}); its new member is added only after that`));
   if (aWhy.length) {
@@ -297,17 +314,21 @@ export function diagnose(s: ClusterState, opts: DiagnoseOptions = {}): Diagnosis
   if (podCrashLooping(pod)) {
     const e = pod.etcd;
     const detail = e && e.reason && e.reason !== pod.status ? `, etcd container ${e.state} (${e.reason})` : '';
+    const heldRev = s.etcd.nodeStatuses.find((n) => n.nodeName === tNode.name)?.targetRevision;
+    const held = heldRollout.length
+      ? [r(Reason.RolloutWaitsOnTarget, `the etcd revision rollout (revision ${heldRev ?? s.etcd.latestAvailableRevision ?? '?'}) waits on ${tNode.name}, whose new pod crash-loops: that is this crash loop, not a separate change (the other nodes wait behind it)`)]
+      : [];
     return {
       scenario: 'crashloop',
       member: ref,
-      reasons: [unhealthyWhy, r(Reason.PodCrashLooping, `etcd pod ${pod.name} on Ready node ${tNode.name} is ${pod.status} (${pod.readyCount}/${pod.containerCount} ready, ${pod.restarts} restarts${detail})`)],
+      reasons: [unhealthyWhy, r(Reason.PodCrashLooping, `etcd pod ${pod.name} on Ready node ${tNode.name} is ${pod.status} (${pod.readyCount}/${pod.containerCount} ready, ${pod.restarts} restarts${detail})`), ...held],
       action: procedureB(target, tNode, pod),
     };
   }
 
   // 13. Node Ready, pod not crash-looping, member unhealthy: cannot decide.
   return unsafe(
-    [unhealthyWhy, r(Reason.CannotDecide, `node ${tNode.name} is Ready and etcd pod ${pod.name} is ${pod.status} (${pod.readyCount}/${pod.containerCount} ready), yet the member is unhealthy`)],
+    [...heldRollout, unhealthyWhy, r(Reason.CannotDecide, `node ${tNode.name} is Ready and etcd pod ${pod.name} is ${pod.status} (${pod.readyCount}/${pod.containerCount} ready), yet the member is unhealthy`)],
     `investigate the etcd logs (oc -n openshift-etcd logs ${pod.name} -c etcd) and the network between control plane nodes; it may recover by itself`,
     ref,
   );

@@ -5,6 +5,7 @@ import { clientURL, etcdctl } from './etcd.ts';
 import type { Kubelet } from './kubelet.ts';
 import { NS_MACHINE_API, now } from './objects.ts';
 import type { ScenarioFault } from './scenario.ts';
+import { revisionCrashloop, type RolloutOperator } from './revisioncrashloop.ts';
 
 export interface FaultDeps {
   kubelets: Map<string, Kubelet>;
@@ -12,6 +13,8 @@ export interface FaultDeps {
   machineOf: Map<string, string>;
   /** allocate an unused IP (same /16 as the masters) for a phantom member */
   allocateIP(): string;
+  /** the etcd operator (revision rollouts) */
+  operator?: RolloutOperator;
   /** fault machine-finalizer-stuck: the actuator never finishes deleting this machine */
   finalizerStuck?(machine: string): void;
 }
@@ -61,6 +64,10 @@ export async function applyFault(ctx: WorldContext, deps: FaultDeps, f: Scenario
       return;
     case 'etcd-crashloop':
       await kubelet!.corruptEtcd();
+      return;
+    case 'revision-crashloop':
+      if (!deps.operator) throw new Error('fault revision-crashloop: no etcd operator');
+      await revisionCrashloop(deps.operator, kubelet!, f.node!, (m) => ctx.log(m));
       return;
     case 'extra-unstarted-member':
     case 'learner': {

@@ -52,6 +52,8 @@ interface RevisionContent {
   nodes: { name: string; ip: string }[];
   certNodes: string[];
   forceRedeploymentReason: string;
+  /** generation of the operator's own rendering of etcd-pod (an operator config change / upgrade bumps it) */
+  operatorConfig: number;
 }
 
 interface Install {
@@ -124,6 +126,7 @@ export class EtcdOperator {
   private memberControllerError = '';
   private readonly shape;
   private readonly rsHash = hashOf('etcd-quorum-guard', 10);
+  private operatorConfig = 0;
   private readonly catchUp = new LearnerCatchUp(() => this.ctx.timing.learnerPromoteSeconds ?? 0);
 
   constructor(
@@ -137,6 +140,16 @@ export class EtcdOperator {
     return this.lastMembers;
   }
 
+  /** The operator's own etcd-pod rendering changed (e.g. an operator upgrade): the next sync creates a new revision. */
+  changeOperatorConfig(): void {
+    this.operatorConfig++;
+  }
+
+  /** The install the installer is working on: node, revision, and whether its installer pod wrote the manifest. */
+  get installing(): { node: string; rev: number; manifestWritten: boolean } | null {
+    return this.install ? { node: this.install.node, rev: this.install.rev, manifestWritten: this.install.manifestAt !== undefined } : null;
+  }
+
   // ---- bootstrap (called by the world before the kubelets start) ----------------------------------
 
   /** Create revision `rev` from the current objects and write it to every master node root. */
@@ -147,6 +160,7 @@ export class EtcdOperator {
       nodes: masters.map((m) => ({ name: m.name, ip: etcdHost(m) })).sort((a, b) => a.name.localeCompare(b.name)),
       certNodes: masters.map((m) => m.name).sort(),
       forceRedeploymentReason: '',
+      operatorConfig: 0,
     };
     this.revisions.set(rev, content);
     this.createRevisionObjects(rev, content);
@@ -403,6 +417,7 @@ export class EtcdOperator {
         .sort((a, b) => a.name.localeCompare(b.name)),
       certNodes: this.certNodes(masterNodes),
       forceRedeploymentReason: String(etcd.spec?.forceRedeploymentReason ?? ''),
+      operatorConfig: this.operatorConfig,
     };
   }
 
@@ -520,8 +535,19 @@ export class EtcdOperator {
       const etcdC = (pod?.status?.containerStatuses ?? []).find((c: any) => c.name === 'etcd');
       const atRev = pod?.metadata.labels?.revision === String(ins.rev);
       const ready = atRev && !!etcdC?.ready;
-      const waitingForMember = atRev && !!etcdC?.state?.running && !etcdC?.ready && !(this.lastMembers ?? []).some((m) => m.ip === sim?.ip && !m.isLearner && m.healthy);
-      const timedOut = Date.now() - ins.manifestAt > INSTALL_READY_TIMEOUT_MS;
+      const own = (this.lastMembers ?? []).find((m) => m.ip === sim?.ip);
+      // a new member's etcd waits (running, not ready) until the ClusterMemberController adds it
+      const waitingForMember = atRev && !!etcdC?.state?.running && !etcdC?.ready && (!own || own.isLearner);
+      // The real installer waits for the pod to be Ready ("static pod is pending"); the sim's time-out (a shortcut
+      // for slow pods) never completes an install whose node's member is a crash-looping voter: the rollout waits
+      // there and the other nodes stay behind (library-go installer_controller.go newNodeStateForInstallInProgress).
+      const timedOut = Date.now() - ins.manifestAt > INSTALL_READY_TIMEOUT_MS && !(own && !own.isLearner && !own.healthy);
+      if (!ready && ins.rev !== latest) {
+        // a newer revision is pending: stop waiting for this one, the node is targeted at the latest next ("new revision pending")
+        this.ctx.log(`operator: installer: ${ins.node} moves from revision ${ins.rev} to ${latest} (new revision pending)`);
+        this.install = undefined;
+        return;
+      }
       if (ready || waitingForMember || timedOut) {
         store.mutate(R.etcds, undefined, 'cluster', (e) => {
           const s = (e.status.nodeStatuses ?? []).find((x: any) => x.nodeName === ins.node);
@@ -550,7 +576,8 @@ export class EtcdOperator {
       .filter((s) => s.currentRevision !== latest)
       .filter((s) => content.certNodes.includes(s.nodeName))
       .filter((s) => Date.now() - (this.failedAt.get(s.nodeName) ?? 0) > FAILED_NODE_RETRY_MS)
-      .sort((a, b) => a.currentRevision - b.currentRevision || a.nodeName.localeCompare(b.nodeName));
+      // nodeToStartRevisionWith: a node already progressing towards a target first, then the oldest
+      .sort((a, b) => Number(!!b.targetRevision) - Number(!!a.targetRevision) || a.currentRevision - b.currentRevision || a.nodeName.localeCompare(b.nodeName));
     const next = candidates[0];
     if (!next) return;
     const sim = this.ctx.nodes.get(next.nodeName);

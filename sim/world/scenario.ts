@@ -16,6 +16,7 @@ export const FAULT_KINDS = [
   'extra-unstarted-member',
   'learner',
   'machine-finalizer-stuck',
+  'revision-crashloop',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

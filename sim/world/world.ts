@@ -305,7 +305,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   log(`healthy cluster up after ${Date.now() - t0} ms`);
   if (!opts.noFaults) {
     for (const f of scenario.faults) {
-      await applyFault(ctx, { kubelets, machineOf, allocateIP: () => machineApi.allocateIP(), finalizerStuck: (machineName) => metal3?.stuck.add(machineName) }, f);
+      await applyFault(ctx, { kubelets, machineOf, allocateIP: () => machineApi.allocateIP(), operator, finalizerStuck: (machineName) => metal3?.stuck.add(machineName) }, f);
     }
   }
   log(`world ready after ${Date.now() - t0} ms`);

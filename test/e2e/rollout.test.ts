@@ -154,4 +154,36 @@ timing: {provisionSeconds: 1, rolloutSeconds: 1}
   }
 });
 
+test('item 3 (+7): a revision rollout waiting on the crash-looping node is that crash loop: procedure B (backup needs --force-backup: etcd is progressing); ends healthy at the latest revision', async () => {
+  const net = '10.33.0';
+  const target = `ip-${net.replace(/\./g, '-')}-11.ec2.internal`;
+  const sim = await startSim(`openshift: "4.14"
+platform: aws
+controlPlaneMachineSet: absent
+${masters(net)}faults:
+  - {node: ${target}, kind: revision-crashloop}
+timing: {provisionSeconds: 1, rolloutSeconds: 1}
+`);
+  try {
+    await waitScenario(sim.kubeconfig, 'crashloop');
+    const k = kubeFor(sim.kubeconfig);
+    const before = await readClusterState(k);
+    const moving = before.etcd.nodeStatuses.filter((n) => n.targetRevision && n.targetRevision !== n.currentRevision).map((n) => n.nodeName);
+    assert.equal(moving, [target], 'the installer waits on the crash-looping node');
+    assert.ok(before.etcd.nodeStatuses.every((n) => n.currentRevision !== before.etcd.latestAvailableRevision), 'the other nodes stay behind');
+    const env = envFor(sim.kubeconfig);
+    const refused = await plugin(['auto', '--yes'], env);
+    assert.is(refused.code, 4, `exit ${refused.code}\n${refused.stdout}\n${refused.stderr}`);
+    assert.match(refused.stderr, /the etcd operator is progressing/);
+    const r = await plugin(['auto', '--yes', '--force-backup'], env);
+    assert.is(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /procedure B/);
+    const s = await healthyN(sim.kubeconfig);
+    assert.ok(s.members.some((m) => m.name === target), 'new member on the same node');
+    assert.ok(s.etcd.nodeStatuses.every((n) => n.currentRevision === s.etcd.latestAvailableRevision), JSON.stringify(s.etcd.nodeStatuses));
+  } finally {
+    await sim.stop();
+  }
+});
+
 test.run();

@@ -317,6 +317,30 @@ test('another change in progress: machine deleting / provisioning / revision rol
   assert.is(diagnose(s).scenario, 'crashloop');
 });
 
+test('revision rollout waiting on the crash-looping target (the others behind it) is the crash loop itself: B; not when another node moves, nor for A', () => {
+  let s = crashloop();
+  s.etcd.latestAvailableRevision = 9;
+  s.etcd.nodeStatuses = MASTERS.map((m) => ({ nodeName: m.node, currentRevision: 8, ...(m === A ? { targetRevision: 9 } : {}) }));
+  let d = diagnose(s);
+  assert.is(d.scenario, 'crashloop', d.reasons.join('\n'));
+  assert.ok(hasReason(d.reasons, 'RolloutWaitsOnTarget'), d.reasons.join('\n'));
+  // another node is the one in transition: a separate change
+  s.etcd.nodeStatuses = MASTERS.map((m) => ({ nodeName: m.node, currentRevision: 8, ...(m === B ? { targetRevision: 9 } : {}) }));
+  d = diagnose(s);
+  assert.is(d.scenario, 'unsafe');
+  assert.ok(hasReason(d.reasons, 'RevisionRollout'));
+  // nodes behind and nobody in transition (between two nodes): still a rollout in progress
+  s.etcd.nodeStatuses = MASTERS.map((m) => ({ nodeName: m.node, currentRevision: m === C ? 9 : 8 }));
+  assert.is(diagnose(s).scenario, 'unsafe');
+  // a stopped machine whose node holds the rollout: not procedure A
+  s = machineStopped();
+  s.etcd.latestAvailableRevision = 9;
+  s.etcd.nodeStatuses = MASTERS.map((m) => ({ nodeName: m.node, currentRevision: 8, ...(m === A ? { targetRevision: 9 } : {}) }));
+  d = diagnose(s);
+  assert.is(d.scenario, 'unsafe', d.reasons.join('\n'));
+  assert.ok(hasReason(d.reasons, 'RevisionRollout'));
+});
+
 test('--member: healthy member refused; unknown name refused; matching member diagnosed', () => {
   let d = diagnose(machineStopped(), { member: B.node });
   assert.is(d.scenario, 'unsafe');
