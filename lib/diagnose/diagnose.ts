@@ -31,6 +31,7 @@ export const Reason = {
   ChangeInProgress: 'ChangeInProgress',
   RevisionRollout: 'RevisionRollout',
   RolloutWaitsOnTarget: 'RolloutWaitsOnTarget',
+  MachineDeleting: 'MachineDeleting',
   ReplacementInProgress: 'ReplacementInProgress',
   UnexpectedMemberCount: 'UnexpectedMemberCount',
   TargetHealthy: 'TargetHealthy',
@@ -245,7 +246,14 @@ export function diagnose(s: ClusterState, opts: DiagnoseOptions = {}): Diagnosis
   const tNode = nodeOfMember(s, target);
   const tIP = peerIP(target);
   const ref = memberRef(s, target);
-  let progress = changesInProgress(s, ref.node);
+  // The target's own machine already Deleting (an admin, a MachineHealthCheck or the docs' CPMS branch deleted it): its
+  // EtcdQuorumOperator preDrain hook holds it until this member is removed (OPERATOR@main machinedeletionhooks.go), so
+  // waiting for it would wait forever; it is procedure A with the deletion under way. Another machine deleting is not.
+  const tMachine = ref.machine ? (s.machines ?? []).find((m) => m.name === ref.machine) ?? null : null;
+  const deletingWhy = tMachine?.deleting
+    ? [r(Reason.MachineDeleting, `machine ${tMachine.name} is already being deleted (phase ${tMachine.phase ?? '?'})${tMachine.hasEtcdHook ? '; its EtcdQuorumOperator preDrain hook holds it until this member is removed' : ''}`)]
+    : [];
+  let progress = changesInProgress(s, ref.node, tMachine?.deleting ? tMachine.name : null);
   // A rollout that waits only on the target's node is held by the target itself; decided below (crash loop → B).
   const heldRollout = rolloutWaitsOnlyOn(s, ref.node) ? progress.filter((x) => x.startsWith(`${Reason.RevisionRollout}:`)) : [];
   if (heldRollout.length) progress = progress.filter((x) => !heldRollout.includes(x));
@@ -289,6 +297,7 @@ export function diagnose(s: ClusterState, opts: DiagnoseOptions = {}): Diagnosis
   if (machine && machine.instanceRunning === false) aWhy.push(r(Reason.MachineNotRunning, `machine ${machine.name} instance state is ${machine.instanceState}`));
   if (tNode.ready !== true) aWhy.push(r(Reason.NodeNotReady, `node ${tNode.name} is ${tNode.ready === false ? 'NotReady' : 'Unknown (kubelet stopped posting status)'}`));
   if (tNode.unreachable) aWhy.push(r(Reason.NodeUnreachable, `node ${tNode.name} has the node.kubernetes.io/unreachable taint`));
+  aWhy.push(...deletingWhy);
   if (aWhy.length && heldRollout.length) {
     return unsafe([...heldRollout, ...aWhy], 'an etcd revision rollout waits on this node: wait until the node is back or the rollout moves on (oc get etcd cluster), then run status again', ref);
   }
@@ -334,9 +343,10 @@ export function diagnose(s: ClusterState, opts: DiagnoseOptions = {}): Diagnosis
   );
 }
 
-function changesInProgress(s: ClusterState, suspectNode: string | null): string[] {
+function changesInProgress(s: ClusterState, suspectNode: string | null, targetMachine: string | null = null): string[] {
   const out: string[] = [];
   for (const m of s.machines ?? []) {
+    if (m.deleting && m.name === targetMachine) continue; // decided by the caller (procedure A with the deletion under way)
     if (m.deleting) out.push(r(Reason.ChangeInProgress, `machine ${m.name} is being deleted (phase ${m.phase ?? '?'})`));
     else if (m.phase === 'Provisioning' || m.phase === 'Provisioned') out.push(r(Reason.ChangeInProgress, `machine ${m.name} is ${m.phase}`));
   }

@@ -70,6 +70,7 @@ export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o
     stamp: uniqueStamp(now),
     overridesAtPlan: state.etcd.unsupportedConfigOverrides,
     ...(otherUnhealthy.length ? { otherUnhealthy } : {}),
+    ...(procedure === 'A' && (state.machines ?? []).some((m) => m.name === target.machine && m.deleting) ? { machineDeleting: true } : {}),
   };
 }
 
@@ -88,9 +89,11 @@ export function planTitle(f: PlanFacts): string {
   const machine =
     f.procedure === 'A'
       ? f.machineMode === 'cpms'
-        ? '; the Active control plane machine set replaces the machine'
+        ? `; the Active control plane machine set replaces the machine${f.machineDeleting ? ` (${f.target.machine} is already being deleted)` : ''}`
         : f.machineMode === 'yaml'
-          ? '; the machine is re-created from its saved YAML'
+          ? f.machineDeleting
+            ? `; machine ${f.target.machine} is already being deleted (its hook holds it until the member is removed): its YAML is saved first, the replacement is created from it`
+            : '; the machine is re-created from its saved YAML'
           : '; no Machine API: the new node is made by hand'
       : '';
   return `Replace etcd member ${f.target.memberId} (${f.target.memberName || f.target.node}, ${f.target.nodeIP}) on ${f.target.node}: ${what}, OpenShift ${f.release ?? 'unknown'}${machine}${host}.${

@@ -17,7 +17,10 @@ import { finalVerifyStep } from './steps/verify.ts';
 import { handOverStep } from './steps/handover.ts';
 
 export function procedureA(kube: Kube, f: PlanFacts): Step[] {
-  const steps: Step[] = [backupStep(kube, f), removeMemberStep(kube, f)];
+  // Machine already Deleting: once the member is removed the operator releases its preDrain hook and the machine is
+  // gone, so its YAML (the only definition of the replacement without a CPMS) is saved before the removal.
+  const saveFirst = f.machineMode === 'yaml' && f.machineDeleting === true;
+  const steps: Step[] = [backupStep(kube, f), ...(saveFirst ? [saveMachineStep(kube, f)] : []), removeMemberStep(kube, f)];
   // First of two replacements (another member is down too): the quorum guard stays on (with 3 healthy of 4 voters a
   // rollout restarting a member would lose quorum), and the new member joins during the next run, so this run ends
   // after the new machine is up (hand-over). The next run turns the guard off once 3 of 3 voters are healthy.
@@ -30,7 +33,7 @@ export function procedureA(kube: Kube, f: PlanFacts): Step[] {
   if (releaseAtLeast(f.release, '4.12') || f.machineMode === 'manual') steps.push(deleteNodeStep(kube, f));
   steps.push(deleteSecretsStep(kube, f));
   if (f.machineMode === 'cpms') steps.push(deleteMachineStep(kube, f, true), waitMachineStep(kube, f));
-  else if (f.machineMode === 'yaml') steps.push(saveMachineStep(kube, f), deleteMachineStep(kube, f, false), createMachineStep(kube), waitMachineStep(kube, f));
+  else if (f.machineMode === 'yaml') steps.push(...(saveFirst ? [] : [saveMachineStep(kube, f)]), deleteMachineStep(kube, f, false), createMachineStep(kube), waitMachineStep(kube, f));
   else steps.push(manualNodeStep(kube, f));
   if (first) return [...steps, handOverStep(kube, f)];
   steps.push(waitRolloutStep(kube, f, (ctx) => (typeof ctx.vars.newNode === 'string' ? ctx.vars.newNode : null), { forceRedeploy: true }));

@@ -41,6 +41,11 @@ export interface PlanFacts {
    * its member and replaces its machine, and the next run (`auto --member <other>`) lets the operator add both.
    */
   otherUnhealthy?: string[];
+  /**
+   * The target's machine was already Deleting at plan time (someone deleted it; the preDrain hook holds it until the
+   * member is removed, after which it disappears): its YAML is saved before the member removal.
+   */
+  machineDeleting?: boolean;
 }
 
 /** What a step may read and record while it runs. Records go to the journal at once. */

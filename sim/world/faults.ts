@@ -30,6 +30,17 @@ export async function applyFault(ctx: WorldContext, deps: FaultDeps, f: Scenario
   if (f.node && !kubelet) throw new Error(`fault ${f.kind}: no kubelet for node ${f.node}`);
   ctx.log(`fault: ${f.kind}${f.node ? ` on ${f.node}` : ''}`);
   switch (f.kind) {
+    case 'machine-deleting': {
+      // The instance stopped AND someone (an admin, a MachineHealthCheck, the docs' CPMS branch) already deleted the
+      // Machine: it stays Deleting, held by the EtcdQuorumOperator preDrain hook until its member leaves the member list
+      // (OPERATOR@main pkg/operator/machinedeletionhooks/machinedeletionhooks.go; machine-api Drainable=False HookPresent).
+      await applyFault(ctx, deps, { ...f, kind: 'machine-stopped' });
+      const machine = deps.machineOf.get(f.node!);
+      if (!machine) throw new Error(`fault machine-deleting: node ${f.node} has no machine`);
+      ctx.store.delete(R.machines, NS_MACHINE_API, machine);
+      ctx.log(`fault: machine-deleting: machine ${machine} deleted (finalizer and preDrain hook hold it)`);
+      return;
+    }
     case 'machine-finalizer-stuck':
     case 'machine-stopped': {
       const machine = deps.machineOf.get(f.node!);

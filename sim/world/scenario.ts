@@ -17,6 +17,7 @@ export const FAULT_KINDS = [
   'learner',
   'machine-finalizer-stuck',
   'revision-crashloop',
+  'machine-deleting',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -206,6 +207,7 @@ export function parseScenario(input: string | object): Scenario {
     const needsNode = kind !== 'extra-unstarted-member' && kind !== 'learner';
     if (needsNode && !node) fail(`faults[${i}].node: required for ${kind}`);
     if (node !== undefined && !names.has(node)) fail(`faults[${i}].node: "${node}" is not one of the masters`);
+    if (kind === 'machine-deleting' && platform === 'none') fail(`faults[${i}].kind: machine-deleting needs a Machine API (platform is none)`);
     if (kind === 'machine-stopped' && platform === 'none') fail(`faults[${i}].kind: machine-stopped needs a Machine API (platform is none)`);
     if (kind === 'machine-finalizer-stuck' && platform !== 'baremetal') fail(`faults[${i}].kind: machine-finalizer-stuck needs platform baremetal`);
     faults.push({ node, kind: kind as FaultKind });

@@ -1,4 +1,5 @@
 // End-to-end: real-world rollout behaviours (issue 9 items 1, 2, 3, 6, 7) — `auto` against the simulator.
+// Four simulated clusters: procedure A (items 7, 2, 1 share one), a dedicated etcd disk (6), a revision crash loop (3).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
@@ -31,11 +32,15 @@ function envFor(kubeconfig: string, extra: Record<string, string> = {}) {
   return { KUBECONFIG: kubeconfig, XDG_STATE_HOME: state, ...extra } as NodeJS.ProcessEnv & { XDG_STATE_HOME: string };
 }
 
-function journal(stateHome: string): any {
+function journalPath(stateHome: string): string {
   const root = join(stateHome, 'etcd-replace');
   const files = existsSync(root) ? readdirSync(root).flatMap((c) => readdirSync(join(root, c)).map((r) => join(root, c, r, 'journal.json'))).filter(existsSync) : [];
   assert.is(files.length, 1, `one journal expected, found ${files.length}`);
-  return JSON.parse(readFileSync(files[0]!, 'utf8'));
+  return files[0]!;
+}
+
+function journal(stateHome: string): any {
+  return JSON.parse(readFileSync(journalPath(stateHome), 'utf8'));
 }
 
 const kubeFor = (kubeconfig: string) => new Kube({ client: 'kubectl', kubeconfig });
@@ -65,18 +70,22 @@ const masters = (net: string) => `masters:
 workers: 0
 `;
 
-/** Procedure A (4.14 aws, machine stopped, no CPMS), learners catching up for 15 s: shared by the item 7 and item 1 tests. */
+/**
+ * One procedure A cluster for items 7, 2 and 1: 4.11 aws without a CPMS (no operator scale-down of an unhealthy member
+ * before 4.12), the broken master's machine already deleted by someone (held Deleting by its preDrain hook), and new
+ * members that stay learners for 15 s while they catch up.
+ */
 const A_NET = '10.31.0';
 const A_TARGET = `ip-${A_NET.replace(/\./g, '-')}-11.ec2.internal`;
 let simA: Awaited<ReturnType<typeof startSim>> | null = null;
 const PLANTED = '/home/core/assets/backup/snapshot_2026-01-01_000000.db';
 
 test('item 7: an operator progressing → cluster-backup.sh (no --force) refuses; auto exits 4 naming it, nothing changed', async () => {
-  simA = await startSim(`openshift: "4.14"
+  simA = await startSim(`openshift: "4.11"
 platform: aws
 controlPlaneMachineSet: absent
 ${masters(A_NET)}faults:
-  - {node: ${A_TARGET}, kind: machine-stopped}
+  - {node: ${A_TARGET}, kind: machine-deleting}
 timing: {provisionSeconds: 1, rolloutSeconds: 1, learnerPromoteSeconds: 15}
 `);
   await waitScenario(simA.kubeconfig, 'not-ready');
@@ -102,22 +111,34 @@ timing: {provisionSeconds: 1, rolloutSeconds: 1, learnerPromoteSeconds: 15}
   assert.is(journal(env.XDG_STATE_HOME).steps.find((s: any) => s.id === 'backup').status, 'failed');
 });
 
-test('item 1 + 7: --force-backup takes a new (dirty) snapshot, not the planted one; a learner catching up longer than the redeploy knob forces no recovery- redeploy; ends healthy', async () => {
+test('items 2, 1, 7: target machine already Deleting → procedure A (its YAML saved before the member removal); a learner catching up longer than the redeploy knob forces no recovery- redeploy; --force-backup takes this run\'s own (dirty) snapshot; ends healthy', async () => {
   assert.ok(simA, 'the sim of the previous test');
   try {
+    const k = kubeFor(simA!.kubeconfig);
+    const old = await k.json(['-n', 'openshift-machine-api', 'get', 'machine', 'clustername-8qw5l-master-0']);
+    assert.ok(old.metadata.deletionTimestamp, 'the old machine is being deleted');
     const env = envFor(simA!.kubeconfig, { ETCD_REPLACE_FORCE_REDEPLOY_AFTER_S: '5' });
     const r = await plugin(['auto', '--yes', '--force-backup'], env);
     assert.is(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
     await healthyN(simA!.kubeconfig);
     const j = journal(env.XDG_STATE_HOME);
+    // item 2
+    const ids = j.steps.map((s: any) => s.id);
+    assert.ok(ids.indexOf('save-machine') < ids.indexOf('remove-member'), ids.join(','));
+    const saved = readFileSync(join(dirname(journalPath(env.XDG_STATE_HOME)), 'new-machine.yaml'), 'utf8');
+    assert.not.match(saved, /deletionTimestamp|deletionGracePeriodSeconds|phase: Deleting/);
+    assert.not.ok(await k.exists(['-n', 'openshift-machine-api', 'get', 'machine', 'clustername-8qw5l-master-0']), 'old machine gone');
+    const m3 = await k.json(['-n', 'openshift-machine-api', 'get', 'machine', 'clustername-8qw5l-master-3']);
+    assert.is(m3.status?.phase, 'Running');
+    // item 7
     assert.is(j.steps.find((s: any) => s.id === 'backup').status, 'done');
     assert.match(String(j.vars.backup), /:\/home\/core\/assets\/backup\/snapshot_.*__POSSIBLY_DIRTY__\.db$/);
     assert.not.match(String(j.vars.backup), /snapshot_2026-01-01_000000/);
+    // item 1
     assert.is(j.vars.recoveryRedeploy, undefined, `forced a redeploy: ${j.vars.recoveryRedeploy}`);
-    const cr = await kubeFor(simA!.kubeconfig).json(['get', 'etcd', 'cluster']);
+    const cr = await k.json(['get', 'etcd', 'cluster']);
     assert.not.match(cr.spec.forceRedeploymentReason ?? '', /^recovery-/);
-    // the learner phase really happened (the member was a learner while the wait ran)
-    assert.match(`${r.stdout}\n${r.stderr}`, /learner/);
+    assert.match(`${r.stdout}\n${r.stderr}`, /learner/, 'the new member was a learner while the wait ran');
   } finally {
     await simA!.stop();
   }

@@ -317,6 +317,21 @@ test('another change in progress: machine deleting / provisioning / revision rol
   assert.is(diagnose(s).scenario, 'crashloop');
 });
 
+test('target machine already Deleting (held by its preDrain hook): procedure A; another master machine deleting: refused', () => {
+  let s = machineStopped();
+  setMachine(s, A.machine, { deleting: true, phase: 'Deleting', hasEtcdHook: true });
+  let d = diagnose(s);
+  assert.is(d.scenario, 'not-ready', d.reasons.join('\n'));
+  assert.ok(hasReason(d.reasons, 'MachineDeleting'), d.reasons.join('\n'));
+  assert.is(d.member?.machine, A.machine);
+  s = machineStopped();
+  setMachine(s, B.machine, { deleting: true, phase: 'Deleting', hasEtcdHook: true });
+  d = diagnose(s);
+  assert.is(d.scenario, 'unsafe');
+  assert.ok(hasReason(d.reasons, 'ChangeInProgress'));
+  assert.match(d.reasons.join('\n'), B.machine);
+});
+
 test('revision rollout waiting on the crash-looping target (the others behind it) is the crash loop itself: B; not when another node moves, nor for A', () => {
   let s = crashloop();
   s.etcd.latestAvailableRevision = 9;
