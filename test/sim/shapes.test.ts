@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { etcdStaticPod } from '../../sim/world/objects.ts';
 import { checkSafeToScaleCluster } from '../../sim/world/quorumcheck.ts';
 import { translator, type SimNode } from '../../sim/world/context.ts';
+import { parseScenario } from '../../sim/world/scenario.ts';
 
 const inputs = (minor: number) => ({ minor, revision: 7, nodes: [{ name: 'master-0', ip: '10.0.0.10' }], endpointIPs: ['10.0.0.10'] });
 const env = (pod: any, c: string) => Object.fromEntries((pod.spec.containers.find((x: any) => x.name === c)?.env ?? []).map((e: any) => [e.name, e.value]));
@@ -51,6 +52,19 @@ test('network boundary: IPv6 node addresses map onto the IPv4 loopback mirror an
   assert.is(t.fromLoopback('abc, started, m0, http://127.9.0.5:2380, http://127.9.0.5:2379, false'), 'abc, started, m0, https://[fd2e:6f44:5dd8::5]:2380, https://[fd2e:6f44:5dd8::5]:2379, false');
   const v4 = translator([{ ...n, preferIPv6: false }]);
   assert.is(v4.fromLoopback('http://127.9.0.5:2380'), 'https://10.9.0.5:2380');
+});
+
+test('scenario keys network, masters[].ipv6 and upgradingFrom: parsed, bad values named', () => {
+  const ms = [0, 1, 2].map((i) => ({ node: `m${i}`, ip: `10.1.0.${10 + i}`, ipv6: `fd00::${10 + i}` }));
+  const sc = parseScenario({ openshift: '4.14', platform: 'none', network: { ipFamilies: ['IPv6', 'IPv4'] }, masters: ms, upgradingFrom: '4.13' });
+  assert.equal(sc.network, { ipFamilies: ['IPv6', 'IPv4'], nodeAddressOrder: ['IPv6', 'IPv4'] });
+  assert.is(sc.masters[0]!.ipv6, 'fd00::10');
+  assert.is(sc.upgradingFrom, '4.13');
+  assert.throws(() => parseScenario({ platform: 'none', network: { ipFamilies: ['IPv4', 'IPv6'] }, masters: ms.map(({ ipv6, ...m }) => m) }), /masters\[0\]\.ipv6: required/);
+  assert.throws(() => parseScenario({ platform: 'none', masters: ms }), /needs IPv6 in network\.ipFamilies/);
+  assert.throws(() => parseScenario({ platform: 'none', network: { ipFamilies: ['IPv4', 'IPv6'] }, masters: ms.map((m) => ({ ...m, ipv6: 'fd00::zz' })) }), /is not an IPv6 address/);
+  assert.throws(() => parseScenario({ platform: 'none', network: { ipFamilies: ['IPv5'] }, masters: ms }), /network\.ipFamilies/);
+  assert.throws(() => parseScenario({ openshift: '4.8', platform: 'none', masters: ms.map(({ ipv6, ...m }) => m), upgradingFrom: '4.9' }), /upgradingFrom/);
 });
 
 test.run();
