@@ -44,7 +44,7 @@ export function boundaryTranslator(nodes: Iterable<SimNode>) {
   let v6n = 0;
   const v6Mirror = new Map<string, string>(); // unknown IPv6 -> a loopback nothing listens on
   const guard = (text: string) =>
-    text.replace(/(https:\/\/)?\[([0-9a-fA-F:.]+)\]/g, (_all, scheme: string | undefined, ip: string) => {
+    text.replace(/(https:\/\/)?\[([0-9a-fA-F]*:[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)\]/g, (_all, scheme: string | undefined, ip: string) => {
       let m = v6Mirror.get(ip);
       if (!m) {
         m = `127.255.${Math.floor(v6n / 250)}.${(v6n++ % 250) + 2}`;
