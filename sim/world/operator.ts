@@ -355,6 +355,10 @@ export class EtcdOperator {
 
   // ---- certs ---------------------------------------------------------------------------------------
 
+  /**
+   * Every master Node gets its three secrets (OPERATOR@release-4.6 pkg/operator/etcdcertsigner/etcdcertsignercontroller.go:
+   * nodeLister.List of the master selector), so the secrets of a dead Node object that nobody deletes come back.
+   */
   private syncCerts(masterNodes: KObject[]): void {
     const store = this.ctx.store;
     for (const n of masterNodes) {
@@ -479,6 +483,10 @@ export class EtcdOperator {
 
   // ---- installer -----------------------------------------------------------------------------------
 
+  /**
+   * nodeStatuses lists every master Node (library-go pkg/operator/staticpod/controller/node/node_controller.go, vendored
+   * in OPERATOR@release-4.6): the installer targets each, a dead Node object too, until the Node is deleted.
+   */
   private syncNodeStatuses(masterNodes: KObject[]): void {
     const names = new Set(masterNodes.map((n) => n.metadata.name));
     this.ctx.store.mutate(R.etcds, undefined, 'cluster', (e) => {
