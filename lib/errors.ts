@@ -17,12 +17,15 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 export class PluginError extends Error {
   readonly exitCode: ExitCode;
   readonly hint?: string;
+  /** the failure may go away by itself (API unreachable, 5xx, a timed-out call): a run stopped by it is resumable */
+  readonly transient: boolean;
 
-  constructor(message: string, opts: { exitCode?: ExitCode; hint?: string; cause?: unknown } = {}) {
+  constructor(message: string, opts: { exitCode?: ExitCode; hint?: string; cause?: unknown; transient?: boolean } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'PluginError';
     this.exitCode = opts.exitCode ?? ExitCode.Error;
     this.hint = opts.hint;
+    this.transient = opts.transient ?? false;
   }
 
   /** The single line shown to the user (without the `error: ` prefix). */

@@ -4,8 +4,14 @@
 // - `--kubeconfig` / `--context` are forwarded before the subcommand; KUBECONFIG is inherited from the environment.
 // - Failures the user must fix are turned into one-line PluginErrors (exit 1): client not on PATH, API unreachable,
 //   unknown context, unreadable kubeconfig, Unauthorized, Forbidden (needs cluster-admin), namespace openshift-etcd missing.
-// - Transient failures (connection refused/reset, EOF, TLS handshake timeout, 5xx, ServiceUnavailable, etcdserver: leader
-//   changed / request timed out / too many requests) are retried with backoff 0.5, 1, 2, 4 s when `retries` is given.
+// - Every call has a time limit: `timeoutMs` when given, else `--request-timeout` (KubeOptions.requestTimeout, kubectl
+//   duration syntax) plus a grace period, else a default per call kind (CALL_TIMEOUT_MS). A call that runs out of time is
+//   killed and reported as "timed out after Ns" (a transient failure).
+// - Transient failures (connection refused/reset, EOF, TLS handshake timeout, 5xx, ServiceUnavailable, 429, etcdserver:
+//   leader changed / request timed out / too many requests, a timed-out call) are retried with backoff 0.5, 1, 2, 4 s,
+//   but only for calls whose repetition is harmless (callKind): reads (default 3 retries) and idempotent writes
+//   (apply/patch/delete/label/annotate/replace; `retries` when given). A non-idempotent call (create, etcdctl member
+//   remove/add, a shell on a node) is never retried here: its caller checks the live state before trying again.
 // - Every call is counted and timed (Kube.calls, Kube.timings) for the benchmark; ETCD_REPLACE_TRACE=FILE appends one JSON
 //   line per call ({argv, ms, exitCode}), ETCD_REPLACE_DEBUG=1 prints each call on stderr.
 import { appendFileSync, accessSync, constants, statSync } from 'node:fs';
@@ -69,8 +75,9 @@ export interface RunResult {
 export interface RunOptions {
   input?: string;
   allowFailure?: boolean;
-  /** how many times to retry a transient failure (backoff 0.5, 1, 2, 4, 4… s) */
+  /** how many times to retry a transient failure (backoff 0.5, 1, 2, 4, 4… s); ignored for non-idempotent calls */
   retries?: number;
+  /** time limit of one attempt; default from --request-timeout, else per call kind */
   timeoutMs?: number;
 }
 
@@ -81,6 +88,75 @@ export interface CallTiming {
 }
 
 export const BACKOFF_MS = [500, 1000, 2000, 4000];
+
+/**
+ * What repeating a call would do: `read` nothing; `idempotent` the same change again (apply, patch, delete by name,
+ * label, annotate, replace, scale); `once` a second change (create, etcdctl member remove/add/promote/move-leader,
+ * any other command run in a pod). Only `read` and `idempotent` calls are retried by the adapter.
+ */
+export type CallKind = 'read' | 'idempotent' | 'once';
+
+/** Default time limit of one attempt when neither timeoutMs nor --request-timeout is given. */
+export const CALL_TIMEOUT_MS: Record<CallKind | 'exec', number> = { read: 30_000, idempotent: 60_000, once: 60_000, exec: 60_000 };
+/** Added to --request-timeout for the process limit, so that kubectl's own timeout (and its message) comes first. */
+export const REQUEST_TIMEOUT_GRACE_MS = 5_000;
+/** Retries of a read (not an exec: its stderr is the command's) when the caller does not say. */
+export const DEFAULT_READ_RETRIES = 3;
+
+const READ_VERBS = new Set(['get', 'describe', 'logs', 'explain', 'api-resources', 'api-versions', 'version', 'config', 'auth', 'top', 'cluster-info', 'wait', 'events']);
+const IDEMPOTENT_VERBS = new Set(['apply', 'patch', 'label', 'annotate', 'delete', 'replace', 'scale']);
+/** kubectl flags that take their value as the next argument (only those that can come before the verb). */
+const KUBECTL_VALUE_FLAGS = new Set(['-n', '--namespace', '--context', '--kubeconfig', '-s', '--server', '--request-timeout', '--as', '--as-group', '--user', '--cluster', '--token', '--certificate-authority', '-v', '--v']);
+const ETCDCTL_VALUE_FLAGS = new Set(['-w', '--write-out', '--endpoints', '--command-timeout', '--dial-timeout', '--keepalive-time', '--keepalive-timeout', '--cacert', '--cert', '--key', '--user', '--password']);
+/** etcdctl subcommands that only read (etcd-io/etcd etcdctl/ctlv3/command). */
+const ETCDCTL_READS = ['member list', 'endpoint health', 'endpoint status', 'endpoint hashkv', 'alarm list', 'version', 'get', 'check perf'];
+
+function positionals(args: string[], valueFlags: Set<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.startsWith('-')) {
+      if (!a.includes('=') && valueFlags.has(a)) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+/** The subcommand of a kubectl/oc argv (`get`, `exec`, …), skipping global flags. */
+export function kubectlVerb(args: string[]): string {
+  const dd = args.indexOf('--');
+  return positionals(dd >= 0 ? args.slice(0, dd) : args, KUBECTL_VALUE_FLAGS)[0] ?? '';
+}
+
+/** The kind of a kubectl/oc call given its argv (without the binary). */
+export function callKind(args: string[]): CallKind {
+  const dd = args.indexOf('--');
+  const verb = kubectlVerb(args);
+  if (verb === 'exec') {
+    const cmd = dd >= 0 ? args.slice(dd + 1) : [];
+    const bin = (cmd[0] ?? '').split('/').pop();
+    if (bin !== 'etcdctl') return 'once';
+    const words = positionals(cmd.slice(1), ETCDCTL_VALUE_FLAGS);
+    const sub = words.slice(0, 2).join(' ');
+    return ETCDCTL_READS.some((r) => sub === r || (!r.includes(' ') && words[0] === r)) ? 'read' : 'once';
+  }
+  if (READ_VERBS.has(verb)) return 'read';
+  if (IDEMPOTENT_VERBS.has(verb)) return 'idempotent';
+  return 'once';
+}
+
+/** kubectl duration ("30s", "1m30s", "500ms", "2h", plain digits = seconds) in ms; null when not a duration. */
+export function parseKubeDuration(v: string): number | null {
+  const t = v.trim();
+  if (/^\d+$/.test(t)) return Number(t) * 1000;
+  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(t)) return null;
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let ms = 0;
+  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * unit[m[2]!]!;
+  return Math.round(ms);
+}
 export const NOT_ON_PATH = 'kubectl not found on PATH';
 
 /**
@@ -136,6 +212,13 @@ const TRANSIENT = [
   /the server was unable to return a response in the time allotted/i,
   /\(Timeout\)/,
   /\(TooManyRequests\)/,
+  /Too many requests, please try again later/i,
+  /unexpected EOF/i,
+  /error reading from error stream/i,
+  /error sending request/i,
+  /websocket: close/i,
+  /broken pipe/i,
+  /\(Timeout\)|Timeout: request did not complete/,
   /status code:? 5\d\d/i,
   /\b50[0234] (Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)/i,
   /etcdserver: leader changed/,
@@ -217,6 +300,18 @@ export class Kube {
     return Boolean(this.env.ETCD_REPLACE_DEBUG) || (this.opts.verbosity ?? 0) > 0;
   }
 
+  /** Time limit of one attempt of `args`: the caller's, else --request-timeout + grace, else the call kind's default. */
+  timeoutFor(args: string[], o: RunOptions = {}): number | undefined {
+    if (o.timeoutMs !== undefined) return o.timeoutMs;
+    if (this.opts.requestTimeout !== undefined) {
+      const ms = parseKubeDuration(this.opts.requestTimeout);
+      if (ms === 0) return undefined; // kubectl: 0 = no limit; waits still enforce their own deadlines
+      if (ms !== null) return ms + REQUEST_TIMEOUT_GRACE_MS;
+    }
+    if (kubectlVerb(args) === 'exec') return CALL_TIMEOUT_MS.exec;
+    return CALL_TIMEOUT_MS[callKind(args)];
+  }
+
   async run(args: string[], o: RunOptions = {}): Promise<RunResult> {
     if (!this.path) {
       throw new PluginError(`${this.binary} not found on PATH`, {
@@ -224,9 +319,14 @@ export class Kube {
       });
     }
     const argv = this.argv(args);
-    const retries = Math.max(0, o.retries ?? 0);
+    const kind = callKind(args);
+    // a call that changes something each time it runs is never repeated blindly (its caller checks the live state)
+    // (an exec's stderr is the command's: its caller says whether to retry, e.g. not a health probe of a dead member)
+    const isExec = kubectlVerb(args) === 'exec';
+    const retries = kind === 'once' ? 0 : Math.max(0, o.retries ?? (kind === 'read' && !isExec ? DEFAULT_READ_RETRIES : 0));
+    const timeoutMs = this.timeoutFor(args, o);
     for (let attempt = 0; ; attempt++) {
-      const r = await this.once(argv, o);
+      const r = await this.once(argv, { ...o, timeoutMs });
       if (r.exitCode === 0) return r;
       const transient = isTransient(r.stderr);
       if (transient && attempt < retries) {
@@ -236,7 +336,7 @@ export class Kube {
       const fatal = await this.classify(args, r);
       if (fatal) throw fatal;
       if (o.allowFailure) return r;
-      throw new PluginError(`${this.display(args)} failed: ${firstErrorLine(r.stderr) || `exit code ${r.exitCode}`}`);
+      throw new PluginError(`${this.display(args)} failed: ${firstErrorLine(r.stderr) || `exit code ${r.exitCode}`}`, { transient });
     }
   }
 
@@ -299,6 +399,7 @@ export class Kube {
       const why = dial ?? (e.match(/Unable to connect to the server: (.*)/)?.[1] ?? 'connection refused');
       return new PluginError(`cannot reach the API server at ${url}: ${oneLine(why)}`, {
         hint: 'check that the cluster is up, your network/VPN, and --kubeconfig/--context',
+        transient: true,
       });
     }
     if (/\(Unauthorized\)/.test(e) || /You must be logged in to the server/.test(e)) {

@@ -300,11 +300,18 @@ type PodRead = MemberRead | { error: string };
 /** member list + endpoint health + endpoint status from one pod (the three execs in parallel). */
 async function readMembersFrom(kube: Kube, pod: string): Promise<PodRead> {
   const [list, health, status] = await Promise.all([
-    etcdctl(kube, pod, ['member', 'list', '-w', 'simple'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
-    etcdctl(kube, pod, ['endpoint', 'health', '--cluster'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
+    etcdctl(kube, pod, ['member', 'list', '-w', 'json'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
+    etcdctl(kube, pod, ['endpoint', 'health', '--cluster', '-w', 'json'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
     etcdctl(kube, pod, ['endpoint', 'status', '--cluster', '-w', 'simple'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
   ]);
-  const members = list.exitCode === 0 ? parseMemberList(list.stdout) : [];
+  // JSON so that output cut short by a broken exec stream (kubectl still exits 0) fails to parse instead of
+  // showing fewer members / no health (parseMemberListJson)
+  let members: EtcdMember[] = [];
+  try {
+    members = list.exitCode === 0 ? parseMemberList(list.stdout) : [];
+  } catch (e) {
+    return { error: `${pod}: ${(e as Error).message}` };
+  }
   if (list.exitCode !== 0 || members.length === 0) {
     return { error: `${pod}: ${firstErrorLine(list.stderr) || firstErrorLine(list.stdout) || `exit code ${list.exitCode}`}` };
   }

@@ -71,8 +71,43 @@ export function parseMemberListTable(stdout: string): EtcdMember[] {
   return out;
 }
 
-/** Either format (table when the output has `|` rows). */
+/**
+ * `etcdctl member list -w json`: {header, members: [{ID, name, peerURLs, clientURLs, isLearner?}]} with IDs as
+ * decimal uint64 (quoted before JSON.parse, never through a JS number). An unstarted member has no name. Throws when the text is not one complete JSON document: `kubectl exec` can exit 0 with its output cut
+ * short when the stream breaks (kubernetes/kubectl#1208, kubernetes/kubernetes#124571), and a member list missing a
+ * member must never be taken for the real one.
+ */
+export function parseMemberListJson(stdout: string): EtcdMember[] {
+  const quoted = stdout.replace(/"(ID|cluster_id|member_id|revision|raft_term)"\s*:\s*(\d+)/g, '"$1":"$2"');
+  let doc: any;
+  try {
+    doc = JSON.parse(quoted);
+  } catch {
+    throw new Error(`incomplete etcdctl member list output (${stdout.length} bytes, not a whole JSON document): the exec stream was probably cut`);
+  }
+  if (!doc || typeof doc !== 'object' || !doc.header || !Array.isArray(doc.members)) {
+    throw new Error('etcdctl member list -w json printed no header/members');
+  }
+  return (doc.members as any[]).map((m) => {
+    const id = decimalIdToHex(String(m.ID ?? ''));
+    if (!id) throw new Error(`etcdctl member list -w json: bad member ID ${String(m.ID)}`);
+    const clientURLs: string[] = Array.isArray(m.clientURLs) ? m.clientURLs : [];
+    return {
+      id,
+      name: typeof m.name === 'string' ? m.name : '',
+      peerURLs: Array.isArray(m.peerURLs) ? m.peerURLs : [],
+      clientURLs,
+      started: typeof m.name === 'string' && m.name !== '', // etcdctl's printer: "unstarted" when the name is empty
+      isLearner: m.isLearner === true,
+      healthy: null,
+      leader: false,
+    };
+  });
+}
+
+/** Any format: JSON (strict, see parseMemberListJson), table when the output has `|` rows, else simple. */
 export function parseMemberList(stdout: string): EtcdMember[] {
+  if (/^\s*\{/.test(stdout)) return parseMemberListJson(stdout);
   return /^\s*\|/m.test(stdout) ? parseMemberListTable(stdout) : parseMemberListSimple(stdout);
 }
 

@@ -3,7 +3,9 @@
 //
 // Exit codes (interface.md): 0 done · 1 a step failed (resumable) or the user declined · 2 no TTY and no --yes ·
 // 4 a safety check refused (nothing changed by that step) or another run holds the lease · 5 interrupted
-// (SIGINT/SIGTERM), stopped at a manual step, or the lease was lost.
+// (SIGINT/SIGTERM), stopped at a manual step, the lease was lost, or stopped because the cluster did not make
+// progress before a step's deadline / could not be reached (WaitTimeout, a transient PluginError): resumable with
+// `auto --resume`.
 // Before the first change the runner takes the cluster's lease (lease.ts) and renews it while it runs; each step
 // posts a Kubernetes Event (events.ts). `--dry-run=server` sends every API write of the plan with --dry-run=server.
 // With `json`, every step event is one JSON object per line on stdout (events: planned, started, note, done, skipped,
@@ -14,7 +16,7 @@ import { describeCluster } from '../cluster/identity.ts';
 import type { RunEvent } from './events.ts';
 import { Journal } from './journal.ts';
 import { writeJunit } from './junit.ts';
-import { ManualStop, StepRefusal, type PlanFacts, type RunContext, type Step } from './step.ts';
+import { ManualStop, StepRefusal, WaitTimeout, type PlanFacts, type RunContext, type Step } from './step.ts';
 import { createProgress, type Progress } from '../ui/progress.ts';
 import { confirm as askTTY } from '../ui/prompt.ts';
 import type { Kube } from '../cluster/kubectl.ts';
@@ -112,6 +114,11 @@ async function serverDryRun(plan: Plan, kube: Kube, out: (l: string) => void, em
   }
   out(`server dry run: ${sent - failed} of ${sent} API writes accepted; nothing was changed (etcdctl and node commands are not sent).`);
   return failed ? ExitCode.Error : ExitCode.Ok;
+}
+
+/** A wait that ran out of time, or a failure of the cluster that may go away by itself (→ exit 5, resumable). */
+export function stoppedByCluster(e: unknown): boolean {
+  return e instanceof WaitTimeout || (e instanceof PluginError && e.transient);
 }
 
 function errMessage(err: unknown): string {
@@ -327,6 +334,13 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
         }
         journal.setStatus('failed');
         junit();
+        if (stoppedByCluster(e)) {
+          // the cluster did not get there in time, or could not be reached: nothing is wrong with the plan; resume later
+          err(`stopped at step ${i + 1}/${total} (${step.id}: ${step.title}): ${msg}`);
+          err(`${summary()}. journal: ${journal.dir}`);
+          err(`the step can be retried safely: once the cluster is reachable and settled, ${resumeHint}.`);
+          return finish(ExitCode.Interrupted, 'stopped', false);
+        }
         err(`failed at step ${i + 1}/${total} (${step.id}: ${step.title}): ${msg}`);
         err(`${summary()}. journal: ${journal.dir}`);
         err(`${resumeHint}.`);

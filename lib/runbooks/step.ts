@@ -117,6 +117,8 @@ export class WaitTimeout extends Error {
  * With `maxIntervalMs`, the pause doubles after each poll up to that (a long wait backs off, e.g. 1 s → 10 s).
  * `check` may return a string: the current state, shown in the timeout error.
  * Errors thrown by `check` count as "not yet" (transient API errors) until the timeout.
+ * The deadline holds even when a check hangs: a check still running at the deadline is abandoned (its kubectl call
+ * has its own time limit and ends by itself) and the wait fails with WaitTimeout.
  */
 export async function waitFor(
   what: string,
@@ -124,20 +126,31 @@ export async function waitFor(
   o: { timeoutMs: number; intervalMs?: number; maxIntervalMs?: number },
 ): Promise<void> {
   const started = Date.now();
+  const deadline = started + o.timeoutMs;
   let interval = o.intervalMs ?? Number(process.env.ETCD_REPLACE_POLL_MS ?? 1000);
   const maxInterval = Math.max(interval, o.maxIntervalMs ?? interval);
   let last: string | undefined;
-  for (;;) {
+  const HUNG = Symbol('hung');
+  for (let n = 0; ; n++) {
+    if (n > 0 && Date.now() >= deadline) throw new WaitTimeout(what, Math.round(o.timeoutMs / 1000), last);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const r = await check();
+      const r = await Promise.race([
+        check(),
+        new Promise<typeof HUNG>((res) => {
+          timer = setTimeout(() => res(HUNG), Math.max(0, deadline - Date.now()));
+        }),
+      ]);
       if (r === true) return;
-      if (typeof r === 'string') last = r;
+      if (r === HUNG) last = `${last ? `${last}; ` : ''}a check was still running at the deadline`;
+      else if (typeof r === 'string') last = r;
     } catch (err) {
       if (err instanceof StepRefusal) throw err;
       last = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    } finally {
+      clearTimeout(timer);
     }
-    if (Date.now() - started >= o.timeoutMs) throw new WaitTimeout(what, Math.round(o.timeoutMs / 1000), last);
-    await new Promise((r) => setTimeout(r, interval));
+    await new Promise((r) => setTimeout(r, Math.min(interval, Math.max(0, deadline - Date.now()))));
     interval = Math.min(maxInterval, interval * 2);
   }
 }

@@ -156,7 +156,7 @@ test('an etcdctl "connection refused" inside exec is the caller\'s to judge, not
   assert.match(r.stderr, /unhealthy cluster/);
 });
 
-test('transient errors are retried with backoff when retries is given', async () => {
+test('transient errors are retried with backoff: reads by default, non-idempotent calls never', async () => {
   const count = join(dir, `count-${Math.random().toString(36).slice(2)}`);
   const k = new Kube({ env: env({ FAKE_MODE: `flaky|${count}|2` }) });
   Kube.resetStats();
@@ -165,9 +165,13 @@ test('transient errors are retried with backoff when retries is given', async ()
   assert.is(Kube.calls, 3);
   const count2 = join(dir, `count-${Math.random().toString(36).slice(2)}`);
   const k2 = new Kube({ env: env({ FAKE_MODE: `flaky|${count2}|2` }) });
-  const e = await errorOf(k2.run(['get', 'x']));
+  const e = await errorOf(k2.run(['create', '-f', '-'], { input: '{}', retries: 3 }));
   assert.match(e.message, /ServiceUnavailable/);
-  assert.is(readFileSync(count2, 'utf8'), '1'); // no retries by default
+  assert.is(readFileSync(count2, 'utf8'), '1'); // a create is never retried blindly, even with retries given
+  const count3 = join(dir, `count-${Math.random().toString(36).slice(2)}`);
+  const k3 = new Kube({ env: env({ FAKE_MODE: `flaky|${count3}|2` }) });
+  assert.equal(await k3.json<any>(['get', 'x']), { ok: true });
+  assert.is(readFileSync(count3, 'utf8'), '3'); // a read retries by default
 });
 
 test('isTransient', () => {

@@ -60,7 +60,7 @@ export function pickExecPod(state: ClusterState, avoidNode: string): string | nu
   return ok[0]?.name ?? null;
 }
 
-/** readClusterState, retried until the member list is readable. */
+/** readClusterState, retried until the member list is readable and every started member's health is known. */
 export async function liveState(kube: Kube, timeoutMs = TIMEOUTS.api): Promise<ClusterState> {
   let state: ClusterState | null = null;
   await waitFor(
@@ -68,6 +68,9 @@ export async function liveState(kube: Kube, timeoutMs = TIMEOUTS.api): Promise<C
     async () => {
       const s = await readClusterState(kube);
       if (s.memberListError || s.members.length === 0) return s.memberListError ?? 'empty member list';
+      // every started member was probed; no health means the probe's output was lost (a cut exec stream)
+      const unknown = s.members.filter((m) => m.started && m.clientURLs.length > 0 && m.healthy === null);
+      if (unknown.length) return `health of ${unknown.map((m) => m.id).join(', ')} unknown (endpoint health output incomplete)`;
       state = s;
       return true;
     },
@@ -85,8 +88,15 @@ export async function liveMembers(kube: Kube, avoidNode: string): Promise<EtcdMe
   });
   let last = 'no ready etcd pod';
   for (const p of ready) {
-    const r = await kube.run(etcdctlArgs(p.metadata.name, ['member', 'list', '-w', 'simple']), { allowFailure: true, retries: 2, timeoutMs: 60_000 });
-    if (r.exitCode === 0) return parseMemberList(r.stdout);
+    const r = await kube.run(etcdctlArgs(p.metadata.name, ['member', 'list', '-w', 'json']), { allowFailure: true, retries: 2, timeoutMs: 60_000 });
+    if (r.exitCode === 0) {
+      try {
+        return parseMemberList(r.stdout);
+      } catch (e) {
+        last = (e as Error).message;
+        continue;
+      }
+    }
     last = lastLines(r.stderr, 1);
   }
   throw new Error(`cannot read the etcd member list: ${last}`);
