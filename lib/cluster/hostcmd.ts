@@ -5,7 +5,7 @@
 // `script` must be built by the caller only from constants and validated names (lib/cluster/names.ts).
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
-import type { Kube } from './kubectl.ts';
+import { Kube, firstErrorLine, isTransient } from './kubectl.ts';
 import { PluginError } from '../errors.ts';
 import { shortHash, validNodeName } from './names.ts';
 import { shellQuote } from './kubectl.ts';
@@ -13,6 +13,7 @@ import { shellQuote } from './kubectl.ts';
 export const DEBUG_NS = 'openshift-etcd';
 export const FALLBACK_TOOLS_IMAGE = 'registry.redhat.io/rhel9/support-tools';
 export const DEBUG_POD_PREFIX = 'etcd-replace-debug-';
+export const DEBUG_POD_LABEL = 'etcd-replace-debug';
 
 export interface HostCmdOptions {
   image?: string;
@@ -61,7 +62,7 @@ export function debugPodManifest(name: string, node: string, image: string, scri
     metadata: {
       name,
       namespace: DEBUG_NS,
-      labels: { app: 'etcd-replace-debug' },
+      labels: { app: DEBUG_POD_LABEL },
       annotations: { 'debug.openshift.io/source-resource': `/v1, Resource=nodes/${node}` },
     },
     spec: {
@@ -97,6 +98,24 @@ export function hostCommandDisplay(binary: string, node: string, script: string)
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * `create -f -` is not idempotent, so it is not retried blindly: after a failure the pod is looked up by its (random,
+ * unique) name; there → created (the reply was lost); absent and the failure transient → create again.
+ */
+async function createDebugPod(kube: Kube, name: string, manifest: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await kube.run(['create', '-f', '-'], { input: manifest, allowFailure: true });
+    if (r.exitCode === 0) return;
+    if (/AlreadyExists|already exists/.test(r.stderr)) return; // our unique name: an earlier attempt went through
+    const exists = await kube.exists(['-n', DEBUG_NS, 'get', 'pod', name]).catch(() => null);
+    if (exists === true) return;
+    if (!isTransient(r.stderr) || attempt >= 4) {
+      throw new PluginError(`creating debug pod ${DEBUG_NS}/${name} failed: ${firstErrorLine(r.stderr) || `exit code ${r.exitCode}`}`, { transient: isTransient(r.stderr) });
+    }
+    await sleep(Kube.backoffMs[Math.min(attempt - 1, Kube.backoffMs.length - 1)]);
+  }
+}
+
 export async function runOnNode(kube: Kube, node: string, script: string, o: HostCmdOptions = {}): Promise<HostCmdResult> {
   validNodeName(node);
   const timeoutMs = o.timeoutMs ?? 5 * 60_000;
@@ -104,7 +123,7 @@ export async function runOnNode(kube: Kube, node: string, script: string, o: Hos
   const image = o.image ?? (await toolsImage(kube));
   const name = debugPodName(node);
   const manifest = stringify(debugPodManifest(name, node, image, script));
-  await kube.run(['create', '-f', '-'], { input: manifest, retries: 3 });
+  await createDebugPod(kube, name, manifest);
   try {
     const deadline = Date.now() + timeoutMs;
     let pod: any = null;
@@ -130,6 +149,49 @@ export async function runOnNode(kube: Kube, node: string, script: string, o: Hos
     const logs = await kube.run(['-n', DEBUG_NS, 'logs', name], { allowFailure: true, retries: 3 });
     return { exitCode, output: logs.stdout, pod: name };
   } finally {
-    await kube.run(['-n', DEBUG_NS, 'delete', 'pod', name, '--ignore-not-found', '--wait=false'], { allowFailure: true, retries: 2 }).catch(() => undefined);
+    // retried through a short API outage; a pod that still stays behind is found by label by the next run
+    await kube.run(['-n', DEBUG_NS, 'delete', 'pod', name, '--ignore-not-found', '--wait=false'], { allowFailure: true, retries: 4 }).catch(() => undefined);
   }
+}
+
+export const DEBUG_POD_SELECTOR = `app=${DEBUG_POD_LABEL}`;
+
+export interface DebugPod {
+  name: string;
+  node: string;
+  phase: string;
+  created: string;
+}
+
+/** The privileged debug pods this plugin created and did not delete (a killed run leaves them), by label. */
+export async function findDebugPods(kube: Kube): Promise<DebugPod[]> {
+  const list = await kube.json(['-n', DEBUG_NS, 'get', 'pods', '-l', DEBUG_POD_SELECTOR]);
+  return ((list.items ?? []) as any[]).map((p) => ({
+    name: p.metadata?.name ?? '',
+    node: p.spec?.nodeName ?? '',
+    phase: p.status?.phase ?? 'Unknown',
+    created: p.metadata?.creationTimestamp ?? '',
+  }));
+}
+
+/**
+ * Deletes debug pods left behind by an earlier run (found by label; a running `auto` holds the cluster's lease, so
+ * none of them belongs to a live run). Returns the names deleted. Best effort: a failure is reported, not thrown.
+ */
+export async function deleteLeftoverDebugPods(kube: Kube, note: (line: string) => void): Promise<string[]> {
+  let pods: DebugPod[];
+  try {
+    pods = await findDebugPods(kube);
+  } catch (e) {
+    note(`could not list leftover debug pods: ${(e as Error).message}`);
+    return [];
+  }
+  const deleted: string[] = [];
+  for (const p of pods) {
+    const r = await kube.run(['-n', DEBUG_NS, 'delete', 'pod', p.name, '--ignore-not-found', '--wait=false'], { allowFailure: true, retries: 3 });
+    if (r.exitCode === 0) deleted.push(p.name);
+    else note(`could not delete leftover debug pod ${DEBUG_NS}/${p.name}: ${firstErrorLine(r.stderr)}`);
+  }
+  if (deleted.length) note(`deleted ${deleted.length} debug pod(s) left by an earlier run: ${deleted.join(', ')}`);
+  return deleted;
 }

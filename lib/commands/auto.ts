@@ -14,6 +14,7 @@ import { liveMembers, peerHost } from '../runbooks/steps/shared.ts';
 import { Journal, newestUnfinished, sanitizeCluster, stateRoot } from '../runbooks/journal.ts';
 import { PlanError, buildPlan, planFacts } from '../runbooks/plan.ts';
 import { runPlan } from '../runbooks/runner.ts';
+import { deleteLeftoverDebugPods } from '../cluster/hostcmd.ts';
 import type { PlanFacts } from '../runbooks/step.ts';
 import type { ClusterState, Diagnosis, EtcdMember } from '../types.ts';
 import { BmhFileError, validateBmhManifest } from '../runbooks/baremetal-host.ts';
@@ -103,6 +104,8 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
   const opts = (member: string) => ({
     yes: Boolean(argv.yes),
     dryRun,
+    // debug pods a killed run left behind (found by label), once this run holds the lease, and again at its end
+    sweep: async (note: (l: string) => void) => void (await deleteLeftoverDebugPods(kube, (l) => note(`note: ${l}`))),
     stepMode: Boolean(argv.step),
     tty,
     color,

@@ -9,6 +9,7 @@ import { ExitCode } from '../errors.ts';
 import { renderStatus } from '../ui/table.ts';
 import { useColor } from '../ui/color.ts';
 import type { ClusterState, Diagnosis, Scenario } from '../types.ts';
+import { DEBUG_NS, findDebugPods, type DebugPod } from '../cluster/hostcmd.ts';
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 
@@ -57,14 +58,23 @@ export function statusDocument(state: ClusterState, d: Diagnosis, h: { server: s
   };
 }
 
+/** The privileged debug pods present: a running `auto` uses them briefly; any other is left by a killed run. */
+export function debugPodsNote(pods: DebugPod[], binary: string): string {
+  const lines = [`\nPRIVILEGED DEBUG PODS (${DEBUG_NS}, label app=etcd-replace-debug): ${pods.length}`];
+  for (const p of pods) lines.push(`  ${p.name}  node ${p.node}  ${p.phase}  created ${p.created}`);
+  lines.push(`  unless an etcd-replace run is working right now, these were left by a killed run: the next "${binary} etcd-replace auto" (or --resume) deletes them`);
+  return lines.join('\n') + '\n';
+}
+
 export async function statusCommand(argv: StatusArgs, out: NodeJS.WriteStream = process.stdout): Promise<number> {
   const kube = connect(argv);
-  const [state, found, lease] = await Promise.all([readClusterState(kube), kube.server(), readLease(kube).catch(() => null)]);
+  const [state, found, lease, debugPods] = await Promise.all([readClusterState(kube), kube.server(), readLease(kube).catch(() => null), findDebugPods(kube).catch(() => null)]);
   const where = { ...found, server: kube.opts.server ?? found.server };
   const d = diagnose(state, { member: argv.member });
   const fmt = argv.output ?? 'table';
-  if (fmt === 'json') out.write(JSON.stringify(statusDocument(state, d, { ...where, client: kube.binary }, lease), null, 2) + '\n');
-  else if (fmt === 'yaml') out.write(stringify(statusDocument(state, d, { ...where, client: kube.binary }, lease)));
+  const doc = () => ({ ...statusDocument(state, d, { ...where, client: kube.binary }, lease), debugPods });
+  if (fmt === 'json') out.write(JSON.stringify(doc(), null, 2) + '\n');
+  else if (fmt === 'yaml') out.write(stringify(doc()));
   else {
     const color = useColor(out, argv.noColor === true || argv.color === false);
     if (lease?.holder) {
@@ -72,6 +82,7 @@ export async function statusCommand(argv: StatusArgs, out: NodeJS.WriteStream = 
       out.write(`${color ? '\x1b[1m' : ''}${what}:${color ? '\x1b[22m' : ''} ${describeLease(lease)}\n\n`);
     }
     out.write(renderStatus(state, d, where, color));
+    if (debugPods?.length) out.write(debugPodsNote(debugPods, kube.binary));
   }
   return statusExitCode(d.scenario);
 }

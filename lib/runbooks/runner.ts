@@ -47,6 +47,11 @@ export interface RunnerOptions {
   json?: boolean;
   /** takes the cluster lease for this run (after the confirmation, before the first change) */
   lease?: (runId: string) => Promise<LeaseHandle>;
+  /**
+   * Housekeeping run once the lease is held (before the first step) and again when the run ends: deletes what an
+   * earlier, killed run left behind (privileged debug pods). Best effort; `note` prints one line.
+   */
+  sweep?: (note: (line: string) => void) => Promise<void>;
   /** posts an event about the run (best effort); flush waits for those posted */
   events?: (holder: string) => { post(e: RunEvent): void; flush(): Promise<void> };
   stepMode: boolean;
@@ -195,7 +200,16 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
   progress.line(`journal: ${journal.dir}`);
   emit({ event: 'journal', dir: journal.dir, runId: journal.data.runId });
   tell('ReplacementStarted', `etcd-replace ${journal.firstOpenStep() > 0 ? 'resumed' : 'started'} procedure ${plan.procedure}: ${plan.title}`);
+  const sweep = async () => {
+    try {
+      await o.sweep?.((l) => progress.line(l));
+    } catch {
+      /* best effort: status lists what is left, the next run tries again */
+    }
+  };
+  await sweep();
   const finish = async (code: number, status: string, release: boolean) => {
+    await sweep();
     await lease?.stop(release);
     await events?.flush();
     return result(code, status, { journal: journal.dir });

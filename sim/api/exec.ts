@@ -9,6 +9,43 @@ import type { KObject } from '../store.ts';
 import type { WorldHooks } from './hooks.ts';
 import { ApiError, statusBody } from './status.ts';
 import { handleSpdyExec } from './spdy.ts';
+import type { ApiChaos } from './faults.ts';
+
+/**
+ * Chaos: a stream cut in the middle (a kube-apiserver or kubelet restart, a dropped VPN). The command itself runs to
+ * the end (its effect happens, as on a real node); the client sees its output stop after `cutAfterBytes` bytes and
+ * the connection close without the final status. `cut()` is called with each output chunk; returns the part to send
+ * and whether the connection must be cut now.
+ */
+export function streamCutter(cutAfterBytes: number | null) {
+  let sent = 0;
+  let cut = false;
+  return {
+    get active() {
+      return cutAfterBytes !== null;
+    },
+    get done() {
+      return cut;
+    },
+    take(chunk: Buffer): { send: Buffer; cutNow: boolean } {
+      if (cutAfterBytes === null) return { send: chunk, cutNow: false };
+      if (cut) return { send: Buffer.alloc(0), cutNow: false };
+      const room = Math.max(0, cutAfterBytes - sent);
+      if (chunk.length < room) {
+        sent += chunk.length;
+        return { send: chunk, cutNow: false };
+      }
+      cut = true;
+      return { send: chunk.subarray(0, room), cutNow: true };
+    },
+    /** at the end of the command: a cut that did not happen yet happens now (before the status) */
+    finish(): boolean {
+      if (cutAfterBytes === null || cut) return false;
+      cut = true;
+      return true;
+    },
+  };
+}
 
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
@@ -53,7 +90,10 @@ export class ExecServer {
     },
   });
 
-  constructor(private readonly hooks: WorldHooks) {}
+  constructor(
+    private readonly hooks: WorldHooks,
+    private readonly chaos?: ApiChaos,
+  ) {}
 
   close(): void {
     for (const c of this.wss.clients) c.terminate();
@@ -62,8 +102,9 @@ export class ExecServer {
 
   handle(req: IncomingMessage, socket: Duplex, head: Buffer, target: ExecTarget): void {
     const upgrade = (req.headers.upgrade ?? '').toLowerCase();
+    const cut = this.chaos?.onExec({ pod: target.pod.metadata.name, container: target.container, command: target.command })?.cutAfterBytes ?? null;
     if (upgrade.startsWith('spdy/')) {
-      handleSpdyExec(req, socket, head, this.hooks, target);
+      handleSpdyExec(req, socket, head, this.hooks, target, cut);
       return;
     }
     if (upgrade !== 'websocket') {
@@ -71,15 +112,19 @@ export class ExecServer {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.run(ws, target).catch((err) => process.stderr.write(`sim api: exec failed: ${(err as Error).stack}\n`));
+      this.run(ws, target, cut).catch((err) => process.stderr.write(`sim api: exec failed: ${(err as Error).stack}\n`));
     });
   }
 
-  private async run(ws: WebSocket, t: ExecTarget): Promise<void> {
+  private async run(ws: WebSocket, t: ExecTarget, cutAfterBytes: number | null = null): Promise<void> {
+    const cutter = streamCutter(cutAfterBytes);
     const send = (channel: number, data: Buffer | string) => {
       if (ws.readyState !== ws.OPEN) return;
-      const payload = typeof data === 'string' ? Buffer.from(data) : data;
-      ws.send(Buffer.concat([Buffer.from([channel]), payload]), { binary: true });
+      let payload = typeof data === 'string' ? Buffer.from(data) : data;
+      let cutNow = false;
+      if (channel === 1 || channel === 2) ({ send: payload, cutNow } = cutter.take(payload));
+      if (payload.length || !cutter.done) ws.send(Buffer.concat([Buffer.from([channel]), payload]), { binary: true });
+      if (cutNow) ws.terminate();
     };
     const stream = (channel: number) =>
       new Writable({
@@ -139,6 +184,10 @@ export class ExecServer {
       };
     }
     if (closed) return;
+    if (cutter.finish() || cutter.done) {
+      ws.terminate();
+      return;
+    }
     send(3, JSON.stringify(status));
     ws.close(1000);
   }

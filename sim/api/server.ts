@@ -37,6 +37,7 @@ import { SelectorError, selectorPredicate } from './selectors.ts';
 import { PatchError, applyPatch } from './patch.ts';
 import { toTable, wantsTable, type IncludeObject } from './table.ts';
 import { ExecServer, rejectUpgrade, resolveContainer } from './exec.ts';
+import { answerFault, type ApiChaos } from './faults.ts';
 
 export interface ApiServerOptions {
   store: Store;
@@ -49,6 +50,8 @@ export interface ApiServerOptions {
   tls?: boolean;
   /** append one JSON line per request here: {time, method, url, user, groups, impersonateUser, impersonateGroups, tls} */
   requestLog?: string;
+  /** fault injection (scenario key `chaos`, sim/world/chaos.ts) */
+  chaos?: ApiChaos;
 }
 
 export interface ApiServer {
@@ -56,6 +59,8 @@ export interface ApiServer {
   /** https URL and the PEM of its certificate (its own CA), when started with tls */
   tls?: { url: string; caPem: string };
   close(): Promise<void>;
+  /** The API server goes away for `seconds` (connections cut, then connection refused), then listens again. */
+  outage(seconds: number): Promise<void>;
 }
 
 /** The token `oc login -u kubeadmin` would hold, as the sim knows it. */
@@ -219,7 +224,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const gitVersion = opts.gitVersion ?? 'v1.27.6+b49f9d1';
   const gvs = byGroup();
   const grp = groups();
-  const execServer = new ExecServer(hooks);
+  const execServer = new ExecServer(hooks, opts.chaos);
+  const upgraded = new Set<import('node:stream').Duplex>();
 
   // Recent change events, so a watch that starts from a list's resourceVersion misses nothing.
   const history: ChangeEvent[] = [];
@@ -764,8 +770,23 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       });
     }
     const r = route(parts);
-    if (r) return handleResource(req, res, r, q);
+    if (r) {
+      const chaos = opts.chaos;
+      const isWatch = q.get('watch') === '1' || q.get('watch') === 'true';
+      if (chaos && !isWatch) {
+        const info = { method: req.method ?? 'GET', path: url.pathname + url.search, verb: verbOf(req.method ?? 'GET', r), user: userOf(req) };
+        res.once('finish', () => chaos.onAnswered({ ...info, code: res.statusCode }));
+        const fault = chaos.onRequest(info);
+        if (fault) return answerFault(req, res, fault);
+      }
+      return handleResource(req, res, r, q);
+    }
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  function verbOf(method: string, r: Route): string {
+    if (method === 'GET') return r.name ? 'get' : 'list';
+    return { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: r.name ? 'delete' : 'deletecollection' }[method] ?? method.toLowerCase();
   }
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -780,6 +801,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const onUpgrade = (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     identify(req);
     try {
       checkAuthenticated(req);
@@ -816,6 +839,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
+  let down: Promise<void> | null = null;
+  let closed = false;
   const hostPart = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   serverAddress = `${hostPart}:${addr.port}`;
   let tls: ApiServer['tls'];
@@ -829,7 +854,44 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   return {
     url: `http://${serverAddress}`,
     tls,
+    // A kube-apiserver restart (or a client's VPN dropping): open connections are cut, new ones are refused.
+    outage(seconds: number): Promise<void> {
+      down ??= (async () => {
+        const listeners = [server, tlsServer].filter((s): s is http.Server => !!s);
+        const ports = listeners.map((s) => (s.address() as AddressInfo).port);
+        for (const stop of [...openWatches]) stop();
+        for (const s of [...upgraded]) s.destroy();
+        await Promise.all(
+          listeners.map(
+            (s) =>
+              new Promise<void>((resolve) => {
+                s.close(() => resolve());
+                s.closeAllConnections();
+              }),
+          ),
+        );
+        await new Promise((r) => setTimeout(r, seconds * 1000));
+        if (closed) return;
+        await Promise.all(
+          listeners.map(
+            (s, i) =>
+              new Promise<void>((resolve, reject) => {
+                s.once('error', reject);
+                s.listen(ports[i], host, () => {
+                  s.off('error', reject);
+                  resolve();
+                });
+              }),
+          ),
+        );
+      })().finally(() => {
+        down = null;
+      });
+      return down;
+    },
     close: async () => {
+      closed = true;
+      await down?.catch(() => undefined);
       store.events.off('change', onChange);
       for (const stop of [...openWatches]) stop();
       execServer.close();

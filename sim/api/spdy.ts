@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { PassThrough, Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { WorldHooks } from './hooks.ts';
-import type { ExecTarget } from './exec.ts';
+import { streamCutter, type ExecTarget } from './exec.ts';
 
 /** The SPDY/3 header compression dictionary (1423 bytes, adler32 0xe3c6a7c2). */
 const DICT = Buffer.from(
@@ -78,12 +78,15 @@ class SpdySession {
   private stdin?: PassThrough;
   private started = false;
   private done = false;
+  private readonly cutter: ReturnType<typeof streamCutter>;
 
   constructor(
     private readonly socket: Duplex,
     private readonly hooks: WorldHooks,
     private readonly t: ExecTarget & { stdout: boolean; stderr: boolean },
+    cutAfterBytes: number | null = null,
   ) {
+    this.cutter = streamCutter(cutAfterBytes);
     if (t.stdin) this.stdin = new PassThrough();
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('close', () => {
@@ -212,7 +215,9 @@ class SpdySession {
     return new Writable({
       write: (chunk: Buffer, _enc, cb) => {
         const id = this.streams.get(kind);
-        if (id !== undefined) this.data(id, Buffer.from(chunk));
+        const { send, cutNow } = this.cutter.take(Buffer.from(chunk));
+        if (id !== undefined && send.length) this.data(id, send);
+        if (cutNow) this.socket.destroy();
         cb();
       },
     });
@@ -245,6 +250,10 @@ class SpdySession {
       status = { metadata: {}, status: 'Failure', message: e.message ?? String(err), reason: e.reason ?? 'InternalError', code: typeof e.code === 'number' ? e.code : 500 };
     }
     if (this.done) return;
+    if (this.cutter.finish() || this.cutter.done) {
+      this.socket.destroy();
+      return;
+    }
     for (const kind of ['stdout', 'stderr']) {
       const id = this.streams.get(kind);
       if (id !== undefined) this.data(id, Buffer.alloc(0), true);
@@ -261,7 +270,7 @@ class SpdySession {
 }
 
 /** Answers an HTTP upgrade to SPDY/3.1 and runs the exec session on the socket. */
-export function handleSpdyExec(req: IncomingMessage, socket: Duplex, head: Buffer, hooks: WorldHooks, t: ExecTarget): void {
+export function handleSpdyExec(req: IncomingMessage, socket: Duplex, head: Buffer, hooks: WorldHooks, t: ExecTarget, cutAfterBytes: number | null = null): void {
   const offered = ([] as string[]).concat(req.headers['x-stream-protocol-version'] ?? []).flatMap((v) => v.split(',').map((s) => s.trim()));
   const protocol = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'].find((p) => offered.includes(p)) ?? 'channel.k8s.io';
   socket.write(
@@ -269,7 +278,7 @@ export function handleSpdyExec(req: IncomingMessage, socket: Duplex, head: Buffe
   );
   const q = new URL(req.url ?? '/', 'http://sim').searchParams;
   const flag = (n: string) => q.get(n) === 'true' || q.get(n) === '1';
-  const session = new SpdySession(socket, hooks, { ...t, stdout: flag('stdout'), stderr: flag('stderr') });
+  const session = new SpdySession(socket, hooks, { ...t, stdout: flag('stdout'), stderr: flag('stderr') }, cutAfterBytes);
   if (head.length) socket.unshift(head);
   void session;
 }

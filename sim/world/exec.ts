@@ -7,13 +7,25 @@
 // exec into a running non-static pod run by a kubelet (debug/tools pods) runs in a fresh pod rootfs with
 // the same /host decision as the pod itself.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
+
+/** Writes to both. */
+function teeWritable(a: Writable, b: Writable): Writable {
+  return new Writable({
+    write(chunk, enc, cb) {
+      a.write(chunk, enc);
+      b.write(chunk, enc, cb);
+    },
+  });
+}
 import type { KObject } from '../store.ts';
 import type { ExecRequest, WorldHooks } from '../api/hooks.ts';
 import type { WorldContext } from './context.ts';
 import { containerEnv, type Kubelet } from './kubelet.ts';
 import { boundaryTranslator, track } from './etcd.ts';
 import { spawnInPod } from './hostfs.ts';
+import type { WorldChaos } from './chaos.ts';
+import type { Evidence } from './evidence.ts';
 
 /** Error thrown to refuse an exec; the API server turns it into a metav1.Status. */
 export class WorldError extends Error {
@@ -52,7 +64,7 @@ function lineTranslator(out: Writable, fn: (s: string) => string) {
 
 let execCounter = 0;
 
-export function createWorldHooks(ctx: WorldContext, kubelets: Map<string, Kubelet>): WorldHooks {
+export function createWorldHooks(ctx: WorldContext, kubelets: Map<string, Kubelet>, chaos?: WorldChaos, evidence?: Evidence | null): WorldHooks {
   const tr = () => boundaryTranslator(ctx.nodes.values());
   const isMirror = (pod: KObject) => !!pod.metadata.annotations?.['kubernetes.io/config.mirror'];
 
@@ -125,6 +137,13 @@ export function createWorldHooks(ctx: WorldContext, kubelets: Map<string, Kubele
     env.HOSTNAME = kubelet.node.name;
     const argv = req.command.map((a) => t.toLoopback(a));
     const [cmd, ...args] = argv;
+    const isEtcdctl = cmd === 'etcdctl' || !!cmd?.endsWith('/etcdctl');
+    const fault = isEtcdctl && chaos ? chaos.etcdctlFault(req.command) : null;
+    if (fault === 'fail') {
+      req.stderr.write('Error: etcdserver: leader changed\n');
+      evidence?.write({ kind: 'exec', pod: req.pod.metadata.name, container: req.container, command: req.command, exitCode: 1, ran: false });
+      return 1;
+    }
     let file: string;
     if (cmd === 'etcdctl' || cmd?.endsWith('/etcdctl')) file = '/usr/bin/etcdctl';
     else if (cmd && SHELLS.has(cmd)) file = '/bin/sh';
@@ -132,7 +151,24 @@ export function createWorldHooks(ctx: WorldContext, kubelets: Map<string, Kubele
     else throw new WorldError(400, 'BadRequest', 'you must specify at least one command for the container');
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], env, cwd: '/' });
     track(child);
-    return runChild(child, req, t);
+    if (!evidence && fault !== 'lose-reply') return runChild(child, req, t);
+    // keep what the command printed on stderr for the evidence; with 'lose-reply' the client gets the error instead
+    const errTail: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        errTail.push(String(chunk));
+        cb();
+      },
+    });
+    const outSink = new Writable({ write: (_c, _e, cb) => cb() });
+    const code = await runChild(child, fault === 'lose-reply' ? { ...req, stdout: outSink, stderr: sink } : { ...req, stderr: teeWritable(req.stderr, sink) }, t);
+    chaos?.onExecRan(req.command, code);
+    evidence?.write({ kind: 'exec', pod: req.pod.metadata.name, container: req.container, command: req.command, exitCode: code, ran: true, stderr: errTail.join('').slice(-300) });
+    if (fault === 'lose-reply') {
+      req.stderr.write('Error: etcdserver: leader changed\n');
+      return 1;
+    }
+    return code;
   }
 
   async function execRunPod(req: ExecRequest, kubelet: Kubelet): Promise<number> {

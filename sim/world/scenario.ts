@@ -6,7 +6,9 @@
 //   name / description                   free text, ignored
 //   faults[].kind machine-finalizer-stuck   (baremetal) the machine is stopped AND, once deleted, its Machine keeps the
 //                                        machine.machine.openshift.io finalizer (the documented "deletion is stuck" case)
+//   chaos: {seed, apiErrorRate, ...}     seeded fault injection during the run (sim/world/chaos.ts)
 import { parse as parseYaml } from 'yaml';
+import { parseChaos, type ChaosSpec } from './chaos.ts';
 
 export const FAULT_KINDS = [
   'machine-stopped',
@@ -57,6 +59,8 @@ export interface Scenario {
   network?: { ipFamilies: ('IPv4' | 'IPv6')[]; nodeAddressOrder: ('IPv4' | 'IPv6')[] };
   /** `dedicated`: /var/lib/etcd is its own mount point on every master (etcddisk.ts); default `shared`. */
   etcdDisk: 'shared' | 'dedicated';
+  /** Optional fault injection during the run (sim/world/chaos.ts). */
+  chaos?: ChaosSpec;
 }
 
 export class ScenarioError extends Error {}
@@ -113,6 +117,7 @@ export function parseScenario(input: string | object): Scenario {
     'etcdDisk',
     'name',
     'description',
+    'chaos',
   ]);
   for (const k of Object.keys(raw)) if (!known.has(k)) fail(`unknown field "${k}"`);
 
@@ -266,6 +271,7 @@ export function parseScenario(input: string | object): Scenario {
     upgradingFrom,
     network,
     etcdDisk,
+    chaos: parseChaos(raw.chaos, fail),
   };
 }
 

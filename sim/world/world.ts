@@ -44,6 +44,10 @@ import {
   ZONES,
 } from './objects.ts';
 import { fullVersion } from './release.ts';
+import { WorldChaos, prng } from './chaos.ts';
+import { Evidence, membershipMonitor } from './evidence.ts';
+import { leaderMover } from './leader-mover.ts';
+import type { ControllerLoop } from './loop.ts';
 
 export const INITIAL_REVISION = 7;
 
@@ -126,9 +130,11 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   await Promise.all(masters.flatMap((m) => [assertFree(m.loopback, 2379), assertFree(m.loopback, 2380)]));
 
   const kubelets = new Map<string, Kubelet>();
-  const hooks = createWorldHooks(ctx, kubelets);
+  const evidence = scenario.chaos ? new Evidence(stateDir) : null;
+  const chaos = scenario.chaos ? new WorldChaos(scenario.chaos, evidence, log) : undefined;
+  const hooks = createWorldHooks(ctx, kubelets, chaos, evidence);
   // an https listener too (context `tls` of the kubeconfig) and a log of every request with its user/impersonation
-  const api = await startApiServer({ store, hooks, host: '127.0.0.1', port: 0, tls: true, requestLog: path.join(stateDir, 'requests.jsonl') });
+  const api = await startApiServer({ store, hooks, host: '127.0.0.1', port: 0, tls: true, requestLog: path.join(stateDir, 'requests.jsonl'), chaos });
   const kubeconfigPath = path.join(stateDir, 'kubeconfig');
   writeKubeconfig(kubeconfigPath, api.url, { tls: api.tls ? { ...api.tls, token: KUBEADMIN_TOKEN } : undefined });
   const kubeconfigText = readFileSync(kubeconfigPath, 'utf8');
@@ -309,6 +315,13 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     }
   }
   log(`world ready after ${Date.now() - t0} ms`);
+  const chaosLoops: ControllerLoop[] = [];
+  if (chaos && evidence) {
+    chaosLoops.push(membershipMonitor(ctx, kubelets, evidence));
+    if (scenario.chaos!.leaderChanges) chaosLoops.push(leaderMover(ctx, kubelets, scenario.chaos!.leaderChanges.everySeconds, prng(scenario.chaos!.seed + 1), evidence));
+    chaos.start((seconds) => api.outage(seconds));
+    log(`chaos on: ${JSON.stringify(scenario.chaos)}`);
+  }
 
   let stopping: Promise<void> | undefined;
   return {
@@ -320,6 +333,8 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     operator,
     stop() {
       stopping ??= (async () => {
+        chaos?.stop();
+        for (const l of chaosLoops) l.stop();
         operator.stop();
         lifecycle.stop();
         machineApi.stop();
