@@ -134,14 +134,22 @@ export async function membersFrom(kube: Kube, pods: EtcdPod[], avoidNode: string
   const ready = pods.filter(podReady).sort((a, b) => Number(a.node === avoidNode) - Number(b.node === avoidNode));
   let last = 'no ready etcd pod';
   for (const p of ready) {
-    const r = await kube.run(etcdctlArgs(p.name, ['member', 'list', '-w', 'simple']), { allowFailure: true, retries: 2, timeoutMs: 60_000 });
+    // JSON: a list cut short by a broken exec stream (kubectl still exits 0) fails to parse (parseMemberListJson)
+    const r = await kube.run(etcdctlArgs(p.name, ['member', 'list', '-w', 'json']), { allowFailure: true, retries: 2, timeoutMs: 60_000 });
     if (r.exitCode !== 0) {
       last = lastLines(r.stderr, 1);
       continue;
     }
-    const members = parseMemberList(r.stdout);
+    let members: EtcdMember[];
+    try {
+      members = parseMemberList(r.stdout);
+    } catch (e) {
+      last = (e as Error).message;
+      continue;
+    }
     if (!o.health) return members;
-    const h = await kube.run(etcdctlArgs(p.name, ['endpoint', 'health', '--cluster']), { allowFailure: true, timeoutMs: 60_000 });
+    // cut health output leaves a member's health unknown (null), never healthy
+    const h = await kube.run(etcdctlArgs(p.name, ['endpoint', 'health', '--cluster', '-w', 'json']), { allowFailure: true, timeoutMs: 60_000 });
     return applyHealth(members, parseEndpointHealth(h.stdout, h.stderr));
   }
   throw new Error(`cannot read the etcd member list: ${last}`);
