@@ -202,6 +202,8 @@ export function shellQuote(a: string): string {
 
 const TRANSIENT = [
   /connection refused/i,
+  /The connection to the server \S+ was refused/,
+  /Unable to connect to the server/,
   /connection reset/i,
   /\bEOF\b/,
   /TLS handshake timeout/i,
