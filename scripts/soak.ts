@@ -113,8 +113,14 @@ export async function soakRun(i: number, c: SoakCase, o: { keep?: boolean; log?:
     }
     if (r.code !== 0 && r.code !== 4) notes.push(`last exit ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
 
-    const status = await statusJson(env);
-    const finalDiag = status?.diagnosis?.scenario ?? 'unreadable';
+    // then `status`: health probes right after a rollout can be slow; give the final diagnosis up to a minute
+    let finalDiag = 'unreadable';
+    const want = c.fault.expect === 'refused' ? SETTLED.refused : ['healthy'];
+    for (let k = 0; k < 20; k++) {
+      finalDiag = (await statusJson(env))?.diagnosis?.scenario ?? 'unreadable';
+      if (want.includes(finalDiag)) break;
+      await sleep(3000);
+    }
     await sleep(2500); // the evidence monitor polls every second
     const after = JSON.parse(await kubectlRetry(sim, ['get', 'etcd', 'cluster', '-o', 'json'])).spec?.unsupportedConfigOverrides ?? null;
     const pods = JSON.parse(await kubectlRetry(sim, ['-n', 'openshift-etcd', 'get', 'pods', '-l', 'app=etcd-replace-debug', '-o', 'json'])).items.map((p: any) => p.metadata.name);

@@ -40,7 +40,7 @@ export function parseEvidence(text: string): EvidenceEntry[] {
 }
 
 /**
- * Wrong outcomes: a member removed that was healthy when it went, or that is not the target's; a member removed
+ * Wrong outcomes: a member removed while its etcd was running (a healthy member), or that is not the target's; a member removed
  * twice (a second `member remove` of it that reached etcd); quorum lost (unless the fault lost it before the run);
  * more than one machine created; overrides not restored; a debug pod left behind.
  */
@@ -57,14 +57,16 @@ export function judge(ev: EvidenceEntry[], f: FinalFacts, o: { targetNode: strin
           if (e.members.some((x: any) => x.id === m.id)) continue;
           const name = names.get(m.id) ?? m.name;
           removed.push({ id: m.id, name });
-          if (m.healthy && m.started && !m.learner) wrong.push(`healthy member ${m.id} (${name}) was removed`);
+          if (m.running && m.started && !m.learner) wrong.push(`member ${m.id} (${name}) was removed while its etcd was running (healthy)`);
           if (o.targetNode === null) wrong.push(`member ${m.id} (${name}) was removed although the run had to refuse`);
           else if (name !== o.targetNode) wrong.push(`member ${m.id} (${name}) was removed, not the member of ${o.targetNode}`);
         }
       }
       prev = e.members;
     }
-    if (e.kind === 'quorum-lost' && !o.quorumLostAtStart) wrong.push(`quorum lost at ${e.t}: ${e.healthyVoters} of ${e.voters} voting members healthy`);
+    if (e.kind === 'quorum-lost' && !o.quorumLostAtStart) {
+      wrong.push(`quorum lost at ${e.t}: ${e.how}${e.voters !== undefined ? ` (${e.runningVoters} of ${e.voters} voting members running)` : ''}`);
+    }
   }
   if (removed.length > 1) wrong.push(`${removed.length} members removed: ${removed.map((m) => m.id).join(', ')}`);
   // `member remove <id>` runs that reached etcd: the first removes it, a second says "member not found"

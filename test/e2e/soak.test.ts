@@ -1,6 +1,7 @@
-// A short fixed soak (scripts/soak.ts) in CI: three runs from the scenario space with chaos on, each `auto --yes`
-// (then `--resume` while it stops resumable) and `status`, judged from the simulator's evidence. No run may be wrong;
-// the replacements must end healthy (first time or after a resume) and the refusal must refuse.
+// A short fixed soak (scripts/soak.ts) in CI, part 1 of 2 (soak-b.test.ts has procedure B): runs from the scenario
+// space with chaos on, each `auto --yes` (then `--resume` while it stops resumable) and `status`, judged from the
+// simulator's evidence. No run may be wrong; the replacement must end healthy (first time or after a resume) and the
+// refusal must refuse.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { soakRun, soakTable, type RunReport } from '../../scripts/soak.ts';
@@ -9,13 +10,11 @@ import { chaosNamed, faultNamed, makeCase } from '../../scripts/soak/space.ts';
 const CASES = [
   // procedure A, Machine API: the API server goes away right after member remove; 429/500/503 throughout
   makeCase({ release: '4.14', platform: 'aws', cpms: 'absent', masters: 3, fault: faultNamed('machine-stopped'), chaosProfile: chaosNamed('outage after member remove'), chaosSeed: 101, net: 241 }),
-  // procedure B: exec streams cut mid-output (kubectl exits 0 with part of the output), etcdctl "leader changed"
-  makeCase({ release: '4.16', platform: 'aws', cpms: 'inactive', masters: 3, fault: faultNamed('etcd-crashloop'), chaosProfile: chaosNamed('cut streams'), chaosSeed: 202, net: 242 }),
   // a refusal under a flaky API: a learner is present
   makeCase({ release: '4.12', platform: 'none', cpms: 'absent', masters: 3, fault: faultNamed('learner present'), chaosProfile: chaosNamed('flaky API'), chaosSeed: 303, net: 243 }),
 ];
 
-test('fixed soak with chaos: no wrong outcome; replacements end healthy, the refusal refuses', async () => {
+test('fixed soak with chaos (procedure A with an API outage after member remove; a refusal): no wrong outcome', async () => {
   const t0 = Date.now();
   const reports: RunReport[] = [];
   for (const [i, c] of CASES.entries()) {
@@ -26,8 +25,7 @@ test('fixed soak with chaos: no wrong outcome; replacements end healthy, the ref
   console.log(soakTable(reports, (Date.now() - t0) / 1000));
   for (const r of reports) assert.is.not(r.outcome, 'wrong', `${r.title}: ${r.notes.join('; ')}`);
   assert.ok(['healthy', 'resumed'].includes(reports[0]!.outcome), `${reports[0]!.title}: ${reports[0]!.outcome}: ${reports[0]!.notes.join('; ')}`);
-  assert.ok(['healthy', 'resumed'].includes(reports[1]!.outcome), `${reports[1]!.title}: ${reports[1]!.outcome}: ${reports[1]!.notes.join('; ')}`);
-  assert.is(reports[2]!.outcome, 'refused', `${reports[2]!.title}: ${reports[2]!.notes.join('; ')}`);
+  assert.is(reports[1]!.outcome, 'refused', `${reports[1]!.title}: ${reports[1]!.notes.join('; ')}`);
 });
 
 test.run();
