@@ -111,7 +111,7 @@ export async function soakRun(i: number, c: SoakCase, o: { keep?: boolean; log?:
       r = await plugin(['auto', '--resume', '--yes'], env);
       codes.push(r.code);
     }
-    if (r.code !== 0 && r.code !== 4) notes.push(`last exit ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+    if (r.code !== 0) notes.push(`last exit ${r.code}: ${r.stderr.trim().split('\n').filter((l) => /^(refused|stopped|failed|error)/.test(l)).slice(-2).join(' / ') || r.stderr.trim().split('\n').slice(-2).join(' / ')}`);
 
     // then `status`: health probes right after a rollout can be slow; give the final diagnosis up to a minute
     let finalDiag = 'unreadable';

@@ -7,10 +7,9 @@ import { EventPoster } from '../runbooks/events.ts';
 import { confirm as askTTY } from '../ui/prompt.ts';
 import { colorAllowed, interactive } from '../ui/color.ts';
 import { connect, type DryRun, type GlobalArgs } from './flags.ts';
-import { readClusterState } from '../cluster/read.ts';
 import { diagnose } from '../diagnose/diagnose.ts';
 import { ExitCode, PluginError } from '../errors.ts';
-import { liveMembers, peerHost } from '../runbooks/steps/shared.ts';
+import { liveMembers, peerHost, settledState } from '../runbooks/steps/shared.ts';
 import { Journal, newestUnfinished, sanitizeCluster, stateRoot } from '../runbooks/journal.ts';
 import { PlanError, buildPlan, planFacts } from '../runbooks/plan.ts';
 import { runPlan } from '../runbooks/runner.ts';
@@ -155,7 +154,7 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
     });
   }
 
-  const [state, id, lease] = await Promise.all([readClusterState(kube), clusterIdentity(kube), readLease(kube).catch(() => null)]);
+  const [state, id, lease] = await Promise.all([settledState(kube), clusterIdentity(kube), readLease(kube).catch(() => null)]);
   identity = id;
   if (lease && lease.holder && !lease.expired) {
     // another run is replacing a member right now: its changes make this diagnosis meaningless

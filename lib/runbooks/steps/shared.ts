@@ -60,6 +60,15 @@ export function pickExecPod(state: ClusterState, avoidNode: string): string | nu
   return ok[0]?.name ?? null;
 }
 
+/** Why a read of the cluster is incomplete (member list unreadable, a started member's health not read), or null. */
+export function incompleteRead(s: ClusterState): string | null {
+  if (s.memberListError || s.members.length === 0) return s.memberListError ?? 'empty member list';
+  // every started member is probed; no health means the probe's output was lost (a cut exec stream, a timeout)
+  const unknown = s.members.filter((m) => m.started && m.clientURLs.length > 0 && m.healthy === null);
+  if (unknown.length) return `health of ${unknown.map((m) => m.id).join(', ')} unknown (endpoint health output incomplete)`;
+  return null;
+}
+
 /** readClusterState, retried until the member list is readable and every started member's health is known. */
 export async function liveState(kube: Kube, timeoutMs = TIMEOUTS.api): Promise<ClusterState> {
   let state: ClusterState | null = null;
@@ -67,16 +76,28 @@ export async function liveState(kube: Kube, timeoutMs = TIMEOUTS.api): Promise<C
     'a readable etcd member list',
     async () => {
       const s = await readClusterState(kube);
-      if (s.memberListError || s.members.length === 0) return s.memberListError ?? 'empty member list';
-      // every started member was probed; no health means the probe's output was lost (a cut exec stream)
-      const unknown = s.members.filter((m) => m.started && m.clientURLs.length > 0 && m.healthy === null);
-      if (unknown.length) return `health of ${unknown.map((m) => m.id).join(', ')} unknown (endpoint health output incomplete)`;
+      const gap = incompleteRead(s);
+      if (gap) return gap;
       state = s;
       return true;
     },
     { timeoutMs },
   );
   return state!;
+}
+
+/**
+ * readClusterState, read again (up to `attempts` times) while the read is incomplete (a flaky API or a cut exec
+ * stream), so that one lost answer does not turn into an "unknown health" refusal. Returns the last read either way:
+ * the diagnosis judges what it could not read as unknown, never as dead.
+ */
+export async function settledState(kube: Kube, attempts = 4): Promise<ClusterState> {
+  let s = await readClusterState(kube);
+  for (let i = 1; i < attempts && incompleteRead(s); i++) {
+    await new Promise((r) => setTimeout(r, 1000 * i));
+    s = await readClusterState(kube);
+  }
+  return s;
 }
 
 /** Member list (no health) read from a ready etcd pod not on `avoidNode`: two API calls, no health probing. */
