@@ -7,7 +7,7 @@
 import { hostname, userInfo } from 'node:os';
 import { PluginError, ExitCode } from '../errors.ts';
 import type { Kube } from '../cluster/kubectl.ts';
-import { isNotFound, firstErrorLine } from '../cluster/kubectl.ts';
+import { isNotFound, isTransient, firstErrorLine } from '../cluster/kubectl.ts';
 
 export const LEASE_NS = 'openshift-etcd';
 export const LEASE_NAME = 'etcd-replace';
@@ -65,7 +65,7 @@ export function leaseInfo(obj: any, now = Date.now()): LeaseInfo {
 }
 
 export async function readLease(kube: Kube): Promise<LeaseInfo | null> {
-  const r = await kube.run(['-n', LEASE_NS, 'get', 'leases.coordination.k8s.io', LEASE_NAME, '-o', 'json'], { allowFailure: true, retries: 2 });
+  const r = await kube.run(['-n', LEASE_NS, 'get', 'leases.coordination.k8s.io', LEASE_NAME, '-o', 'json'], { allowFailure: true, retries: 4 });
   if (r.exitCode !== 0) {
     if (isNotFound(r.stderr)) return null;
     throw new PluginError(`cannot read the lease ${LEASE_NS}/${LEASE_NAME}: ${firstErrorLine(r.stderr)}`);
@@ -142,12 +142,19 @@ export class RunLease {
         },
       };
     };
-    for (let attempt = 0; attempt < 3; attempt++) {
+    let lastTransient = '';
+    for (let attempt = 0; attempt < 4; attempt++) {
       const cur = await readLease(kube);
       if (!cur) {
         const r = await kube.run(['create', '-f', '-', '-o', 'json'], { input: JSON.stringify(body(null)), allowFailure: true });
         if (r.exitCode === 0) return new RunLease(kube, holder, JSON.parse(r.stdout));
         if (/AlreadyExists/.test(r.stderr)) continue;
+        // a create is never repeated blindly: a transient failure (maybe it went through) → read the lease again
+        if (isTransient(r.stderr)) {
+          lastTransient = firstErrorLine(r.stderr);
+          await new Promise((res) => setTimeout(res, 1000 * (attempt + 1)));
+          continue;
+        }
         throw new PluginError(`cannot create the lease ${LEASE_NS}/${LEASE_NAME}: ${firstErrorLine(r.stderr)}`);
       }
       const ours = cur.runId === o.runId && cur.holder === holder;
@@ -171,8 +178,14 @@ export class RunLease {
       const r = await kube.run(['replace', '-f', '-', '-o', 'json'], { input: JSON.stringify(body(cur.raw)), allowFailure: true });
       if (r.exitCode === 0) return new RunLease(kube, holder, JSON.parse(r.stdout));
       if (/Conflict|NotFound|not found/.test(r.stderr)) continue; // someone else wrote it meanwhile: look again
+      if (isTransient(r.stderr)) {
+        lastTransient = firstErrorLine(r.stderr);
+        await new Promise((res) => setTimeout(res, 1000 * (attempt + 1)));
+        continue;
+      }
       throw new PluginError(`cannot take the lease ${LEASE_NS}/${LEASE_NAME}: ${firstErrorLine(r.stderr)}`);
     }
+    if (lastTransient) throw new PluginError(`cannot take the lease ${LEASE_NS}/${LEASE_NAME}: ${lastTransient}`, { transient: true, hint: 'nothing was changed; try again when the API server answers' });
     throw new PluginError(`the lease ${LEASE_NS}/${LEASE_NAME} keeps changing under us: another run is starting`, { exitCode: ExitCode.Refused, hint: 'nothing was changed' });
   }
 
@@ -215,7 +228,7 @@ export class RunLease {
     // delete only this very object (its uid as a precondition is not available in kubectl: compare right before)
     const cur = await readLease(this.kube).catch(() => null);
     if (cur && cur.holder === this.holder && (!uid || cur.raw?.metadata?.uid === uid)) {
-      await this.kube.run(['-n', LEASE_NS, 'delete', 'leases.coordination.k8s.io', LEASE_NAME, '--ignore-not-found'], { allowFailure: true });
+      await this.kube.run(['-n', LEASE_NS, 'delete', 'leases.coordination.k8s.io', LEASE_NAME, '--ignore-not-found'], { allowFailure: true, retries: 4 });
     }
   }
 }
