@@ -294,6 +294,9 @@ export async function buildBinaries(opts: { platforms?: Target[]; dist?: string;
       outfile: bundle,
       absWorkingDir: ROOT,
       nodePaths: [join(ROOT, 'node_modules')],
+      // Module paths (kept in the bundle) stay relative to the checkout even when node_modules is a link
+      // (as in a worktree): without this, the bundle depended on where node_modules really lives.
+      preserveSymlinks: true,
       bundle: true,
       platform: 'node',
       target: 'node24',
