@@ -179,6 +179,12 @@ test('stopped bare-metal master, active CPMS, --bmh onto new hardware: bad manif
     await waitNotReady(sim.kubeconfig);
     const k = kubeFor(sim.kubeconfig);
     const oldId = (await readClusterState(k)).members.find((m) => m.name === 'openshift-control-plane-2')!.id;
+    const status = await plugin(['status', '-o', 'json', '--client', 'kubectl'], env);
+    assert.is(status.code, 3, status.stderr);
+    const doc = JSON.parse(status.stdout);
+    const h2 = doc.hosts.find((h: any) => h.name === 'openshift-control-plane-2');
+    assert.equal([h2.state, h2.consumer, h2.online, h2.poweredOn], ['externally provisioned', 'examplecluster-control-plane-2', true, false]);
+    assert.match(doc.diagnosis.action, /delete BareMetalHost openshift-control-plane-2 .*and machine examplecluster-control-plane-2/);
     const other = await k.json(['-n', NS, 'get', 'bmh', 'openshift-control-plane-0']);
     const file = (host: Record<string, unknown>) => {
       const f = join(env.XDG_STATE_HOME, `bmh-${Math.random().toString(36).slice(2)}.yaml`);
