@@ -92,10 +92,11 @@ export function renderStatus(s: ClusterState, d: Diagnosis, h: StatusHeader, use
     out.push(section(c, 'MACHINES', grid(rows)));
   } else out.push(section(c, 'MACHINES', 'no Machine API (control plane machines are not managed by the cluster)'));
 
-  // HOSTS (bare metal: the Metal3 BareMetalHosts, as `oc get bmh`)
+  // HOSTS (bare metal: the Metal3 BareMetalHosts of the control plane and the unclaimed ones, as `oc get bmh`)
   if (s.hosts) {
     const rows = [['NAME', 'STATE', 'CONSUMER', 'ONLINE', 'POWER', 'ERROR']];
-    for (const h of s.hosts) {
+    const masters = new Set((s.machines ?? []).map((m) => m.name));
+    for (const h of s.hosts.filter((x) => !x.consumer || masters.has(x.consumer))) {
       const ok = ['provisioned', 'externally provisioned', 'available'].includes(h.state);
       const power = h.poweredOn === null ? '-' : h.poweredOn ? 'on' : c.red('off');
       rows.push([h.name, ok ? h.state : c.yellow(h.state || '-'), h.consumer ?? '-', h.online === null ? '-' : String(h.online), power, h.error ? c.red(h.error) : '-']);
