@@ -1,4 +1,4 @@
-// `npm run bench [-- --runs N] [--calls]` (--calls also prints the kubectl calls of one status run) — prints figures, passes or fails nothing.
+// `npm run bench [-- --runs N] [--calls] [--no-rollout | --rollout-only]` (--calls also prints the kubectl calls of one status run) — prints figures, passes or fails nothing.
 //
 //  - each platform's executable size (dist/<os>-<arch>/, where built by `npm run build:binary`);
 //  - startup: the host's single executable `--help` vs `node -e 0` (the host's node, and the executable's own
@@ -9,9 +9,11 @@
 //    wall / slowest (target <= 1.5x: the reads run in parallel), and the peak RSS of the plugin process.
 //    kubectl calls are measured honestly from outside: a `kubectl` shim first on PATH appends
 //    `<start ns> <end ns> <argv>` to a trace file and execs the real kubectl. The plugin runs with
-//    `--client kubectl` so it cannot pick an `oc` that bypasses the shim.
+//    `--client kubectl` so it cannot pick an `oc` that bypasses the shim;
+//  - the load of `auto` while it waits for a new member (a learner for 60 s): kubectl calls and exec sessions per
+//    minute of the wait-rollout step of a procedure A run (same shim; skip with --no-rollout).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -101,6 +103,10 @@ function printTable(): void {
 }
 
 async function main(): Promise<void> {
+  if (argv.includes('--rollout-only')) {
+    const { startSim } = (await import(pathToFileURL(join(ROOT, 'test', 'helpers', 'sim.ts')).href)) as { startSim: (scenario: string) => Promise<{ kubeconfig: string; stop: () => Promise<void> | void }> };
+    return rolloutLoad(startSim, ''); // the dev form: always the current sources
+  }
   console.error(`bench: ${RUNS} runs per startup figure, ${STATUS_RUNS} status runs; node ${process.version}, ${process.platform}-${process.arch}`);
   // --- startup
   let bin = binaryPath();
@@ -192,6 +198,76 @@ async function main(): Promise<void> {
     row('status / slowest call, cold', `${median(cold.ratios).toFixed(2)}x`, `target <= 1.5x${median(cold.ratios) <= 1.5 ? ' (met)' : ' (NOT met)'}`);
     if (argv.includes('--calls')) console.log(`kubectl calls of the last status run (start offset, duration, argv):\n${timeline.sort().join('\n')}\n`);
     row('status peak RSS', `${(median(rss) / 1024).toFixed(0)} MiB`, 'VmHWM of the plugin process, not its kubectl children');
+  } finally {
+    await sim.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  if (!argv.includes('--no-rollout')) await rolloutLoad(startSim, bin);
+}
+
+/**
+ * The load `auto` puts on the control plane while it waits for the new member: a procedure A run (4.14 aws, machine
+ * stopped, no CPMS) whose new member stays a learner for 60 s (timing.learnerPromoteSeconds). kubectl calls (and how
+ * many are `exec` sessions) per minute of the `wait-rollout` step, from the shim's trace and the journal's step times.
+ * Target: at most 20 calls and 4 exec sessions per minute once the first minute has passed.
+ */
+async function rolloutLoad(startSim: (scenario: string) => Promise<{ kubeconfig: string; stop: () => Promise<void> | void }>, bin: string): Promise<void> {
+  const net = `10.${200 + ((process.pid + 7) % 50)}.${(process.pid + 7) % 250}`;
+  const sim = await startSim(`openshift: "4.14"
+platform: aws
+controlPlaneMachineSet: absent
+masters:
+  - {node: ip-10-0-131-183.ec2.internal, ip: ${net}.11, machine: clustername-8qw5l-master-0}
+  - {node: ip-10-0-154-204.ec2.internal, ip: ${net}.12, machine: clustername-8qw5l-master-1}
+  - {node: ip-10-0-164-97.ec2.internal,  ip: ${net}.13, machine: clustername-8qw5l-master-2}
+workers: 0
+faults:
+  - {node: ip-10-0-131-183.ec2.internal, kind: machine-stopped}
+timing: {provisionSeconds: 3, rolloutSeconds: 2, learnerPromoteSeconds: 60}
+`);
+  const work = mkdtempSync(join(tmpdir(), 'etcd-replace-bench-rollout-'));
+  try {
+    const trace = join(work, 'kubectl.trace');
+    kubectlShim(work, trace);
+    const env = { ...process.env, PATH: `${work}:${process.env.PATH ?? ''}`, KUBECONFIG: sim.kubeconfig, NO_COLOR: '1', XDG_STATE_HOME: join(work, 'state'), XDG_CACHE_HOME: join(work, 'cache') };
+    const [cmd, pre] = bin ? [bin, [] as string[]] : [process.execPath, ['--import', 'tsx', 'lib/main.ts']];
+    // the stopped machine's node goes NotReady after its grace period: wait for status to see a replaceable member (exit 3)
+    const t0 = Date.now();
+    while ((await runMeasured(cmd, [...pre, 'status', '--client', 'kubectl'], env)).exitCode !== 3 && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 1000));
+    rmSync(trace, { force: true });
+    const run = await runMeasured(cmd, [...pre, 'auto', '--yes', '--client', 'kubectl'], env);
+    if (run.exitCode !== 0) {
+      row('rollout wait load', 'not measured', `auto exited ${run.exitCode}: ${run.stderr.trim().split('\n').pop()}`);
+      return;
+    }
+    const stateDir = join(work, 'state', 'etcd-replace');
+    const jfile = readdirSync(stateDir).flatMap((c) => readdirSync(join(stateDir, c)).map((r) => join(stateDir, c, r, 'journal.json')))[0]!;
+    const step = (JSON.parse(readFileSync(jfile, 'utf8')).steps as any[]).find((x) => x.id === 'wait-rollout');
+    const from = Date.parse(step.startedAt);
+    const to = Date.parse(step.endedAt);
+    const calls = readFileSync(trace, 'utf8').trim().split('\n').filter(Boolean).map((l) => {
+      const [st, , ...rest] = l.split(' ');
+      return { at: Number(st) / 1e6, exec: rest.includes('exec') };
+    }).filter((c) => c.at >= from && c.at <= to);
+    const minutes = Math.ceil((to - from) / 60_000);
+    const per: string[] = [];
+    for (let k = 0; k < minutes; k++) {
+      const inMin = calls.filter((c) => c.at >= from + k * 60_000 && c.at < from + (k + 1) * 60_000);
+      const span = Math.min(60_000, to - from - k * 60_000) / 1000;
+      per.push(`min ${k + 1}${span < 60 ? ` (${span.toFixed(0)} s)` : ''}: ${inMin.length} calls, ${inMin.filter((c) => c.exec).length} exec`);
+    }
+    const later = calls.filter((c) => c.at >= from + 60_000);
+    const laterMin = Math.max(0, to - from - 60_000) / 60_000;
+    row('rollout wait (learner 60 s)', `${((to - from) / 1000).toFixed(0)} s`, `wait-rollout of a procedure A run: ${calls.length} calls, ${calls.filter((c) => c.exec).length} exec sessions; ${per.join('; ')}`);
+    const wholeMin = (to - from) / 60_000;
+    row('rollout wait load, whole wait', `${(calls.length / wholeMin).toFixed(1)} calls/min`, `${(calls.filter((c) => c.exec).length / wholeMin).toFixed(1)} exec/min (first minute included)`);
+    if (laterMin * 60 >= 30) {
+      const cpm = later.length / laterMin;
+      const epm = later.filter((c) => c.exec).length / laterMin;
+      row('rollout wait load after minute 1', `${cpm.toFixed(1)} calls/min`, `${epm.toFixed(1)} exec/min over ${(laterMin * 60).toFixed(0)} s; target <= 20 calls and <= 4 exec per minute${cpm <= 20 && epm <= 4 ? ' (met)' : ' (NOT met)'}`);
+    } else {
+      row('rollout wait load after minute 1', `${later.length} calls`, `${later.filter((c) => c.exec).length} exec in the last ${(laterMin * 60).toFixed(0)} s (too short a window for a per-minute rate; target <= 20 calls and <= 4 exec per minute)`);
+    }
   } finally {
     await sim.stop();
     rmSync(work, { recursive: true, force: true });

@@ -73,25 +73,34 @@ export interface RolloutOptions {
   forceRedeploy?: boolean;
 }
 
-/** One poll of the rollout: cheap reads first, execs only when they can decide. Returns '' when the member is in. */
+/**
+ * One poll of the rollout: cheap reads first (etcd pods + etcd-endpoints: two API calls), execs only when they can
+ * decide. Returns '' when the member is in. Shared by act and verify: a full check (member list + endpoint health) that
+ * passed less than FRESH_MS ago is not repeated while the cheap reads still agree.
+ */
+const FRESH_MS = 15_000;
 function rolloutProbe(kube: Kube, f: PlanFacts) {
   let lastFull = 0;
+  let lastOk = 0;
   return async (newNode: string | null): Promise<{ gap: string; pods: EtcdPod[] }> => {
     const [pods, endpoints] = await Promise.all([etcdPods(kube), votingEndpoints(kube)]);
     const cheap = podsAndEndpointsGap(pods, endpoints, f, newNode);
+    if (!cheap && Date.now() - lastOk < FRESH_MS) return { gap: '', pods };
     const newPodReady = !!newNode && pods.some((p) => p.name === `etcd-${newNode}` && podReady(p));
     if (cheap && !(newPodReady && Date.now() - lastFull >= 60_000)) return { gap: cheap, pods };
     lastFull = Date.now();
-    const members = await membersFrom(kube, pods, f.target.node, { health: false });
-    const membership = rolloutGap({ pods, members }, f, newNode, { health: false });
-    if (membership) return { gap: membership, pods };
-    const withHealth = await membersFrom(kube, pods, f.target.node, { health: true });
-    return { gap: rolloutGap({ pods, members: withHealth }, f, newNode), pods };
+    // the cheap reads say done: member list and health (two execs); else (once a minute) the member list first, and
+    // health only if the membership is complete (etcd-endpoints may lag behind the member list)
+    let gap = rolloutGap({ pods, members: await membersFrom(kube, pods, f.target.node, { health: !cheap }) }, f, newNode, { health: !cheap });
+    if (!gap && cheap) gap = rolloutGap({ pods, members: await membersFrom(kube, pods, f.target.node, { health: true }) }, f, newNode);
+    if (!gap) lastOk = Date.now();
+    return { gap, pods };
   };
 }
 
 export function waitRolloutStep(kube: Kube, f: PlanFacts, newNodeOf: (ctx: RunContext) => string | null, opts: RolloutOptions = {}): Step {
   const after = Math.round(TIMEOUTS.forceRedeployAfter / 1000);
+  const probe = rolloutProbe(kube, f);
   return {
     id: 'wait-rollout',
     title: `Wait for the new etcd member to be started, healthy and promoted (${f.controlPlaneReplicas} members)`,
@@ -107,7 +116,6 @@ export function waitRolloutStep(kube: Kube, f: PlanFacts, newNodeOf: (ctx: RunCo
       return 'run';
     },
     async act(ctx) {
-      const probe = rolloutProbe(kube, f);
       let lastGap = '';
       let nMinusOneSince: number | null = null;
       await waitFor(
@@ -145,7 +153,6 @@ export function waitRolloutStep(kube: Kube, f: PlanFacts, newNodeOf: (ctx: RunCo
     async verify(ctx) {
       // Polled, not read once: the operator may still be rolling a newer revision through the nodes, which
       // restarts each etcd pod in turn (not ready for a moment) although the member is in.
-      const probe = rolloutProbe(kube, f);
       await waitFor('the rollout to settle with the new member in', async () => (await probe(newNodeOf(ctx))).gap || true, {
         timeoutMs: TIMEOUTS.rollout,
         maxIntervalMs: MAX_POLL_MS,
