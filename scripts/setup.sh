@@ -59,6 +59,13 @@ if ! command -v kubectl >/dev/null 2>&1; then
 fi
 command -v kubectl >/dev/null || { echo "error: kubectl could not be installed"; exit 1; }
 
+# `ip` (iproute2) lets the test runner give each simulator test its own network namespace and run them side by side;
+# without it they run one at a time, so a failed install is not fatal.
+if ! command -v ip >/dev/null 2>&1 && [ -z "$SUDO" ]; then
+  step "installing iproute2 (parallel simulator tests)"
+  apt_install iproute2 || true
+fi
+
 # The linux/arm64 executable is tested under qemu-user (test/e2e/binary.test.ts): qemu-aarch64 and the arm64
 # C/C++ runtime it loads the executable with (~10 s, ~25 MB download). Without them that test is skipped.
 if ! command -v qemu-aarch64 >/dev/null 2>&1 || [ ! -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] \

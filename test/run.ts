@@ -1,8 +1,10 @@
 // Test runner: `npm test [-- FILTER]` = `node --import tsx test/run.ts [FILTER]`.
 //
 // Finds every test/**/*.test.ts and runs each in its own child process (`node --import tsx <file>`):
-// unit files first (in parallel), then sim files, then e2e files (one at a time: they start real etcd
-// clusters). Each file has a timeout (TEST_TIMEOUT_S, default 420 s) after which its whole process group
+// unit files first (in parallel), then sim files, then e2e files. Sim and e2e files start real etcd clusters on
+// fixed loopback addresses, so two of them can only run side by side when each has its own network namespace: as root
+// with `unshare` and `ip` on the machine, each such file runs in `unshare -n` (loopback brought up first) and
+// CLUSTER_JOBS of them (default 3) run at once; otherwise they run one at a time. Each file has a timeout (TEST_TIMEOUT_S, default 420 s) after which its whole process group
 // is killed. uvu's summary (`Total:`, `Passed:`, `Skipped:`) is parsed from each child's output; a file
 // that crashes, times out or exits non-zero without a failure in its summary counts as (at least) one
 // failure. The last line printed is always `N passed, N failed` (`, N skipped` appended when > 0).
@@ -17,6 +19,7 @@ const TEST_DIR = join(ROOT, 'test');
 const TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_S ?? 420) * 1000;
 const UNIT_JOBS = Math.max(1, Number(process.env.TEST_JOBS ?? Math.min(4, cpus().length)));
 const ORDER = ['unit', 'sim', 'e2e'] as const;
+const CLUSTER_JOBS = Math.max(1, Number(process.env.CLUSTER_JOBS ?? 3));
 
 interface FileResult { file: string; passed: number; failed: number; skipped: number; seconds: number; ok: boolean; output: string; note?: string }
 
@@ -58,11 +61,21 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try { process.kill(-child.pid, signal); } catch { try { child.kill(signal); } catch { /* gone */ } }
 }
 
-function runFile(file: string): Promise<FileResult> {
+/** Can each cluster test file get a private network namespace? (root, `unshare -n` works, `ip` brings loopback up) */
+function canIsolate(): boolean {
+  if (process.env.TEST_NO_NETNS === '1' || process.getuid?.() !== 0) return false;
+  return spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status === 0;
+}
+
+function runFile(file: string, isolate = false): Promise<FileResult> {
   const rel = relative(ROOT, file);
   const started = Date.now();
+  // `unshare -n` execs the shell, which execs node: one process group, so a timeout still kills everything
+  const [cmd, args] = isolate
+    ? ['unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" --import tsx "$1"', process.execPath, file]]
+    : [process.execPath, ['--import', 'tsx', file]];
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    const child = spawn(cmd as string, args as string[], {
       cwd: ROOT,
       detached: true, // own process group, so a timeout kills the sims and etcds it started too
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -146,11 +159,12 @@ async function main(): Promise<number> {
       return 1;
     }
   }
+  const isolate = needsCluster && canIsolate();
   const results: FileResult[] = [];
   for (let g = 0; g < ORDER.length; g++) {
     const files = chosen.filter(({ rel }) => group(rel) === g).map(({ f }) => f);
-    const jobs = g === 0 ? UNIT_JOBS : 1;
-    await pool(files, jobs, async (f) => { const r = await runFile(f); report(r); results.push(r); return r; });
+    const jobs = g === 0 ? UNIT_JOBS : isolate ? CLUSTER_JOBS : 1;
+    await pool(files, jobs, async (f) => { const r = await runFile(f, g > 0 && isolate); report(r); results.push(r); return r; });
   }
   const passed = results.reduce((a, r) => a + r.passed, 0);
   const failed = results.reduce((a, r) => a + r.failed, 0);
