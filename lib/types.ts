@@ -24,6 +24,9 @@ export interface ContainerInfo {
   state: 'running' | 'waiting' | 'terminated' | 'unknown';
   reason?: string; // e.g. CrashLoopBackOff, Error
   restarts: number;
+  /** lastState.terminated of the previous run: exit code and reason (Error, OOMKilled, Completed …) */
+  lastExitCode?: number;
+  lastReason?: string;
 }
 
 export interface EtcdPod {

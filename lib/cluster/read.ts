@@ -64,7 +64,10 @@ function containerInfo(name: string, cs: any | undefined): ContainerInfo {
   const st = cs.state ?? {};
   const state: ContainerInfo['state'] = st.running ? 'running' : st.waiting ? 'waiting' : st.terminated ? 'terminated' : 'unknown';
   const reason = st.waiting?.reason ?? st.terminated?.reason;
-  return { name, ready: cs.ready === true, state, ...(reason ? { reason } : {}), restarts: Number(cs.restartCount ?? 0) };
+  // lastState.terminated: how the previous run of the container ended (kubectl describe "Last State: Terminated")
+  const last = cs.lastState?.terminated;
+  const lastExit = last && Number.isFinite(Number(last.exitCode)) ? { lastExitCode: Number(last.exitCode), ...(last.reason ? { lastReason: String(last.reason) } : {}) } : {};
+  return { name, ready: cs.ready === true, state, ...(reason ? { reason } : {}), restarts: Number(cs.restartCount ?? 0), ...lastExit };
 }
 
 /** The STATUS column of `kubectl get pods` (kubectl printPod logic, simplified to what matters here). */

@@ -84,8 +84,16 @@ export function podCrashLooping(p: EtcdPod): boolean {
   const e = p.etcd;
   if (!e) return false;
   if (e.state === 'waiting' || e.state === 'terminated') return !!e.reason && (CRASH_REASONS.has(e.reason) || e.restarts > 0);
+  // Between two back-offs the kubelet runs the container again: `running`, not ready, with the failed run in
+  // lastState.terminated. Restarted more than once and last ended with a failure: still the crash loop, not a recovery.
+  if (e.state === 'running' && !e.ready && e.restarts >= CRASH_LOOP_MIN_RESTARTS && e.lastExitCode !== undefined) {
+    return e.lastExitCode !== 0 || (!!e.lastReason && CRASH_REASONS.has(e.lastReason));
+  }
   return false;
 }
+
+/** restarts that make a running-not-ready etcd container a crash loop rather than one restart that is recovering */
+export const CRASH_LOOP_MIN_RESTARTS = 2;
 
 /** Base name + next free number: clustername-8qw5l-master-0 with -0..-2 taken → clustername-8qw5l-master-3. */
 export function nextMachineName(machines: MachineInfo[], current: string): string {

@@ -35,9 +35,12 @@ faults:
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
+/** Runs the plugin with process.env + `env`; a key set to undefined in `env` is removed (the test runner sets NO_COLOR). */
 function plugin(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  const full: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const k of Object.keys(full)) if (full[k] === undefined) delete full[k];
   return new Promise((res) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lib/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lib/main.ts'), ...args], { cwd: ROOT, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -227,11 +230,11 @@ test('auto -o json: one JSON object per line (plan, planned per step, result); -
 
 test('NO_COLOR and TERM=dumb: no escape sequences even when colors are forced', async () => {
   for (const extra of [{ NO_COLOR: '1' }, { TERM: 'dumb' }]) {
-    const r = await plugin(['status'], { ...env, FORCE_COLOR: '1', TERM: 'xterm', ...extra });
+    const r = await plugin(['status'], { ...env, FORCE_COLOR: '1', TERM: 'xterm', NO_COLOR: undefined, ...extra });
     assert.is(r.code, 3, r.stderr);
     assert.not.match(r.stdout, /\x1b\[/, JSON.stringify(extra));
   }
-  const forced = await plugin(['status'], { ...env, FORCE_COLOR: '1', TERM: 'xterm' });
+  const forced = await plugin(['status'], { ...env, FORCE_COLOR: '1', TERM: 'xterm', NO_COLOR: undefined });
   assert.match(forced.stdout, /\x1b\[/, 'colors when forced (the check above can fail)');
 });
 

@@ -483,8 +483,19 @@ test('pod STATUS string like kubectl; 4.14 crashloop pod', () => {
   assert.is(e.containerCount, 4);
   assert.is(e.restarts, 7);
   assert.is(e.revision, '7');
-  assert.equal(e.etcd, { name: 'etcd', ready: false, state: 'waiting', reason: 'CrashLoopBackOff', restarts: 7 });
+  assert.equal(e.etcd, { name: 'etcd', ready: false, state: 'waiting', reason: 'CrashLoopBackOff', restarts: 7, lastExitCode: 1, lastReason: 'Error' });
   assert.ok(podCrashLooping(e));
+});
+
+test('crash loop seen between two back-offs: running, not ready, restarted, last run failed', () => {
+  const between = (restartCount: number, last: any, ready = false) =>
+    toEtcdPod(rawPod(CONTAINERS_414, { etcd: { name: 'etcd', ready, restartCount, state: { running: { startedAt: '2026-11-28T10:00:00Z' } }, ...(last ? { lastState: { terminated: last } } : {}) } }));
+  assert.ok(podCrashLooping(between(7, { exitCode: 1, reason: 'Error' })), 'restarting again after failures');
+  assert.ok(podCrashLooping(between(2, { exitCode: 137, reason: 'OOMKilled' })));
+  assert.not.ok(podCrashLooping(between(1, { exitCode: 1, reason: 'Error' })), 'one restart may be recovering');
+  assert.not.ok(podCrashLooping(between(7, { exitCode: 0, reason: 'Completed' })), 'a clean exit is not a crash');
+  assert.not.ok(podCrashLooping(between(7, { exitCode: 1, reason: 'Error' }, true)), 'ready again');
+  assert.not.ok(podCrashLooping(between(7, null)), 'no record of a failed run');
 });
 
 test('pod STATUS: 4.6 shape Error (terminated), Running, Init, Terminating', () => {
