@@ -26,7 +26,10 @@ export const MANIFEST_FILES = ['krew-manifest.yaml', join('plugins', `${PLUGIN_N
  * by a krew `files` entry (from: name, to: "."). `source` is relative to the repository root; `os` limits
  * the file to those platforms (e.g. shell-completion executables for linux/darwin only).
  */
-export const EXTRA_FILES: { source: string; name: string; mode: number; os?: string[] }[] = [];
+export const EXTRA_FILES: { source: string; name: string; mode: number; os?: string[] }[] = [
+  { source: 'completion/kubectl_complete-etcd_replace', name: 'kubectl_complete-etcd_replace', mode: 0o755, os: ['linux', 'darwin'] },
+  { source: 'completion/oc_complete-etcd_replace', name: 'oc_complete-etcd_replace', mode: 0o755, os: ['linux', 'darwin'] },
+];
 
 /** Platforms served by another platform's archive: krew os/arch → the os/arch whose archive it installs. */
 export const ALIASES: Record<string, string> = { 'darwin/arm64': 'darwin/amd64' };
@@ -52,6 +55,9 @@ replacing a member, and read the plan it prints before confirming.`, 76),
     wrap(`macOS: the executable is built for Intel (amd64); Apple silicon Macs run it under Rosetta 2
 (softwareupdate --install-rosetta). It has no code signature; if macOS refuses to run it, sign it ad hoc:`, 76),
     `  codesign --sign - ~/.krew/store/${PLUGIN_NAME}/v${version}/${BIN_NAME}`,
+    wrap(`Shell completion (kubectl 1.26+, oc): krew links only the plugin itself; link the completion helpers
+that came with it onto your PATH (Linux and macOS):`, 76),
+    [`  cd ~/.krew/store/${PLUGIN_NAME}/v${version}`, ...EXTRA_FILES.map((f) => `  ln -s "$PWD/${f.name}" ~/.krew/bin/`)].join('\n'),
   ].join('\n\n');
 }
 
