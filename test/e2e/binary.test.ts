@@ -17,6 +17,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import YAML from 'yaml';
 import { krewInstall, validateManifest } from '../helpers/krew.ts';
+import { EXTRA_FILES } from '../../scripts/release.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -100,7 +101,8 @@ test('krew install from each archive, for every platform in the manifest', () =>
     const root = join(TMP, `krew-${os}-${arch}`);
     const inst = krewInstall({ manifest, root, os, arch, archiveFor: (uri) => join(A, 'release', uri.split('/').pop()!) });
     const exe = os === 'windows' ? 'kubectl-etcd_replace.exe' : 'kubectl-etcd_replace';
-    assert.equal(inst.files, ['LICENSE', exe].sort(), `${os}/${arch} files`);
+    const extra = EXTRA_FILES.filter((f) => !f.os || f.os.includes(os)).map((f) => f.name);
+    assert.equal(inst.files, ['LICENSE', exe, ...extra].sort(), `${os}/${arch} files`);
     assert.is(readlinkSync(inst.link), join(root, 'store', 'etcd-replace', `v${VERSION}`, exe));
     assert.ok(statSync(inst.target).mode & 0o100, `${os}/${arch} executable bit`);
     // The installed executable is the one built for that platform (darwin/arm64: the darwin/amd64 one).
@@ -123,6 +125,11 @@ test('linux/amd64, installed by krew: runs with no node on PATH; kubectl and its
   assert.is(info.version, VERSION);
   assert.match(info.node, /^v24\./, 'Node 24 LTS runtime');
   assert.match(manifest.split('\n')[0]!, new RegExp(`commit ${info.commit}:`), 'the manifest names the embedded commit');
+  // the completion helper krew installed next to it answers through the plugin found on PATH (krew's bin dir)
+  const helper = join(dirname(inst.target), 'kubectl_complete-etcd_replace');
+  const c = run(helper, [''], { PATH: dirname(inst.link) });
+  assert.is(c.status, 0, show(c));
+  assert.match(c.stdout, /^status\b/m, 'completes the subcommands');
   if (!KUBECTL) assert.unreachable('kubectl not on PATH');
   const kubectlOnly = join(TMP, 'kubectl-only');
   mkdirSync(kubectlOnly, { recursive: true });
