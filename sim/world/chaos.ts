@@ -1,5 +1,5 @@
 // Seeded, reproducible fault injection (scenario key `chaos`): what a degraded control plane does to a client while
-// one etcd member is being replaced. The shapes of the answers are the real ones (sim/api/faults.ts names the
+// one etcd member is being replaced. The shapes of the answers are the real ones (sim/kube-apiserver/faults.ts names the
 // kube-apiserver sources); here is only WHEN they happen:
 // - apiErrorRate: that fraction of resource requests (not watches) is answered 429 (max-in-flight), 500 (an etcd
 //   error passed through: "etcdserver: leader changed") or 503 (apiserver not ready / shutting down), one third each.
@@ -18,7 +18,7 @@
 // - leaderChanges: {everySeconds: N}: the etcd leader is moved to another started voting member every N seconds
 //   with the real `etcdctl move-leader` (sim/world/leader-mover.ts).
 // Every decision comes from one PRNG seeded with `seed`, in the order requests arrive.
-import type { ApiChaos, FaultAnswer } from '../api/faults.ts';
+import type { ApiChaos, FaultAnswer } from '../kube-apiserver/faults.ts';
 import type { Evidence } from './evidence.ts';
 
 export interface ChaosOutage {

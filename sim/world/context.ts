@@ -1,7 +1,7 @@
 // Shared context of the simulated world: what the control-side controllers (scenario, objects,
 // machine API, etcd operator) and the node-side agents (kubelet, etcd processes, host folders,
 // exec) both need to know.
-import type { Store } from '../store.ts';
+import type { Store } from '../kube-apiserver/store.ts';
 
 export interface SimNode {
   name: string; // node name, e.g. ip-10-0-131-183.ec2.internal

@@ -15,8 +15,8 @@
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorldContext } from './context.ts';
-import type { Kubelet } from './kubelet.ts';
-import { clientURL, etcdctl, memberList } from './etcd.ts';
+import type { Kubelet } from '../kubelet/kubelet.ts';
+import { clientURL, etcdctl, memberList } from '../etcd/etcd.ts';
 import { controllerLoop, type ControllerLoop } from './loop.ts';
 
 export class Evidence {

@@ -1,9 +1,9 @@
 // Faults applied once the healthy cluster is up (the cluster really lived with all members first).
-import { R } from '../api/resources.ts';
+import { R } from '../kube-apiserver/resources.ts';
 import { mirrorIP, type SimNode, type WorldContext } from './context.ts';
-import { clientURL, etcdctl } from './etcd.ts';
-import type { Kubelet } from './kubelet.ts';
-import { NS_MACHINE_API, now } from './objects.ts';
+import { clientURL, etcdctl } from '../etcd/etcd.ts';
+import type { Kubelet } from '../kubelet/kubelet.ts';
+import { NS_MACHINE_API, now } from './names.ts';
 import type { ScenarioFault } from './scenario.ts';
 import { revisionCrashloop, type RolloutOperator } from './revisioncrashloop.ts';
 

@@ -3,8 +3,8 @@
 // "MOVE-LEADER"; the leader is found with `etcdctl endpoint status`, whose table/simple output has hex IDs and an
 // IS LEADER column). Clients meanwhile may see "etcdserver: leader changed" (etcd server/etcdserver/errors.go).
 import type { WorldContext } from './context.ts';
-import type { Kubelet } from './kubelet.ts';
-import { clientURL, etcdctl, memberList } from './etcd.ts';
+import type { Kubelet } from '../kubelet/kubelet.ts';
+import { clientURL, etcdctl, memberList } from '../etcd/etcd.ts';
 import { controllerLoop, type ControllerLoop } from './loop.ts';
 import type { Evidence } from './evidence.ts';
 

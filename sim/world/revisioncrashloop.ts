@@ -3,7 +3,7 @@
 // at a time and waits for that node's pod at the new revision to be Ready ("static pod is pending"), so the other nodes
 // stay at the older revision (openshift.md §0.1 "Crash loop during a revision rollout"). The crash itself: N's data
 // turns out to be unreadable when its etcd restarts (as fault etcd-crashloop).
-import type { Kubelet } from './kubelet.ts';
+import type { Kubelet } from '../kubelet/kubelet.ts';
 
 export interface RolloutOperator {
   changeOperatorConfig(): void;

@@ -3,46 +3,27 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Store, type KObject } from '../store.ts';
-import { R } from '../api/resources.ts';
-import { KUBEADMIN_TOKEN, startApiServer } from '../api/server.ts';
-import { writeKubeconfig } from '../api/kubeconfig.ts';
+import { Store, type KObject } from '../kube-apiserver/store.ts';
+import { R } from '../kube-apiserver/resources.ts';
+import { KUBEADMIN_TOKEN, startApiServer } from '../kube-apiserver/server.ts';
+import { writeKubeconfig } from '../kube-apiserver/kubeconfig.ts';
 import { etcdHost, mirrorIP, type SimNode, type WorldContext } from './context.ts';
-import { bootstrapCluster, killAllTracked, memberList, clientURL } from './etcd.ts';
-import { prepareHostRoot } from './hostfs.ts';
-import { Kubelet } from './kubelet.ts';
-import { createWorldHooks } from './exec.ts';
-import { EtcdOperator } from './operator.ts';
-import { MachineApi } from './machineapi.ts';
-import { Metal3Hosts, bareMetalHost, bmcSecret } from './metal3.ts';
-import { BareMetalActuator, providerIDForHost } from './metal3actuator.ts';
-import { NodeLifecycle } from './nodelifecycle.ts';
+import { bootstrapCluster, killAllTracked, memberList, clientURL } from '../etcd/etcd.ts';
+import { prepareHostRoot } from '../node/hostfs.ts';
+import { Kubelet } from '../kubelet/kubelet.ts';
+import { createWorldHooks } from '../kubelet/exec.ts';
+import { EtcdOperator } from '../cluster-etcd-operator/operator.ts';
+import { MachineApi } from '../machine-api/machineapi.ts';
+import { Metal3Hosts, bareMetalHost, bmcSecret } from '../metal3/baremetalhost.ts';
+import { BareMetalActuator, providerIDForHost } from '../machine-api/baremetal-actuator.ts';
+import { NodeLifecycle } from '../kube-controller-manager/nodelifecycle.ts';
 import { applyFault } from './faults.ts';
 import { infraName, parseScenario, type Scenario } from './scenario.ts';
-import {
-  NS_ETCD,
-  NS_MACHINE_API,
-  allCertsSecret,
-  clusterOperator,
-  clusterVersion,
-  configMap,
-  now,
-  controlPlaneMachineSet,
-  etcdCR,
-  infrastructure,
-  installConfigMap,
-  kubeApiServerOperator,
-  machine,
-  namespaces,
-  networkConfig,
-  node as nodeObject,
-  nodeSecret,
-  scriptsConfigMap,
-  setMachineRunning,
-  SECRET_KINDS,
-  toolsImageStream,
-  ZONES,
-} from './objects.ts';
+import { NS_ETCD, NS_MACHINE_API, now } from './names.ts';
+import { allCertsSecret, configMap, etcdCR, nodeSecret, scriptsConfigMap, SECRET_KINDS } from '../cluster-etcd-operator/objects.ts';
+import { clusterOperator, clusterVersion, infrastructure, installConfigMap, kubeApiServerOperator, namespaces, networkConfig, toolsImageStream } from '../installer/objects.ts';
+import { controlPlaneMachineSet, machine, setMachineRunning, ZONES } from '../machine-api/objects.ts';
+import { node as nodeObject } from '../kubelet/objects.ts';
 import { fullVersion } from './release.ts';
 import { WorldChaos, prng } from './chaos.ts';
 import { Evidence, membershipMonitor } from './evidence.ts';

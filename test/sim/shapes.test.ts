@@ -2,8 +2,8 @@
 //   node --import tsx test/sim/shapes.test.ts
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { etcdStaticPod } from '../../sim/world/objects.ts';
-import { checkSafeToScaleCluster } from '../../sim/world/quorumcheck.ts';
+import { etcdStaticPod } from '../../sim/cluster-etcd-operator/objects.ts';
+import { checkSafeToScaleCluster } from '../../sim/cluster-etcd-operator/quorumcheck.ts';
 import { translator, type SimNode } from '../../sim/world/context.ts';
 import { parseScenario } from '../../sim/world/scenario.ts';
 

@@ -4,7 +4,7 @@
 // snapshot_<date>.db, `snapshot status` verification, trap removing both files on error, same final line.
 // Differences: kubectl (not oc) with the node's localhost.kubeconfig; etcdctl talks plain HTTP to the
 // node's own etcd on its loopback mirror address, baked in here (the real one uses NODE_<name>_IP).
-import type { SimNode } from './context.ts';
+import type { SimNode } from '../world/context.ts';
 
 const envName = (node: SimNode) => node.name.replace(/[-.]/g, '_');
 

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readdirSync, statSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { createConnection } from 'node:net';
-import { mirrorIP, translator, type SimNode } from './context.ts';
+import { mirrorIP, translator, type SimNode } from '../world/context.ts';
 
 export const ETCD_BIN = '/usr/bin/etcd';
 export const ETCDCTL_BIN = '/usr/bin/etcdctl';

@@ -5,11 +5,11 @@
 //   (timing.provisionSeconds); provisioned and the deployment cleared (actuator released it) -> deprovisioning ->
 //   available; deletion -> (deprovisioning) -> powering off before delete -> deleting -> finalizer
 //   `baremetalhost.metal3.io` removed. The BMC Secret survives the host (ReleaseSecret only drops its claim).
-import type { KObject } from '../store.ts';
-import { R } from '../api/resources.ts';
-import type { WorldContext } from './context.ts';
-import { NS_MACHINE_API, hashOf, now } from './objects.ts';
-import { controllerLoop, type ControllerLoop } from './loop.ts';
+import type { KObject } from '../kube-apiserver/store.ts';
+import { R } from '../kube-apiserver/resources.ts';
+import type { WorldContext } from '../world/context.ts';
+import { NS_MACHINE_API, hashOf, now } from '../world/names.ts';
+import { controllerLoop, type ControllerLoop } from '../world/loop.ts';
 
 export const BMH_FINALIZER = 'baremetalhost.metal3.io';
 const TICK_MS = 250;

@@ -1,7 +1,7 @@
 // Label and field selectors as the Kubernetes API server parses them (the subset kubectl sends):
 // labels: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a` (exists), `!a` (does not exist);
 // fields: `path=value`, `path==value`, `path!=value` for a few well-known paths.
-import type { KObject } from '../store.ts';
+import type { KObject } from './store.ts';
 
 export class SelectorError extends Error {}
 

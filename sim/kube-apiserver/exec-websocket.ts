@@ -5,10 +5,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PassThrough, Writable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { KObject } from '../store.ts';
+import type { KObject } from './store.ts';
 import type { WorldHooks } from './hooks.ts';
 import { ApiError, statusBody } from './status.ts';
-import { handleSpdyExec } from './spdy.ts';
+import { handleSpdyExec } from './exec-spdy.ts';
 import type { ApiChaos } from './faults.ts';
 
 /**

@@ -7,9 +7,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeSync, appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { KObject } from '../store.ts';
-import { R } from '../api/resources.ts';
-import { translator, type SimNode, type WorldContext } from './context.ts';
+import type { KObject } from '../kube-apiserver/store.ts';
+import { R } from '../kube-apiserver/resources.ts';
+import { translator, type SimNode, type WorldContext } from '../world/context.ts';
 import {
   boundaryTranslator,
   clientURL,
@@ -23,8 +23,8 @@ import {
   startEtcd,
   stopEtcd,
   type EtcdProcess,
-} from './etcd.ts';
-import { ETCD_MANIFEST, runPodCommand } from './hostfs.ts';
+} from '../etcd/etcd.ts';
+import { ETCD_MANIFEST, runPodCommand } from '../node/hostfs.ts';
 
 export const BACKOFF_BASE_MS = 1000;
 export const BACKOFF_MAX_MS = 10_000;

@@ -1,7 +1,7 @@
-// What the API server (sim/api) asks of the simulated world (sim/world) for the
+// What the API server (sim/kube-apiserver) asks of the simulated world (sim/world, sim/kubelet) for the
 // subresources that are not plain objects: exec and logs.
 import type { Readable, Writable } from 'node:stream';
-import type { KObject } from '../store.ts';
+import type { KObject } from './store.ts';
 
 export interface ExecRequest {
   pod: KObject; // the pod as stored

@@ -23,9 +23,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
-import type { SimNode } from './context.ts';
-import { track } from './etcd.ts';
-import { clusterBackupScript, etcdCommonTools, etcdEnv } from './backup.ts';
+import type { SimNode } from '../world/context.ts';
+import { track } from '../etcd/etcd.ts';
+import { clusterBackupScript, etcdCommonTools, etcdEnv } from '../scripts/cluster-backup.ts';
 import { ETCD_DISK_SETUP, etcdDiskEnv } from './etcddisk.ts';
 
 export const KUBECONFIG_PATH = 'etc/kubernetes/static-pod-resources/kube-apiserver-certs/secrets/node-kubeconfigs/localhost.kubeconfig';

@@ -1,6 +1,6 @@
 // Server-side printing (meta.k8s.io/v1 Table) for `kubectl get`, mirroring kubectl's / the API
 // server's printers for the types the plugin looks at. Columns with priority 1 appear with -o wide.
-import type { KObject } from '../store.ts';
+import type { KObject } from './store.ts';
 import type { ResourceType } from './resources.ts';
 
 export interface Column {

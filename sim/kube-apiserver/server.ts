@@ -29,14 +29,14 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import YAML from 'yaml';
-import { Store, StoreError, type ChangeEvent, type KObject } from '../store.ts';
+import { Store, StoreError, type ChangeEvent, type KObject } from './store.ts';
 import { ALL_RESOURCES, R, groupVersion, type ResourceType } from './resources.ts';
 import type { WorldHooks } from './hooks.ts';
 import { ApiError, badRequest, notFound, statusBody } from './status.ts';
 import { SelectorError, selectorPredicate } from './selectors.ts';
 import { PatchError, applyPatch } from './patch.ts';
 import { toTable, wantsTable, type IncludeObject } from './table.ts';
-import { ExecServer, rejectUpgrade, resolveContainer } from './exec.ts';
+import { ExecServer, rejectUpgrade, resolveContainer } from './exec-websocket.ts';
 import { answerFault, type ApiChaos } from './faults.ts';
 
 export interface ApiServerOptions {

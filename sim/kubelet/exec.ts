@@ -18,14 +18,14 @@ function teeWritable(a: Writable, b: Writable): Writable {
     },
   });
 }
-import type { KObject } from '../store.ts';
-import type { ExecRequest, WorldHooks } from '../api/hooks.ts';
-import type { WorldContext } from './context.ts';
+import type { KObject } from '../kube-apiserver/store.ts';
+import type { ExecRequest, WorldHooks } from '../kube-apiserver/hooks.ts';
+import type { WorldContext } from '../world/context.ts';
 import { containerEnv, type Kubelet } from './kubelet.ts';
-import { boundaryTranslator, track } from './etcd.ts';
-import { spawnInPod } from './hostfs.ts';
-import type { WorldChaos } from './chaos.ts';
-import type { Evidence } from './evidence.ts';
+import { boundaryTranslator, track } from '../etcd/etcd.ts';
+import { spawnInPod } from '../node/hostfs.ts';
+import type { WorldChaos } from '../world/chaos.ts';
+import type { Evidence } from '../world/evidence.ts';
 
 /** Error thrown to refuse an exec; the API server turns it into a metav1.Status. */
 export class WorldError extends Error {

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { PassThrough, Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { WorldHooks } from './hooks.ts';
-import { streamCutter, type ExecTarget } from './exec.ts';
+import { streamCutter, type ExecTarget } from './exec-websocket.ts';
 
 /** The SPDY/3 header compression dictionary (1423 bytes, adler32 0xe3c6a7c2). */
 const DICT = Buffer.from(

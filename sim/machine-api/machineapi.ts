@@ -3,24 +3,15 @@
 //   Node object, kubelet); deletion -> Deleting, honouring preDrain hooks (Drainable=False HookPresent),
 //   then the kubelet stops, the Node goes, the finalizer is removed.
 import path from 'node:path';
-import type { KObject } from '../store.ts';
-import { R } from '../api/resources.ts';
-import { mirrorIP, newNodeIPv6, type SimNode, type WorldContext } from './context.ts';
-import {
-  HOOK,
-  MACHINE_FINALIZER,
-  NS_MACHINE_API,
-  awsInstanceId,
-  machineConditions,
-  node as nodeObject,
-  now,
-  rand5,
-  setMachineRunning,
-  ZONES,
-} from './objects.ts';
-import { controllerLoop, type ControllerLoop } from './loop.ts';
-import { hostState } from './metal3.ts';
-import { providerIDForHost, type BareMetalActuator } from './metal3actuator.ts';
+import type { KObject } from '../kube-apiserver/store.ts';
+import { R } from '../kube-apiserver/resources.ts';
+import { mirrorIP, newNodeIPv6, type SimNode, type WorldContext } from '../world/context.ts';
+import { HOOK, MACHINE_FINALIZER, NS_MACHINE_API, now, rand5 } from '../world/names.ts';
+import { awsInstanceId, machineConditions, setMachineRunning, ZONES } from './objects.ts';
+import { node as nodeObject } from '../kubelet/objects.ts';
+import { controllerLoop, type ControllerLoop } from '../world/loop.ts';
+import { hostState } from '../metal3/baremetalhost.ts';
+import { providerIDForHost, type BareMetalActuator } from './baremetal-actuator.ts';
 
 const TICK_MS = 250;
 

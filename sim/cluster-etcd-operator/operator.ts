@@ -3,35 +3,19 @@
 // Etcd CR conditions and the etcd ClusterOperator.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { KObject } from '../store.ts';
-import { StoreError } from '../store.ts';
-import { R } from '../api/resources.ts';
-import type { SimNode, WorldContext } from './context.ts';
-import { etcdHost, mirrorIP, urlHost } from './context.ts';
-import { etcdctl } from './etcd.ts';
-import {
-  HOOK,
-  NS_ETCD,
-  NS_MACHINE_API,
-  OVERRIDE_KEY,
-  SECRET_KINDS,
-  allCertsSecret,
-  clusterOperator,
-  configMap,
-  etcdPodConfigMap,
-  etcdStaticPodYaml,
-  guardPod,
-  hashOf,
-  nodeSecret,
-  now,
-  operatorJobPod,
-  quorumGuardPod,
-  type PodInputs,
-} from './objects.ts';
-import { releaseShape } from './release.ts';
-import { controllerLoop, type ControllerLoop } from './loop.ts';
+import type { KObject } from '../kube-apiserver/store.ts';
+import { StoreError } from '../kube-apiserver/store.ts';
+import { R } from '../kube-apiserver/resources.ts';
+import type { SimNode, WorldContext } from '../world/context.ts';
+import { etcdHost, mirrorIP, urlHost } from '../world/context.ts';
+import { etcdctl } from '../etcd/etcd.ts';
+import { HOOK, NS_ETCD, NS_MACHINE_API, OVERRIDE_KEY, hashOf, now } from '../world/names.ts';
+import { SECRET_KINDS, allCertsSecret, configMap, etcdPodConfigMap, etcdStaticPodYaml, guardPod, nodeSecret, operatorJobPod, quorumGuardPod, type PodInputs } from './objects.ts';
+import { clusterOperator } from '../installer/objects.ts';
+import { releaseShape } from '../world/release.ts';
+import { controllerLoop, type ControllerLoop } from '../world/loop.ts';
 import { checkSafeToScaleCluster } from './quorumcheck.ts';
-import { LearnerCatchUp } from './learnercatchup.ts';
+import { LearnerCatchUp } from '../etcd/learnercatchup.ts';
 
 const TICK_MS = 300;
 const INSTALL_READY_TIMEOUT_MS = 30_000;

@@ -6,11 +6,11 @@
 // and mirrors the host's provisioning state into `machine.openshift.io/instance-state`. Delete deprovisions a host the
 // Machine consumes and waits until it is no longer provisioned (externally provisioned: powered off), then releases it;
 // a Machine whose host is gone is finished at once.
-import type { KObject } from '../store.ts';
-import { R } from '../api/resources.ts';
-import type { WorldContext } from './context.ts';
-import { NS_MACHINE_API, now } from './objects.ts';
-import { consumedBy, hostState } from './metal3.ts';
+import type { KObject } from '../kube-apiserver/store.ts';
+import { R } from '../kube-apiserver/resources.ts';
+import type { WorldContext } from '../world/context.ts';
+import { NS_MACHINE_API, now } from '../world/names.ts';
+import { consumedBy, hostState } from '../metal3/baremetalhost.ts';
 
 export const HOST_ANNOTATION = 'metal3.io/BareMetalHost';
 const INSTANCE_STATE = 'machine.openshift.io/instance-state';

@@ -1,9 +1,9 @@
 // In-memory object store of the simulated API server: one resourceVersion counter,
 // uid/creationTimestamp on create, finalizer-aware delete, and change events that
-// the controllers (sim/world) and watch requests (sim/api) subscribe to.
+// the simulated controllers and watch requests (server.ts) subscribe to.
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { ResourceType } from './api/resources.ts';
+import { ResourceType } from './resources.ts';
 
 export interface ObjectMeta {
   name: string;

@@ -1,9 +1,9 @@
 // Node lifecycle controller: a master Node whose kubelet stopped posting status goes Ready=Unknown
 // with the unreachable taints (and its pods lose their Ready condition); a fresh heartbeat clears them.
-import type { KObject } from '../store.ts';
-import { R } from '../api/resources.ts';
-import type { WorldContext } from './context.ts';
-import { now } from './objects.ts';
+import type { KObject } from '../kube-apiserver/store.ts';
+import { R } from '../kube-apiserver/resources.ts';
+import type { WorldContext } from '../world/context.ts';
+import { now } from '../world/names.ts';
 
 const TICK_MS = 500;
 export const GRACE_MS = 2000;

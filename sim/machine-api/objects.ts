@@ -1,0 +1,209 @@
+// Machine API objects as the installer creates them and the machine controllers fill them (github:openshift/api
+// machine/v1beta1, machine/v1 ControlPlaneMachineSet; github:openshift/machine-api-provider-aws; the baremetal provider):
+// providerSpec, Machines, their running status, and the ControlPlaneMachineSet. Shapes per openshift.md §2.
+import { randomBytes } from 'node:crypto';
+import type { KObject } from '../kube-apiserver/store.ts';
+import { type IPFamily } from '../world/context.ts';
+import { NS_MACHINE_API, HOOK, MACHINE_FINALIZER, now, hashOf } from '../world/names.ts';
+import { internalIPAddresses } from '../kubelet/objects.ts';
+
+export const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d', 'us-east-1f'];
+
+export function awsInstanceId(): string {
+  return 'i-0' + randomBytes(8).toString('hex').slice(0, 16);
+}
+
+export interface MachineOpts {
+  name: string;
+  infra: string;
+  role: 'master' | 'worker';
+  platform: 'aws' | 'baremetal';
+  minor: number;
+  index: number; // failure-domain index
+  withHook: boolean;
+}
+
+export function providerSpec(o: { infra: string; role: string; platform: 'aws' | 'baremetal'; index: number }): any {
+  if (o.platform === 'aws') {
+    const zone = ZONES[o.index % 3];
+    return {
+      value: {
+        apiVersion: 'machine.openshift.io/v1beta1',
+        kind: 'AWSMachineProviderConfig',
+        ami: { id: 'ami-0fe05b1aa8dacfa90' },
+        blockDevices: [{ ebs: { encrypted: true, iops: 0, kmsKey: { arn: '' }, volumeSize: 120, volumeType: 'gp3' } }],
+        credentialsSecret: { name: 'aws-cloud-credentials' },
+        deviceIndex: 0,
+        iamInstanceProfile: { id: `${o.infra}-${o.role}-profile` },
+        instanceType: o.role === 'master' ? 'm6i.xlarge' : 'm6i.large',
+        loadBalancers:
+          o.role === 'master'
+            ? [
+                { name: `${o.infra}-int`, type: 'network' },
+                { name: `${o.infra}-ext`, type: 'network' },
+              ]
+            : undefined,
+        metadata: { creationTimestamp: null },
+        metadataServiceOptions: {},
+        placement: { availabilityZone: zone, region: 'us-east-1' },
+        securityGroups: [{ filters: [{ name: 'tag:Name', values: [`${o.infra}-${o.role}-sg`] }] }],
+        subnet: { filters: [{ name: 'tag:Name', values: [`${o.infra}-private-${zone}`] }] },
+        tags: [{ name: `kubernetes.io/cluster/${o.infra}`, value: 'owned' }],
+        userDataSecret: { name: `${o.role}-user-data` },
+      },
+    };
+  }
+  return {
+    value: {
+      apiVersion: 'baremetal.cluster.k8s.io/v1alpha1',
+      kind: 'BareMetalMachineProviderSpec',
+      customDeploy: { method: 'install_coreos' },
+      hostSelector: {},
+      image: { checksum: '', url: '' },
+      metadata: { creationTimestamp: null },
+      userData: { name: `${o.role}-user-data-managed` },
+    },
+  };
+}
+
+export function machine(o: MachineOpts): KObject {
+  const labels: Record<string, string> = {
+    'machine.openshift.io/cluster-api-cluster': o.infra,
+    'machine.openshift.io/cluster-api-machine-role': o.role,
+    'machine.openshift.io/cluster-api-machine-type': o.role,
+  };
+  if (o.platform === 'aws') {
+    labels['machine.openshift.io/instance-type'] = o.role === 'master' ? 'm6i.xlarge' : 'm6i.large';
+    labels['machine.openshift.io/region'] = 'us-east-1';
+    labels['machine.openshift.io/zone'] = ZONES[o.index % 3];
+  }
+  const spec: any = {
+    metadata: {},
+    providerSpec: providerSpec(o),
+  };
+  if (o.withHook) spec.lifecycleHooks = { preDrain: [{ ...HOOK }] };
+  else spec.lifecycleHooks = {};
+  return {
+    apiVersion: 'machine.openshift.io/v1beta1',
+    kind: 'Machine',
+    metadata: {
+      name: o.name,
+      namespace: NS_MACHINE_API,
+      labels,
+      annotations: {},
+      finalizers: [MACHINE_FINALIZER],
+    },
+    spec,
+  };
+}
+
+/** Status + annotations of a machine whose instance runs node `n`. Mutates `m`. */
+export function setMachineRunning(m: KObject, n: { name: string; ip: string; uid?: string; ipv6?: string; addressOrder?: IPFamily[] }, platform: 'aws' | 'baremetal', instanceState = 'running'): void {
+  const ts = now();
+  m.metadata.annotations = m.metadata.annotations ?? {};
+  const index = Number(/-(\d+)$/.exec(m.metadata.name)?.[1] ?? 0);
+  if (platform === 'aws') {
+    const zone = m.spec?.providerSpec?.value?.placement?.availabilityZone ?? ZONES[index % 3];
+    const instanceId = m.status?.providerStatus?.instanceId ?? /\/(i-[0-9a-f]+)$/.exec(m.spec.providerID ?? '')?.[1] ?? awsInstanceId();
+    m.spec.providerID = `aws:///${zone}/${instanceId}`;
+    m.metadata.annotations['machine.openshift.io/instance-state'] = instanceState;
+    m.status = {
+      ...(m.status ?? {}),
+      phase: 'Running',
+      lastUpdated: ts,
+      nodeRef: { kind: 'Node', name: n.name, uid: n.uid },
+      addresses: [...internalIPAddresses(n, n.addressOrder), { type: 'InternalDNS', address: n.name }, { type: 'Hostname', address: n.name }],
+      providerStatus: {
+        apiVersion: 'machine.openshift.io/v1beta1',
+        kind: 'AWSMachineProviderStatus',
+        conditions: [
+          { type: 'MachineCreation', status: 'True', reason: 'MachineCreationSucceeded', message: 'Machine successfully created', lastTransitionTime: ts },
+        ],
+        instanceId,
+        instanceState,
+      },
+      conditions: machineConditions(ts),
+    };
+  } else {
+    const bmh = m.metadata.annotations['metal3.io/BareMetalHost']?.split('/')[1] ?? `${m.metadata.name.replace(/-master-/, '-control-plane-')}`;
+    m.metadata.annotations['metal3.io/BareMetalHost'] = `${NS_MACHINE_API}/${bmh}`;
+    m.metadata.annotations['machine.openshift.io/instance-state'] = instanceState === 'running' ? 'externally provisioned' : instanceState;
+    m.spec.providerID = m.spec.providerID ?? `baremetalhost:///${NS_MACHINE_API}/${bmh}/${hashOf(bmh, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')}`;
+    m.status = {
+      ...(m.status ?? {}),
+      phase: 'Running',
+      lastUpdated: ts,
+      nodeRef: { kind: 'Node', name: n.name, uid: n.uid },
+      addresses: [...internalIPAddresses(n, n.addressOrder), { type: 'Hostname', address: n.name }, { type: 'InternalDNS', address: n.name }],
+      conditions: machineConditions(ts),
+    };
+  }
+}
+
+export function machineConditions(ts = now()) {
+  return [
+    { type: 'Drainable', status: 'True', lastTransitionTime: ts },
+    { type: 'InstanceExists', status: 'True', reason: '', message: '', lastTransitionTime: ts },
+    { type: 'Terminable', status: 'True', lastTransitionTime: ts },
+  ];
+}
+
+export function controlPlaneMachineSet(o: { infra: string; state: 'Active' | 'Inactive'; platform: 'aws' | 'baremetal'; replicas: number }): KObject {
+  const failureDomains =
+    o.platform === 'aws'
+      ? {
+          platform: 'AWS',
+          aws: ZONES.slice(0, 3).map((z) => ({
+            placement: { availabilityZone: z },
+            subnet: { type: 'Filters', filters: [{ name: 'tag:Name', values: [`${o.infra}-private-${z}`] }] },
+          })),
+        }
+      : { platform: '' };
+  const spec = structuredClone(providerSpec({ infra: o.infra, role: 'master', platform: o.platform, index: 0 }));
+  if (o.platform === 'aws') {
+    delete spec.value.placement.availabilityZone;
+    delete spec.value.subnet;
+  }
+  return {
+    apiVersion: 'machine.openshift.io/v1',
+    kind: 'ControlPlaneMachineSet',
+    metadata: { name: 'cluster', namespace: NS_MACHINE_API, finalizers: ['controlplanemachineset.machine.openshift.io'] },
+    spec: {
+      replicas: o.replicas,
+      selector: {
+        matchLabels: {
+          'machine.openshift.io/cluster-api-cluster': o.infra,
+          'machine.openshift.io/cluster-api-machine-role': 'master',
+          'machine.openshift.io/cluster-api-machine-type': 'master',
+        },
+      },
+      state: o.state,
+      strategy: { type: 'RollingUpdate' },
+      template: {
+        machineType: 'machines_v1beta1_machine_openshift_io',
+        machines_v1beta1_machine_openshift_io: {
+          failureDomains,
+          metadata: {
+            labels: {
+              'machine.openshift.io/cluster-api-cluster': o.infra,
+              'machine.openshift.io/cluster-api-machine-role': 'master',
+              'machine.openshift.io/cluster-api-machine-type': 'master',
+            },
+          },
+          spec: { lifecycleHooks: {}, metadata: {}, providerSpec: spec },
+        },
+      },
+    },
+    status: {
+      conditions: [
+        { type: 'Available', status: 'True', reason: 'AllReplicasAvailable', message: '', lastTransitionTime: now() },
+        { type: 'Degraded', status: 'False', reason: 'AsExpected', message: '', lastTransitionTime: now() },
+        { type: 'Progressing', status: 'False', reason: 'AsExpected', message: '', lastTransitionTime: now() },
+      ],
+      observedGeneration: 1,
+      readyReplicas: o.replicas,
+      replicas: o.replicas,
+      updatedReplicas: o.replicas,
+    },
+  };
+}
