@@ -53,6 +53,8 @@ export interface NodeInfo {
   ready: boolean | null;
   unreachable: boolean; // node.kubernetes.io/unreachable taint
   uid: string;
+  /** node-role.kubernetes.io/arbiter (HighlyAvailableArbiter clusters: runs an etcd member, no other control plane); else master */
+  role?: 'master' | 'arbiter';
 }
 
 export interface MachineInfo {
@@ -95,6 +97,8 @@ export interface EtcdOperatorInfo {
 export interface ClusterState {
   release: string | null; // e.g. "4.14.8": the etcd operator's version (clusteroperator/etcd), else the last Completed ClusterVersion entry; null when unreadable
   platform: string | null; // infrastructure status.platformStatus.type
+  /** infrastructure status.controlPlaneTopology as found (lib/cluster/topology.ts); null/absent: the field is not there (4.6/4.7) */
+  topology?: string | null;
   members: EtcdMember[];
   /** pod the member list was read from (a healthy etcd pod on another node), null when none could be used */
   memberSource: string | null;

@@ -28,10 +28,14 @@ import { etcdctl, ETCD_NS } from '../etcd/exec.ts';
 import { readSourceHint, writeSourceHint } from './source-hint.ts';
 import { parse as parseYaml } from 'yaml';
 import { toHostInfo } from './baremetal.ts';
+import { ARBITER_MACHINE_ROLE, ARBITER_NODE_SELECTOR, MASTER_MACHINE_ROLE, topologyOf } from './topology.ts';
 
 export const MACHINE_NS = 'openshift-machine-api';
 export const MASTER_NODE_SELECTOR = 'node-role.kubernetes.io/master';
 export const MASTER_MACHINE_SELECTOR = 'machine.openshift.io/cluster-api-machine-role=master';
+/** control-plane machines: masters and arbiters (cluster-etcd-operator main starter.go: `role in (master,arbiter)`) */
+export const CONTROL_PLANE_MACHINE_SELECTOR = `machine.openshift.io/cluster-api-machine-role in (${MASTER_MACHINE_ROLE},${ARBITER_MACHINE_ROLE})`;
+const MACHINE_ROLE_LABEL = 'machine.openshift.io/cluster-api-machine-role';
 export const ETCD_POD_SELECTOR = 'k8s-app=etcd';
 export const INSTANCE_STATE_ANNOTATION = 'machine.openshift.io/instance-state';
 const EXEC_TIMEOUT_MS = 30_000;
@@ -160,6 +164,8 @@ export function preferredIP(ips: string[], family: IPFamily | null): string | nu
 }
 
 export function toNodeInfo(node: any, family: IPFamily | null = null): NodeInfo {
+  const labels = node?.metadata?.labels ?? {};
+  const arbiter = labels[ARBITER_NODE_SELECTOR] !== undefined && labels[MASTER_NODE_SELECTOR] === undefined;
   const addrs: any[] = node?.status?.addresses ?? [];
   const internalIPs: string[] = addrs.filter((a) => a.type === 'InternalIP' && typeof a.address === 'string').map((a) => a.address);
   const ready = (node?.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
@@ -171,6 +177,7 @@ export function toNodeInfo(node: any, family: IPFamily | null = null): NodeInfo 
     ready: ready?.status === 'True' ? true : ready?.status === 'False' ? false : null,
     unreachable: taints.some((t) => t.key === 'node.kubernetes.io/unreachable'),
     uid: node?.metadata?.uid ?? '',
+    ...(arbiter ? { role: 'arbiter' as const } : {}),
   };
 }
 
@@ -230,8 +237,11 @@ export function observedReplicas(cr: any): number | null {
 export function installConfigReplicas(text: string | undefined | null): number | null {
   if (!text) return null;
   try {
-    const n = Number(parseYaml(text)?.controlPlane?.replicas);
-    return Number.isInteger(n) && n > 0 ? n : null;
+    const ic = parseYaml(text);
+    const n = Number(ic?.controlPlane?.replicas);
+    // an arbiter cluster counts its arbiters too (OPERATOR@main controlplanereplicascount: controlPlane + arbiter replicas)
+    const arbiters = Number(ic?.arbiter?.replicas);
+    return Number.isInteger(n) && n > 0 ? n + (Number.isInteger(arbiters) && arbiters > 0 ? arbiters : 0) : null;
   } catch {
     return null;
   }
@@ -386,13 +396,13 @@ async function readMachineObjects(kube: Kube): Promise<[Optional, Optional]> {
   });
   if (r.exitCode === 0) {
     const items = itemsOf(JSON.parse(r.stdout));
-    const [key, value] = MASTER_MACHINE_SELECTOR.split('=');
-    const machines = items.filter((o) => o?.kind === 'Machine' && o.metadata?.labels?.[key!] === value);
+    const roles = new Set([MASTER_MACHINE_ROLE, ARBITER_MACHINE_ROLE]);
+    const machines = items.filter((o) => o?.kind === 'Machine' && roles.has(o.metadata?.labels?.[MACHINE_ROLE_LABEL]));
     const cpms = items.find((o) => o?.kind === 'ControlPlaneMachineSet' && o.metadata?.name === 'cluster') ?? null;
     return [found({ items: machines }), found(cpms)];
   }
   return Promise.all([
-    optionalJson(kube, ['-n', MACHINE_NS, 'get', 'machines.machine.openshift.io', '-l', MASTER_MACHINE_SELECTOR]),
+    optionalJson(kube, ['-n', MACHINE_NS, 'get', 'machines.machine.openshift.io', '-l', CONTROL_PLANE_MACHINE_SELECTOR]),
     optionalJson(kube, ['-n', MACHINE_NS, 'get', 'controlplanemachinesets.machine.openshift.io', 'cluster']),
   ]);
 }
@@ -405,10 +415,14 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
   const hint = readSourceHint(kube);
   const early = hint ? { pod: hint, read: readMembersFrom(kube, hint).catch((e): PodRead => ({ error: String(e?.message ?? e) })) } : undefined;
   const podsP = kube.json(['-n', ETCD_NS, 'get', 'pods', '-l', ETCD_POD_SELECTOR], R);
-  const nodesP = kube.json(['get', 'nodes', '-l', MASTER_NODE_SELECTOR], R);
-  const podsAndNodes = Promise.all([podsP, nodesP]).then(([podsList, nodesList]) => {
+  // control-plane nodes: masters, and the arbiters of a HighlyAvailableArbiter cluster (a label selector cannot OR
+  // two keys, so two reads, as the etcd operator's multi-selector lister does: OPERATOR@main ceohelpers/multiselector_lister.go)
+  const nodesP = Promise.all([kube.json(['get', 'nodes', '-l', MASTER_NODE_SELECTOR], R), kube.json(['get', 'nodes', '-l', ARBITER_NODE_SELECTOR], R)]);
+  const podsAndNodes = Promise.all([podsP, nodesP]).then(([podsList, [mastersList, arbitersList]]) => {
     const pods = ((podsList?.items ?? []) as any[]).filter(isEtcdMemberPod).map(toEtcdPod).sort((a, b) => a.name.localeCompare(b.name));
-    const nodes = ((nodesList?.items ?? []) as any[]).map((n) => toNodeInfo(n)).sort((a, b) => a.name.localeCompare(b.name));
+    const byName = new Map<string, any>();
+    for (const n of [...((mastersList?.items ?? []) as any[]), ...((arbitersList?.items ?? []) as any[])]) byName.set(n?.metadata?.name ?? '', n);
+    const nodes = [...byName.values()].map((n) => toNodeInfo(n)).sort((a, b) => a.name.localeCompare(b.name));
     return { pods, nodes };
   });
   const membersP = podsAndNodes.then(({ pods, nodes }) => readMembers(kube, podCandidates(pods, nodes, null), early));
@@ -424,6 +438,26 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
   const family = serviceNetworkFamily(networkRes.obj);
   const nodes = nodesAnyFamily.map((n) => ({ ...n, internalIP: preferredIP(n.internalIPs ?? [], family) ?? n.internalIP }));
 
+  const topology = topologyOf(infraRes.obj);
+  if (!etcdRes.obj && topology === 'External') {
+    // A hosted control plane: etcd runs in the management cluster, this cluster has no etcd objects
+    // (openshift/api TopologyMode External: "operators should not ... assume that any of the control plane components
+    // such as kubernetes API server or etcd are visible within the cluster").
+    return {
+      release: releaseOf(cvRes.obj, etcdCORes.obj),
+      platform: infraRes.obj?.status?.platformStatus?.type ?? infraRes.obj?.status?.platform ?? null,
+      topology,
+      members: [],
+      memberSource: null,
+      memberListError: 'etcd runs in the management cluster (hosted control plane): no etcd member is visible from this cluster',
+      pods,
+      nodes,
+      machines: null,
+      controlPlaneMachineSet: null,
+      secrets: [],
+      etcd: toEtcdOperatorInfo(null),
+    };
+  }
   if (!etcdRes.obj) {
     // Not OpenShift (no Etcd CR type or no openshift-etcd namespace), or a broken install.
     if (etcdRes.missingType || !(await kube.exists(['get', 'namespace', ETCD_NS]))) throw notOpenShift();
@@ -455,6 +489,7 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
   return {
     release,
     platform,
+    topology,
     members: read.members,
     memberSource: read.memberSource,
     ...(read.memberListError ? { memberListError: read.memberListError } : {}),

@@ -5,6 +5,7 @@ import { readClusterState } from '../cluster/read.ts';
 import { describeLease, readLease, type LeaseInfo } from '../runbooks/lease.ts';
 import { connect, type GlobalArgs } from './flags.ts';
 import { diagnose } from '../diagnose/diagnose.ts';
+import { topologyLabel } from '../diagnose/topology.ts';
 import { ExitCode } from '../errors.ts';
 import { renderStatus } from '../ui/table.ts';
 import { useColor } from '../ui/color.ts';
@@ -41,6 +42,7 @@ export function statusDocument(state: ClusterState, d: Diagnosis, h: { server: s
       client: h.client,
       release: state.release,
       platform: state.platform,
+      topology: topologyLabel(state),
       memberSource: state.memberSource,
       ...(state.memberListError ? { memberListError: state.memberListError } : {}),
     },

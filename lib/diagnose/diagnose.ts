@@ -3,6 +3,7 @@
 import type { ClusterState, Diagnosis, EtcdMember, EtcdPod, MachineInfo, NodeInfo } from '../types.ts';
 import { peerIP } from '../etcd/members.ts';
 import { quorumOf, safeToRemove } from './quorum.ts';
+import { applyTopology } from './topology.ts';
 
 /** Reason names (stable; shown to the user and in `-o json`). */
 export const Reason = {
@@ -158,7 +159,12 @@ function memberRef(s: ClusterState, m: EtcdMember): NonNullable<Diagnosis['membe
 
 // ---------- the diagnosis ----------
 
+/** The diagnosis: the members judged by etcd's quorum rules, then by the control-plane topology's (topology.ts). */
 export function diagnose(s: ClusterState, opts: DiagnoseOptions = {}): Diagnosis {
+  return applyTopology(s, diagnoseMembers(s, opts));
+}
+
+function diagnoseMembers(s: ClusterState, opts: DiagnoseOptions): Diagnosis {
   // 1. No member list at all.
   if (!s.memberSource || s.members.length === 0) {
     const avail = conditionOf(s, 'EtcdMembersAvailable');

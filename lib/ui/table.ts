@@ -3,6 +3,7 @@ import { table, getBorderCharacters } from 'table';
 import type { ClusterState, Diagnosis } from '../types.ts';
 import { colors, type Colors } from './color.ts';
 import { peerIP } from '../etcd/members.ts';
+import { topologyLabel } from '../diagnose/topology.ts';
 
 export interface StatusHeader {
   server: string | null;
@@ -33,7 +34,7 @@ export function renderStatus(s: ClusterState, d: Diagnosis, h: StatusHeader, use
   const c = colors(useColors);
   const out: string[] = [];
   out.push(
-    `${c.bold('cluster')} ${h.server ?? '?'}${h.context ? ` (context ${h.context})` : ''}   ${c.bold('release')} ${s.release ?? 'unknown'}   ${c.bold('platform')} ${s.platform ?? 'unknown'}` +
+    `${c.bold('cluster')} ${h.server ?? '?'}${h.context ? ` (context ${h.context})` : ''}   ${c.bold('release')} ${s.release ?? 'unknown'}   ${c.bold('platform')} ${s.platform ?? 'unknown'}   ${c.bold('topology')} ${topologyLabel(s)}` +
       `${s.controlPlaneMachineSet ? `   ${c.bold('cpms')} ${s.controlPlaneMachineSet.state}` : ''}\n`,
   );
 
@@ -72,14 +73,17 @@ export function renderStatus(s: ClusterState, d: Diagnosis, h: StatusHeader, use
 
   // NODES
   if (s.nodes.length) {
-    const rows = [['NAME', 'IP', 'READY', 'MEMBER']];
+    // ROLE only where there is more than one (an arbiter cluster: master and arbiter)
+    const roles = s.nodes.some((n) => n.role === 'arbiter');
+    const rows = [['NAME', ...(roles ? ['ROLE'] : []), 'IP', 'READY', 'MEMBER']];
     for (const n of s.nodes) {
       const ready = n.ready === true ? c.green('Ready') : n.ready === false ? c.red('NotReady') : c.red('Unknown');
       const m = s.members.find((x) => x.name === n.name) ?? s.members.find((x) => peerIP(x) === n.internalIP);
-      rows.push([n.name, n.internalIP ?? '-', ready + (n.unreachable ? c.red(' (unreachable)') : ''), m ? m.id : c.yellow('none')]);
+      rows.push([n.name, ...(roles ? [n.role ?? 'master'] : []), n.internalIP ?? '-', ready + (n.unreachable ? c.red(' (unreachable)') : ''), m ? m.id : c.yellow('none')]);
     }
     out.push(section(c, 'NODES', grid(rows)));
-  } else out.push(section(c, 'NODES', c.red('no control plane nodes (node-role.kubernetes.io/master) found')));
+  } else if (s.topology === 'External') out.push(section(c, 'NODES', 'no control plane nodes: the control plane is hosted (topology External)'));
+  else out.push(section(c, 'NODES', c.red('no control plane nodes (node-role.kubernetes.io/master) found')));
 
   // MACHINES
   if (s.machines) {
