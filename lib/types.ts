@@ -68,6 +68,8 @@ export interface MachineInfo {
   internalIPs: string[];
   deleting: boolean;
   hasEtcdHook: boolean; // spec.lifecycleHooks.preDrain has EtcdQuorumOperator
+  /** spec.providerSpec.value.kind (AWSMachineProviderConfig, VSphereMachineProviderSpec, …) */
+  providerSpecKind?: string | null;
 }
 
 export interface NodeSecrets {

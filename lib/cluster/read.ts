@@ -1,14 +1,7 @@
 // readClusterState(kube): every read `status` and `auto` need, the independent ones in parallel (one round trip of
 // wall time), then the etcd member list, endpoint health and endpoint status from one usable etcd pod.
 //
-// Instance state (machine.openshift.io/instance-state annotation first, else providerStatus.instanceState / vmState)
-// is read across platforms as follows (case-insensitive):
-//
-// | instanceRunning | values                                                                                    | platforms          |
-// |-----------------|-------------------------------------------------------------------------------------------|--------------------|
-// | true            | running, poweredOn, Succeeded, externally provisioned, provisioned                         | AWS/GCP, vSphere, Azure, bare metal |
-// | false           | stopped, stopping, terminated, shutting-down, suspended, suspending, poweredOff, deallocated, deallocating, deleted | AWS/GCP, vSphere, Azure |
-// | null (unknown)  | Unknown (failed machines), pending, provisioning, staging, creating, updating, absent, anything else | all |
+// Instance state: per platform, from the values each machine-api provider writes (lib/cluster/platforms.ts).
 import type {
   ClusterState,
   Condition,
@@ -29,6 +22,9 @@ import { readSourceHint, writeSourceHint } from './source-hint.ts';
 import { parse as parseYaml } from 'yaml';
 import { toHostInfo } from './baremetal.ts';
 import { ARBITER_MACHINE_ROLE, ARBITER_NODE_SELECTOR, MASTER_MACHINE_ROLE, topologyOf } from './topology.ts';
+import { instanceRunning, machineInstanceState } from './platforms.ts';
+
+export { instanceRunning };
 
 export const MACHINE_NS = 'openshift-machine-api';
 export const MASTER_NODE_SELECTOR = 'node-role.kubernetes.io/master';
@@ -41,18 +37,6 @@ export const INSTANCE_STATE_ANNOTATION = 'machine.openshift.io/instance-state';
 const EXEC_TIMEOUT_MS = 30_000;
 
 export const secretNamesFor = (node: string) => [`etcd-peer-${node}`, `etcd-serving-${node}`, `etcd-serving-metrics-${node}`];
-
-const RUNNING_STATES = new Set(['running', 'poweredon', 'succeeded', 'externally provisioned', 'provisioned']);
-const STOPPED_STATES = new Set(['stopped', 'stopping', 'terminated', 'shutting-down', 'suspended', 'suspending', 'poweredoff', 'deallocated', 'deallocating', 'deleted']);
-
-/** Our reading of an instance state string: true running, false stopped, null unknown. */
-export function instanceRunning(state: string | null | undefined): boolean | null {
-  if (!state) return null;
-  const s = state.trim().toLowerCase();
-  if (RUNNING_STATES.has(s)) return true;
-  if (STOPPED_STATES.has(s)) return false;
-  return null;
-}
 
 /** Go strconv.ParseBool semantics (how the operator reads the quorum-guard override). */
 export function parsesAsTrue(v: unknown): boolean {
@@ -181,21 +165,21 @@ export function toNodeInfo(node: any, family: IPFamily | null = null): NodeInfo 
   };
 }
 
-export function toMachineInfo(m: any): MachineInfo {
-  const ann = m?.metadata?.annotations ?? {};
-  const ps = m?.status?.providerStatus ?? {};
-  const instanceState: string | null = ann[INSTANCE_STATE_ANNOTATION] ?? ps.instanceState ?? ps.vmState ?? null;
+/** `platform`: infrastructure status.platformStatus.type; each platform's own instance states (platforms.ts). */
+export function toMachineInfo(m: any, platform?: string | null): MachineInfo {
+  const { state: instanceState, running } = machineInstanceState(m, platform);
   const phase: string | null = m?.status?.phase ?? null;
   const hooks: any[] = m?.spec?.lifecycleHooks?.preDrain ?? [];
   return {
     name: m?.metadata?.name ?? '',
     phase,
     instanceState,
-    instanceRunning: instanceRunning(instanceState),
+    instanceRunning: running,
     nodeName: m?.status?.nodeRef?.name ?? null,
     internalIPs: ((m?.status?.addresses ?? []) as any[]).filter((a) => a.type === 'InternalIP').map((a) => a.address),
     deleting: !!m?.metadata?.deletionTimestamp || phase === 'Deleting',
     hasEtcdHook: hooks.some((h) => h?.name === 'EtcdQuorumOperator'),
+    providerSpecKind: m?.spec?.providerSpec?.value?.kind ?? null,
   };
 }
 
@@ -466,8 +450,9 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
     });
   }
 
+  const platform: string | null = infraRes.obj?.status?.platformStatus?.type ?? infraRes.obj?.status?.platform ?? null;
   const machineItems: any[] | null = machinesRes.obj ? machinesRes.obj.items ?? [] : null;
-  const machines = machineItems && machineItems.length > 0 ? machineItems.map(toMachineInfo).sort((a, b) => a.name.localeCompare(b.name)) : null;
+  const machines = machineItems && machineItems.length > 0 ? machineItems.map((m) => toMachineInfo(m, platform)).sort((a, b) => a.name.localeCompare(b.name)) : null;
   const cpmsState = cpmsRes.obj?.spec?.state;
   const controlPlaneMachineSet = cpmsRes.obj ? { state: cpmsState === 'Active' ? ('Active' as const) : ('Inactive' as const) } : null;
   const secretNames = new Set(
@@ -481,7 +466,6 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
   const etcd = toEtcdOperatorInfo(etcdRes.obj);
   etcd.controlPlaneReplicas = await controlPlaneReplicas(kube, etcdRes.obj, machines, nodes);
   const release = releaseOf(cvRes.obj, etcdCORes.obj);
-  const platform: string | null = infraRes.obj?.status?.platformStatus?.type ?? infraRes.obj?.status?.platform ?? null;
   // bare metal: the Metal3 hosts (one more call, only there)
   const hostsRes = platform === 'BareMetal' && machines ? await optionalJson(kube, ['-n', MACHINE_NS, 'get', 'baremetalhosts.metal3.io']) : null;
   const hosts = hostsRes?.obj ? itemsOf(hostsRes.obj).map(toHostInfo).sort((a, b) => a.name.localeCompare(b.name)) : undefined;

@@ -1,5 +1,6 @@
 // Pure functions for the "copy the Machine YAML" path (openshift.md §1.4 no-CPMS branch, §4.12).
 import { parse, stringify } from 'yaml';
+import { machineCopyRefusal } from '../cluster/platforms.ts';
 
 const METADATA_DROP = ['annotations', 'generation', 'resourceVersion', 'uid', 'creationTimestamp', 'managedFields', 'finalizers', 'ownerReferences', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
 
@@ -49,10 +50,17 @@ export function scrubMachine(machine: any, newName: string): any {
   return m;
 }
 
-/** From the saved `oc get machine -o yaml` text: the new name and the YAML to `apply -f -`. */
-export function buildNewMachine(oldYaml: string, allNames: string[]): { name: string; yaml: string; object: any } {
+/**
+ * From the saved `oc get machine -o yaml` text: the new name and the YAML to `apply -f -`. With `platform`
+ * (infrastructure status.platformStatus.type) it throws the reason when that platform's Machine cannot be copied.
+ */
+export function buildNewMachine(oldYaml: string, allNames: string[], platform?: string | null): { name: string; yaml: string; object: any } {
   const old = parse(oldYaml);
   const name = nextMachineName(old?.metadata?.name ?? '', allNames);
+  if (platform !== undefined) {
+    const why = machineCopyRefusal(old, name, platform);
+    if (why) throw new Error(why);
+  }
   const object = scrubMachine(old, name);
   return { name, yaml: stringify(object), object };
 }

@@ -9,6 +9,8 @@ import { procedureBareMetal } from './procedureBareMetal.ts';
 import type { Plan } from './runner.ts';
 import { validHostName, validMachineName, validMemberId, validNodeName } from '../cluster/names.ts';
 import type { MachineMode, PlanFacts, Procedure, Step } from './step.ts';
+import { machineCopyRefusal } from '../cluster/platforms.ts';
+import { nextMachineName } from './machine.ts';
 
 export class PlanError extends Error {}
 
@@ -51,6 +53,14 @@ export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o
   const mode = procedure === 'A' ? machineMode(state) : 'manual';
   if (procedure === 'A' && mode !== 'manual' && !target.machine) throw new PlanError(`no machine is known for node ${target.node}`);
   const bareMetal = procedure === 'A' && mode !== 'manual' ? bareMetalFacts(state, target.machine, o.bmh) : undefined;
+  // Re-creating the machine from its YAML: only where the plugin knows the platform's Machine (platforms.ts), before
+  // anything is changed.
+  if (procedure === 'A' && mode === 'yaml' && !bareMetal && target.machine) {
+    const info = (state.machines ?? []).find((m) => m.name === target.machine);
+    const names = (state.machines ?? []).map((m) => m.name);
+    const why = machineCopyRefusal({ metadata: { name: target.machine }, spec: { providerSpec: { value: { kind: info?.providerSpecKind ?? undefined } } } }, nextMachineName(target.machine, names), state.platform);
+    if (why) throw new PlanError(why);
+  }
   const otherUnhealthy = state.members.filter((m) => !m.isLearner && m.healthy === false && m.id !== target.memberId).map((m) => m.name || m.id);
   if (otherUnhealthy.length && (procedure !== 'A' || bareMetal)) {
     throw new PlanError(`member(s) ${otherUnhealthy.join(', ')} are unhealthy too; with a second unhealthy member etcd-replace runs only the stopped-machine procedure on non-bare-metal platforms`);

@@ -443,7 +443,7 @@ test('machine: annotation first, then providerStatus.instanceState / vmState', (
     spec: { lifecycleHooks: { preDrain: [{ name: 'EtcdQuorumOperator', owner: 'clusteroperator/etcd' }] } },
     status: { phase: 'Running', providerStatus: { instanceState: 'running' }, nodeRef: { name: 'n' }, addresses: [{ type: 'InternalIP', address: '10.0.0.1' }, { type: 'InternalDNS', address: 'n' }] },
   });
-  assert.equal(m, { name: 'x', phase: 'Running', instanceState: 'stopped', instanceRunning: false, nodeName: 'n', internalIPs: ['10.0.0.1'], deleting: false, hasEtcdHook: true });
+  assert.equal(m, { name: 'x', phase: 'Running', instanceState: 'stopped', instanceRunning: false, nodeName: 'n', internalIPs: ['10.0.0.1'], deleting: false, hasEtcdHook: true, providerSpecKind: null });
   const az = toMachineInfo({ metadata: { name: 'az', deletionTimestamp: '2026-01-01T00:00:00Z' }, status: { phase: 'Deleting', providerStatus: { vmState: 'Succeeded' } } });
   assert.is(az.instanceState, 'Succeeded');
   assert.is(az.instanceRunning, true);

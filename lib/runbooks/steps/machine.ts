@@ -75,7 +75,7 @@ export function saveMachineStep(kube: Kube, f: PlanFacts): Step {
     },
     async act(ctx) {
       const r = await kube.run(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', oldMachine(f), '-o', 'yaml'], { retries: 4 });
-      const built = buildNewMachine(r.stdout, await allMachineNames(kube));
+      const built = buildNewMachine(r.stdout, await allMachineNames(kube), f.platform);
       ctx.saveFile('old-machine.yaml', r.stdout);
       ctx.saveFile('new-machine.yaml', built.yaml);
       ctx.record('newMachine', built.name);
