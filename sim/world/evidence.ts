@@ -1,7 +1,8 @@
 // Instrumentation, not a behaviour of the real cluster: the simulator's own record of what happened, for judging a
 // run from evidence rather than from the plugin's claims (scripts/soak.ts). Like a kube-apiserver audit log
 // (kubernetes.io/docs/tasks/debug/debug-cluster/audit/, one JSON object per line) plus a record of the real etcd's
-// membership. Written to <state>/evidence.jsonl when the scenario has a `chaos` key:
+// membership. Written to <state>/evidence.jsonl when the scenario has a `chaos` key (all of it) or the simulator runs
+// with SIM_EVIDENCE=1 (the member lists, quorum losses and pod commands; test/helpers/judge.ts reads them):
 //   {kind: 'api', verb, path, code, user}             every create/update/patch/delete a client sent
 //   {kind: 'exec', pod, container, command, exitCode, ran, stderr}   every command run in a pod (ran: false when chaos
 //                                                                    failed it before it started)
