@@ -1,0 +1,152 @@
+// The one way e2e tests run the plugin, wait for the simulated fault to show, and start and stop a simulator:
+//   await withSim(scenario, async (sim) => {
+//     await waitDiagnosis(sim, 'not-ready');
+//     const r = await runPlugin(sim, ['auto', '--yes']);
+//     ...judge the outcome with test/helpers/judge.ts...
+//   });
+// The diagnosis wait is a precondition only (the fault has taken effect as the plugin sees it); outcomes are judged by
+// judge.ts, never by the plugin's own reader.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSim, type SimHandle, type StartSimOptions } from './sim.ts';
+import { Kube } from '../../lib/cluster/kubectl.ts';
+import { readClusterState } from '../../lib/cluster/read.ts';
+import { diagnose } from '../../lib/diagnose/diagnose.ts';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface Run {
+  /** exit code, or 'killed' when killWhen fired */
+  code: number | 'killed';
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** added to process.env and the simulator's KUBECONFIG; a key set to undefined is removed (e.g. NO_COLOR) */
+  env?: NodeJS.ProcessEnv;
+  /** SIGKILL the plugin as soon as this turns true (checked every 20 ms) */
+  killWhen?: () => boolean;
+  /** the plugin is SIGKILLed after this long and the run fails loudly (default 15 min: the runner's per-file limit comes first) */
+  timeoutMs?: number;
+  stdin?: string;
+}
+
+/** Runs the plugin (lib/main.ts through tsx) as a child process against the simulator, with no TTY. */
+export function runPlugin(sim: Pick<SimHandle, 'kubeconfig'> | null, args: string[], opts: RunOptions = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(sim ? { KUBECONFIG: sim.kubeconfig } : {}), ...opts.env };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lib/main.ts'), ...args], { cwd: ROOT, env, stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (opts.stdin !== undefined) p.stdin!.end(opts.stdin);
+    let stdout = '';
+    let stderr = '';
+    let killed = false;
+    let timedOut = false;
+    p.stdout!.on('data', (d) => (stdout += d));
+    p.stderr!.on('data', (d) => (stderr += d));
+    const poll = opts.killWhen
+      ? setInterval(() => {
+          if (!killed && opts.killWhen!()) {
+            killed = true;
+            p.kill('SIGKILL');
+          }
+        }, 20)
+      : undefined;
+    const limit = setTimeout(() => {
+      timedOut = true;
+      p.kill('SIGKILL');
+    }, opts.timeoutMs ?? 15 * 60_000);
+    p.on('close', (code, signal) => {
+      if (poll) clearInterval(poll);
+      clearTimeout(limit);
+      if (timedOut) return rej(new Error(`plugin ${args.join(' ')} still running after ${(opts.timeoutMs ?? 15 * 60_000) / 1000}s: killed\n${stdout}\n${stderr}`));
+      res({ code: killed ? 'killed' : (code ?? (signal ? 128 : -1)), stdout, stderr });
+    });
+  });
+}
+
+/** A fresh journal home for one "laptop" (XDG_STATE_HOME), plus the usual test knobs. */
+export function stateEnv(extra: Record<string, string> = {}): Record<string, string> & { XDG_STATE_HOME: string } {
+  return { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'er-state-')), ETCD_REPLACE_FORCE_REDEPLOY_AFTER_S: '20', ...extra };
+}
+
+/** The journal a run kept under XDG_STATE_HOME (exactly one run expected); null when there is none (yet). */
+export function journalFile(stateHome: string): string | null {
+  const root = join(stateHome, 'etcd-replace');
+  if (!existsSync(root)) return null;
+  const files = readdirSync(root).flatMap((c) => readdirSync(join(root, c)).map((r) => join(root, c, r, 'journal.json'))).filter(existsSync);
+  if (files.length > 1) throw new Error(`more than one journal under ${root}: ${files.join(', ')}`);
+  return files[0] ?? null;
+}
+
+/** The journal as the plugin wrote it (what the plugin believes; not proof of any outcome). null while unreadable. */
+export function readJournal(stateHome: string): any | null {
+  const f = journalFile(stateHome);
+  if (!f) return null;
+  try {
+    return JSON.parse(readFileSync(f, 'utf8'));
+  } catch {
+    return null; // being rewritten
+  }
+}
+
+/** Number of commands in the plugin's trace (ETCD_REPLACE_TRACE) whose argv matches `re`. */
+export function traceCount(trace: string, re: RegExp): number {
+  if (!existsSync(trace)) return 0;
+  return readFileSync(trace, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .filter((l) => re.test((JSON.parse(l).argv as string[]).join(' '))).length;
+}
+
+export interface DiagnosisWait {
+  /** diagnose as `auto --member NAME` would */
+  member?: string;
+  /** one of the reasons must match too */
+  reason?: RegExp;
+  timeoutMs?: number;
+}
+
+/**
+ * Waits until the plugin's diagnosis is `want` (a fault takes effect after the simulator's grace periods): a
+ * precondition for the run, not a verdict. Throws, naming the last diagnosis, when the deadline passes.
+ */
+export async function waitDiagnosis(sim: Pick<SimHandle, 'kubeconfig'>, want: string, opts: DiagnosisWait = {}) {
+  const kube = new Kube({ client: 'kubectl', kubeconfig: sim.kubeconfig });
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    try {
+      const d = diagnose(await readClusterState(kube), opts.member ? { member: opts.member } : {});
+      if (d.scenario === want && (!opts.reason || d.reasons.some((r) => opts.reason!.test(r)))) return d;
+      last = `${d.scenario}: ${d.reasons.join('; ')}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`the diagnosis${opts.member ? ` for --member ${opts.member}` : ''} never became ${want}${opts.reason ? ` (${opts.reason})` : ''} in ${timeoutMs / 1000}s; last: ${last}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/**
+ * Starts a simulator that keeps evidence (SIM_EVIDENCE=1: member-list changes and quorum losses over the whole run,
+ * which the judge reads), runs `fn`, and stops the simulator in `finally` whatever happened.
+ */
+export async function withSim<T>(scenario: string | object, fn: (sim: SimHandle) => Promise<T>, opts: StartSimOptions = {}): Promise<T> {
+  const sim = await startJudgedSim(scenario, opts);
+  try {
+    return await fn(sim);
+  } finally {
+    await sim.stop();
+  }
+}
+
+/** startSim with evidence kept (see withSim); the caller stops it (in a finally, or an `after` hook). */
+export function startJudgedSim(scenario: string | object, opts: StartSimOptions = {}): Promise<SimHandle> {
+  return startSim(scenario, { timeoutMs: 90_000, ...opts, env: { SIM_EVIDENCE: '1', ...opts.env } });
+}
