@@ -2,11 +2,12 @@
 // on Windows %LOCALAPPDATA%\etcd-replace\… (XDG_STATE_HOME still wins when set).
 // Written atomically (tmp + rename, synchronously) after every state change, so a kill at any moment
 // leaves either the previous or the next complete journal on disk.
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, posix, win32 } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { PlanFacts } from './step.ts';
+import { readSecretFile, writeSecretFile } from '../security/credential.ts';
 
 export const JOURNAL_VERSION = 1;
 
@@ -40,6 +41,12 @@ export interface JournalData {
   steps: StepRecord[];
   /** file name → what it holds */
   files: Record<string, string>;
+  /**
+   * Files holding credentials a resume needs (e.g. BMC Secret data between deleting and creating a host): file name →
+   * what it holds (never the values). Mode 0600, written only by writeSecretFile (lib/security/credential.ts), deleted
+   * when the run ends (done or refused), never in a bundle.
+   */
+  secretFiles?: Record<string, string>;
 }
 
 export function stateRoot(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
@@ -127,6 +134,7 @@ export class Journal {
 
   setStatus(status: RunStatus): void {
     this.data.status = status;
+    if (status === 'done' || status === 'refused') this.removeSecrets();
     this.save();
   }
 
@@ -148,6 +156,30 @@ export class Journal {
     atomicWrite(join(this.dir, name), text);
     this.data.files[name] = what;
     this.save();
+  }
+
+  /**
+   * Keeps `value` (holding Credential/SecretData) for a resume: `name` (ending in .secret.json) in the 0700 run
+   * directory, mode 0600. `what` says what it is, in journal.json (no value).
+   */
+  saveSecret(name: string, value: unknown, what = name): void {
+    if (!/^[A-Za-z0-9._-]+\.secret\.json$/.test(name)) throw new Error(`bad journal secret file name ${name} (NAME.secret.json)`);
+    writeSecretFile(join(this.dir, name), value);
+    this.data.secretFiles = { ...(this.data.secretFiles ?? {}), [name]: what };
+    this.save();
+  }
+
+  /** What saveSecret kept under `name`, sealed again; undefined when there is none. */
+  readSecret<T = unknown>(name: string): T | undefined {
+    if (!/^[A-Za-z0-9._-]+\.secret\.json$/.test(name)) throw new Error(`bad journal secret file name ${name} (NAME.secret.json)`);
+    return readSecretFile<T>(join(this.dir, name));
+  }
+
+  /** Deletes every secret file of the run (the run has ended: nothing will resume it). */
+  removeSecrets(): void {
+    for (const name of Object.keys(this.data.secretFiles ?? {})) rmSync(join(this.dir, name), { force: true });
+    for (const name of readdirSync(this.dir)) if (name.endsWith('.secret.json')) rmSync(join(this.dir, name), { force: true });
+    if (this.data.secretFiles && Object.keys(this.data.secretFiles).length) this.data.secretFiles = {};
   }
 
   readFile(name: string): string | null {

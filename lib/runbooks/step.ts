@@ -57,6 +57,9 @@ export interface RunContext {
   record(key: string, value: unknown): void;
   saveFile(name: string, text: string): void;
   readFile(name: string): string | null;
+  /** Credentials a resume needs (Credential/SecretData inside `value`): NAME.secret.json, 0600, deleted when the run ends */
+  saveSecret(name: string, value: unknown, what?: string): void;
+  readSecret<T = unknown>(name: string): T | undefined;
   /** the original spec.unsupportedConfigOverrides; recorded once per run (a resumed run keeps the first) */
   originalOverrides(): { recorded: boolean; value?: unknown };
   recordOriginalOverrides(value: unknown): boolean;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal, newestUnfinished, sanitizeCluster, stateRoot, unfinishedRuns } from '../../lib/runbooks/journal.ts';
 import type { PlanFacts } from '../../lib/runbooks/step.ts';
+import { Credential, SecretData } from '../../lib/security/credential.ts';
 
 const facts: PlanFacts = {
   procedure: 'A',
@@ -91,6 +92,28 @@ test('resume selection: newest unfinished of this cluster; done/refused ignored'
   old.setStatus('failed');
   assert.is(newestUnfinished(root, 'c1'), old.dir);
   assert.is(newestUnfinished(root, 'nope'), null);
+});
+
+test('secret files: 0600 in the 0700 run dir, only names in journal.json, sealed on read, deleted when the run ends', () => {
+  const j = Journal.create(tmp(), 'c1', facts, steps);
+  const pass = Buffer.from('canary-bmc-pass-19c').toString('base64');
+  j.saveSecret('host-secrets.secret.json', [{ name: 'bmc', data: new SecretData({ password: pass }), token: new Credential('tok-canary-a7') }], 'BMC Secret data');
+  const file = join(j.dir, 'host-secrets.secret.json');
+  assert.is(statSync(j.dir).mode & 0o777, 0o700);
+  assert.is(statSync(file).mode & 0o777, 0o600);
+  assert.ok(readFileSync(file, 'utf8').includes(pass));
+  const journalText = readFileSync(join(j.dir, 'journal.json'), 'utf8');
+  assert.not.ok(journalText.includes(pass));
+  assert.equal(Journal.load(j.dir).data.secretFiles, { 'host-secrets.secret.json': 'BMC Secret data' });
+  const back = Journal.load(j.dir).readSecret<any[]>('host-secrets.secret.json')!;
+  assert.ok(back[0].data instanceof SecretData);
+  assert.equal(SecretData.reveal(back[0].data), { password: pass });
+  assert.throws(() => j.saveSecret('plain.json', {}), /secret\.json/);
+  j.setStatus('failed');
+  assert.ok(readdirSync(j.dir).includes('host-secrets.secret.json'), 'kept for a resume');
+  j.setStatus('done');
+  assert.not.ok(readdirSync(j.dir).includes('host-secrets.secret.json'), 'deleted when the run ends');
+  assert.equal(Journal.load(j.dir).data.secretFiles, {});
 });
 
 test.run();
