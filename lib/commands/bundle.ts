@@ -23,6 +23,8 @@ export const BUNDLE_READS: { file: string; args: string[] }[] = [
   { file: 'openshift-etcd/pods.yaml', args: ['-n', 'openshift-etcd', 'get', 'pods'] },
   { file: 'openshift-etcd/secrets.yaml', args: ['-n', 'openshift-etcd', 'get', 'secrets'] },
   { file: 'openshift-etcd/events.yaml', args: ['-n', 'openshift-etcd', 'get', 'events'] },
+  // the plugin's own Events (events.ts: in `default`, where kube-apiserver accepts Events about etcd/cluster)
+  { file: 'default/events-etcd-replace.yaml', args: ['-n', 'default', 'get', 'events', '-l', 'app.kubernetes.io/managed-by=etcd-replace'] },
   { file: 'openshift-etcd/leases.yaml', args: ['-n', 'openshift-etcd', 'get', 'leases.coordination.k8s.io'] },
   { file: 'openshift-machine-api/machines.yaml', args: ['-n', 'openshift-machine-api', 'get', 'machines.machine.openshift.io'] },
   { file: 'openshift-machine-api/controlplanemachinesets.yaml', args: ['-n', 'openshift-machine-api', 'get', 'controlplanemachinesets.machine.openshift.io'] },
