@@ -342,7 +342,8 @@ export function guardPod(minor: number, n: { name: string; ip: string }, ready: 
       namespace: NS_ETCD,
       labels: { app: 'guard' },
       annotations: { 'target.workload.openshift.io/management': '{"effect": "PreferredDuringScheduling"}' },
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: `etcd-${n.name}`, uid: '' }],
+      // (no owner reference: the simulator does not model the guard pod's owner, and a reference without a uid is
+      // refused by the API server, ValidateOwnerReferences)
     },
     spec: {
       containers: [
@@ -523,7 +524,9 @@ export function operatorJobPod(
       namespace: NS_ETCD,
       labels: { app: kind === 'installer' ? 'installer' : 'pruner' },
       annotations: {},
-      ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: `revision-status-${rev}`, uid: hashOf('rs' + rev, 32) }],
+      // owned by the revision's revision-status-<rev> ConfigMap (library-go installer / prune controllers), so the
+      // garbage collector deletes them when that revision is pruned; the operator fills in the ConfigMap's uid
+      ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: `revision-status-${rev}`, uid: '' }],
     },
     spec: {
       automountServiceAccountToken: false,

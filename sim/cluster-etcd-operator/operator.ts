@@ -427,6 +427,16 @@ export class EtcdOperator {
   }
 
   createOrIgnore(t: (typeof R)[keyof typeof R], obj: KObject): void {
+    // owner references to ConfigMaps of this namespace carry the owner's uid (a reference to an owner that is gone is
+    // left out: the garbage collector would delete the object at once)
+    const refs = obj.metadata.ownerReferences as { kind?: string; name?: string; uid?: string }[] | undefined;
+    if (refs?.some((r) => r.kind === 'ConfigMap')) {
+      const resolved = refs
+        .map((r) => (r.kind === 'ConfigMap' ? { ...r, uid: this.ctx.store.get(R.configmaps, NS_ETCD, r.name ?? '')?.metadata.uid ?? '' } : r))
+        .filter((r) => r.uid);
+      obj = { ...obj, metadata: { ...obj.metadata, ownerReferences: resolved } };
+      if (!resolved.length) delete obj.metadata.ownerReferences;
+    }
     try {
       this.ctx.store.create(t, obj);
     } catch (err) {

@@ -1,6 +1,18 @@
 // In-memory object store of the simulated API server: one resourceVersion counter,
 // uid/creationTimestamp on create, finalizer-aware delete, and change events that
 // the simulated controllers and watch requests (server.ts) subscribe to.
+//
+// Delete follows the generic registry of kube-apiserver (kubernetes/kubernetes
+// staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go `Delete`,
+// `deletionFinalizersForGarbageCollection`, `shouldOrphanDependents`, `shouldDeleteDependents`,
+// `updateForGracefulDeletionAndFinalizers`, `markAsDeleting`; and pkg/registry/rest/delete.go `BeforeDelete` for the
+// preconditions), unchanged in these parts from release-1.19 to release-1.31:
+// - the propagation policy (or the deprecated orphanDependents) of the request sets the `orphan` or
+//   `foregroundDeletion` finalizer (removing the other); without one, the object's own finalizer decides; the default
+//   (every type served here) is background deletion, which adds neither;
+// - an object left with finalizers gets deletionTimestamp (once; kept by later requests) and
+//   deletionGracePeriodSeconds 0 and stays until its finalizers are removed; otherwise it goes at once;
+// - an update can never set, change or remove a deletionTimestamp (rest.BeforeUpdate).
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { ResourceType } from './resources.ts';
@@ -27,6 +39,41 @@ export interface KObject {
   spec?: any;
   status?: any;
   [key: string]: any;
+}
+
+/** metav1.DeletePropagation */
+export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
+export const FINALIZER_ORPHAN = 'orphan'; // metav1.FinalizerOrphanDependents
+export const FINALIZER_FOREGROUND = 'foregroundDeletion'; // metav1.FinalizerDeleteDependents
+
+/** The parts of metav1.DeleteOptions the store acts on. */
+export interface DeleteOptions {
+  propagationPolicy?: PropagationPolicy;
+  /** deprecated; when set it wins over propagationPolicy */
+  orphanDependents?: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** The finalizers an object has after a delete request (store.go deletionFinalizersForGarbageCollection). */
+export function deletionFinalizers(current: string[], o: DeleteOptions): string[] {
+  const orphan = (() => {
+    if (o.orphanDependents !== undefined) return o.orphanDependents;
+    if (o.propagationPolicy) return o.propagationPolicy === 'Orphan';
+    for (const f of current) {
+      if (f === FINALIZER_ORPHAN) return true;
+      if (f === FINALIZER_FOREGROUND) return false;
+    }
+    return false;
+  })();
+  const foreground = (() => {
+    if (o.orphanDependents !== undefined) return false;
+    if (o.propagationPolicy) return o.propagationPolicy === 'Foreground';
+    return current.includes(FINALIZER_FOREGROUND);
+  })();
+  const out = current.filter((f) => f !== FINALIZER_ORPHAN && f !== FINALIZER_FOREGROUND);
+  if (orphan) out.push(FINALIZER_ORPHAN);
+  if (foreground) out.push(FINALIZER_FOREGROUND);
+  return out;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -136,8 +183,11 @@ export class Store {
     obj.kind = current.kind;
     obj.metadata.uid = current.metadata.uid;
     obj.metadata.creationTimestamp = current.metadata.creationTimestamp;
-    obj.metadata.deletionTimestamp = current.metadata.deletionTimestamp ?? obj.metadata.deletionTimestamp;
-    if (!obj.metadata.deletionTimestamp) delete obj.metadata.deletionTimestamp;
+    // rest.BeforeUpdate: an update can never set, change or remove a deletion timestamp (nor its grace period)
+    if (current.metadata.deletionTimestamp) obj.metadata.deletionTimestamp = current.metadata.deletionTimestamp;
+    else delete obj.metadata.deletionTimestamp;
+    if (current.metadata.deletionGracePeriodSeconds !== undefined) obj.metadata.deletionGracePeriodSeconds = current.metadata.deletionGracePeriodSeconds;
+    else delete obj.metadata.deletionGracePeriodSeconds;
     obj.metadata.generation =
       (current.metadata.generation ?? 1) + (JSON.stringify(obj.spec) !== JSON.stringify(current.spec) ? 1 : 0);
     if (!type.namespaced) delete obj.metadata.namespace;
@@ -169,18 +219,33 @@ export class Store {
   }
 
   /**
-   * Delete: an object with finalizers gets a deletionTimestamp and stays until they are removed;
-   * otherwise it goes at once. Returns the object as it was (or with its deletionTimestamp).
+   * Delete (see the head of this file): with finalizers left after the request's propagation policy the object gets a
+   * deletionTimestamp and stays until they are removed; otherwise it goes at once. Returns the object as it was (or
+   * with its deletionTimestamp). A precondition that does not hold is a 409 Conflict (rest.BeforeDelete's message).
    */
-  delete(type: ResourceType, namespace: string | undefined, name: string): KObject {
+  delete(type: ResourceType, namespace: string | undefined, name: string, opts: DeleteOptions = {}): KObject {
     const ns = type.namespaced ? namespace : undefined;
     const table = this.table(type);
     const k = key(ns, name);
     const current = table.get(k);
     if (!current) throw new StoreError(404, 'NotFound', `${type.resource}${type.group ? '.' + type.group : ''} "${name}" not found`);
-    if (current.metadata.finalizers?.length) {
-      if (!current.metadata.deletionTimestamp) {
-        current.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    // BeforeDelete names the group and *kind* in this Conflict (schema.GroupResource{Group: gvk.Group, Resource: gvk.Kind})
+    const what = `${type.kind}${type.group ? '.' + type.group : ''}`;
+    const pre = opts.preconditions;
+    if (pre?.uid && pre.uid !== current.metadata.uid) {
+      throw new StoreError(409, 'Conflict', `Operation cannot be fulfilled on ${what} "${name}": the UID in the precondition (${pre.uid}) does not match the UID in record (${current.metadata.uid}). The object might have been deleted and then recreated`);
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+      throw new StoreError(409, 'Conflict', `Operation cannot be fulfilled on ${what} "${name}": the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${current.metadata.resourceVersion}). The object might have been modified`);
+    }
+    const before = current.metadata.finalizers ?? [];
+    const finalizers = deletionFinalizers(before, opts);
+    if (finalizers.length) {
+      const changed = JSON.stringify([...finalizers].sort()) !== JSON.stringify([...before].sort());
+      if (changed) current.metadata.finalizers = finalizers;
+      if (!current.metadata.deletionTimestamp || changed) {
+        current.metadata.deletionTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        current.metadata.deletionGracePeriodSeconds ??= 0;
         current.metadata.resourceVersion = String(++this.revision);
         this.emit('MODIFIED', type, current);
       }

@@ -604,9 +604,11 @@ export class Kubelet {
         namespace: m.namespace,
         labels: { ...(m.pod.metadata.labels ?? {}) },
         annotations,
-        ownerReferences: [
-          { apiVersion: 'v1', kind: 'Node', name: this.node.name, uid: nodeObj?.metadata.uid ?? '', controller: true },
-        ],
+        // the kubelet's mirror pods are owned by its Node (kubernetes/kubernetes pkg/kubelet/pod/mirror_client.go
+        // CreateMirrorPod, 1.19+), so the garbage collector deletes them with the Node. The real kubelet creates no
+        // mirror pod while it cannot read its Node's UID; here the pod is created without the reference instead
+        // (an empty uid is refused by the API server: ValidateOwnerReferences).
+        ...(nodeObj?.metadata.uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.node.name, uid: nodeObj.metadata.uid, controller: true }] } : {}),
       },
       spec: {
         restartPolicy: 'Always',

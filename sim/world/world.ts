@@ -17,6 +17,7 @@ import { MachineApi } from '../machine-api/machineapi.ts';
 import { Metal3Hosts, bareMetalHost, bmcSecret } from '../metal3/baremetalhost.ts';
 import { BareMetalActuator, providerIDForHost } from '../machine-api/baremetal-actuator.ts';
 import { NodeLifecycle } from '../kube-controller-manager/nodelifecycle.ts';
+import { GarbageCollector } from '../kube-controller-manager/garbagecollector.ts';
 import { applyFault } from './faults.ts';
 import { infraName, parseScenario, type Scenario } from './scenario.ts';
 import { NS_ETCD, NS_MACHINE_API, now } from './names.ts';
@@ -116,7 +117,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   const chaos = scenario.chaos ? new WorldChaos(scenario.chaos, evidence, log) : undefined;
   const hooks = createWorldHooks(ctx, kubelets, chaos, evidence);
   // an https listener too (context `tls` of the kubeconfig) and a log of every request with its user/impersonation
-  const api = await startApiServer({ store, hooks, host: '127.0.0.1', port: 0, tls: true, requestLog: path.join(stateDir, 'requests.jsonl'), chaos });
+  const api = await startApiServer({ store, hooks, host: '127.0.0.1', port: 0, tls: true, requestLog: path.join(stateDir, 'requests.jsonl'), chaos, release: scenario.minor });
   const kubeconfigPath = path.join(stateDir, 'kubeconfig');
   writeKubeconfig(kubeconfigPath, api.url, { tls: api.tls ? { ...api.tls, token: KUBEADMIN_TOKEN } : undefined });
   const kubeconfigText = readFileSync(kubeconfigPath, 'utf8');
@@ -183,9 +184,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
         mo.metadata.annotations!['metal3.io/BareMetalHost'] = `${NS_MACHINE_API}/${host.metadata.name}`;
         mo.spec.providerID = providerIDForHost(host);
       }
-      if (scenario.controlPlaneMachineSet !== 'absent') {
-        mo.metadata.ownerReferences = [{ apiVersion: 'machine.openshift.io/v1', kind: 'ControlPlaneMachineSet', name: 'cluster', uid: '', controller: true, blockOwnerDeletion: true }];
-      }
+      // (the owner reference to the ControlPlaneMachineSet is set below, once it exists and has a UID)
       const nodeUID = store.get(R.nodes, undefined, m.node)?.metadata.uid;
       setMachineRunning(mo, { name: m.node, ip: m.ip, ipv6: m.ipv6, addressOrder, uid: nodeUID }, machinePlatform);
       machineOf.set(m.node, m.machine!);
@@ -273,9 +272,11 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   });
   for (const w of workers) machineApi.reserveIP(w.ip);
   const lifecycle = new NodeLifecycle(ctx);
+  const gc = new GarbageCollector(store, log);
 
   operator.start();
   lifecycle.start();
+  gc.start();
   if (machinePlatform) machineApi.start();
   hosts?.start();
 
@@ -319,6 +320,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
         for (const l of chaosLoops) l.stop();
         operator.stop();
         lifecycle.stop();
+        gc.stop();
         machineApi.stop();
         hosts?.stop();
         await Promise.all([...kubelets.values()].map((k) => k.stop().catch(() => undefined)));
