@@ -9,6 +9,11 @@ export interface ResourceType {
   shortNames?: string[];
   categories?: string[];
   verbs?: string[];
+  /**
+   * served from a CustomResourceDefinition (apiextensions-apiserver): no strategic merge patch, no unconditional
+   * update, pruning and validation by the CRD's structural schema (crds.ts)
+   */
+  crd?: boolean;
 }
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -24,16 +29,16 @@ export const R = {
   // coordination.k8s.io/v1 Lease (kubernetes/api coordination/v1/types.go): the plugin's one-run-per-cluster lock
   leases: def({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', singular: 'lease', kind: 'Lease', namespaced: true }),
   events: def({ group: '', version: 'v1', resource: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] }),
-  machines: def({ group: 'machine.openshift.io', version: 'v1beta1', resource: 'machines', singular: 'machine', kind: 'Machine', namespaced: true, shortNames: ['ma'] }),
-  controlplanemachinesets: def({ group: 'machine.openshift.io', version: 'v1', resource: 'controlplanemachinesets', singular: 'controlplanemachineset', kind: 'ControlPlaneMachineSet', namespaced: true }),
-  etcds: def({ group: 'operator.openshift.io', version: 'v1', resource: 'etcds', singular: 'etcd', kind: 'Etcd', namespaced: false }),
-  clusteroperators: def({ group: 'config.openshift.io', version: 'v1', resource: 'clusteroperators', singular: 'clusteroperator', kind: 'ClusterOperator', namespaced: false, shortNames: ['co'] }),
-  clusterversions: def({ group: 'config.openshift.io', version: 'v1', resource: 'clusterversions', singular: 'clusterversion', kind: 'ClusterVersion', namespaced: false }),
-  networks: def({ group: 'config.openshift.io', version: 'v1', resource: 'networks', singular: 'network', kind: 'Network', namespaced: false }),
-  infrastructures: def({ group: 'config.openshift.io', version: 'v1', resource: 'infrastructures', singular: 'infrastructure', kind: 'Infrastructure', namespaced: false }),
+  machines: def({ group: 'machine.openshift.io', version: 'v1beta1', resource: 'machines', singular: 'machine', kind: 'Machine', namespaced: true, shortNames: ['ma'], crd: true }),
+  controlplanemachinesets: def({ group: 'machine.openshift.io', version: 'v1', resource: 'controlplanemachinesets', singular: 'controlplanemachineset', kind: 'ControlPlaneMachineSet', namespaced: true, crd: true }),
+  etcds: def({ group: 'operator.openshift.io', version: 'v1', resource: 'etcds', singular: 'etcd', kind: 'Etcd', namespaced: false, crd: true }),
+  clusteroperators: def({ group: 'config.openshift.io', version: 'v1', resource: 'clusteroperators', singular: 'clusteroperator', kind: 'ClusterOperator', namespaced: false, shortNames: ['co'], crd: true }),
+  clusterversions: def({ group: 'config.openshift.io', version: 'v1', resource: 'clusterversions', singular: 'clusterversion', kind: 'ClusterVersion', namespaced: false, crd: true }),
+  networks: def({ group: 'config.openshift.io', version: 'v1', resource: 'networks', singular: 'network', kind: 'Network', namespaced: false, crd: true }),
+  infrastructures: def({ group: 'config.openshift.io', version: 'v1', resource: 'infrastructures', singular: 'infrastructure', kind: 'Infrastructure', namespaced: false, crd: true }),
   // CRD metal3.io_baremetalhosts (github:metal3-io/baremetal-operator config/base/crds/bases); installed on every
   // platform by the cluster-baremetal-operator, so `oc get bmh` elsewhere just lists nothing
-  baremetalhosts: def({ group: 'metal3.io', version: 'v1alpha1', resource: 'baremetalhosts', singular: 'baremetalhost', kind: 'BareMetalHost', namespaced: true, shortNames: ['bmh', 'bmhost'] }),
+  baremetalhosts: def({ group: 'metal3.io', version: 'v1alpha1', resource: 'baremetalhosts', singular: 'baremetalhost', kind: 'BareMetalHost', namespaced: true, shortNames: ['bmh', 'bmhost'], crd: true }),
   imagestreams: def({ group: 'image.openshift.io', version: 'v1', resource: 'imagestreams', singular: 'imagestream', kind: 'ImageStream', namespaced: true, shortNames: ['is'] }),
 } as const satisfies Record<string, ResourceType>;
 

@@ -29,7 +29,10 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import YAML from 'yaml';
-import { Store, StoreError, type ChangeEvent, type KObject } from './store.ts';
+import { Store, StoreError, type ChangeEvent, type DeleteOptions, type KObject, type PropagationPolicy } from './store.ts';
+import { applyDefaults, decodeCheck, decodeError, invalid, invalidError, notSupported, validateCreate, validateUpdate, type FieldError } from './validation.ts';
+import { prune, validateCustomResource } from './structural.ts';
+import { schemaFor } from './crds.ts';
 import { ALL_RESOURCES, R, groupVersion, type ResourceType } from './resources.ts';
 import type { WorldHooks } from './hooks.ts';
 import { ApiError, badRequest, notFound, statusBody } from './status.ts';
@@ -52,6 +55,8 @@ export interface ApiServerOptions {
   requestLog?: string;
   /** fault injection (scenario key `chaos`, sim/world/chaos.ts) */
   chaos?: ApiChaos;
+  /** the OpenShift minor release modelled (default 14): CRD schemas (crds.ts) and server-side field validation (1.25+) */
+  release?: number;
 }
 
 export interface ApiServer {
@@ -222,6 +227,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const { store, hooks } = opts;
   const host = opts.host ?? '127.0.0.1';
   const gitVersion = opts.gitVersion ?? 'v1.27.6+b49f9d1';
+  const release = opts.release ?? 14;
   const gvs = byGroup();
   const grp = groups();
   const execServer = new ExecServer(hooks, opts.chaos);
@@ -434,15 +440,37 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return q.getAll('dryRun').some((v) => v === 'All');
   }
 
-  /** kubectl sends dryRun for DELETE in the DeleteOptions body. */
-  function deleteOptionsDryRun(body: string): boolean {
-    if (!body.trim()) return false;
-    try {
-      const opts = JSON.parse(body);
-      return Array.isArray(opts?.dryRun) && opts.dryRun.includes('All');
-    } catch {
-      return false;
+  /**
+   * metav1.DeleteOptions of a DELETE: kubectl sends them as the body (`{"kind":"DeleteOptions",...,
+   * "propagationPolicy":"Background"}` for --cascade=background, Foreground / Orphan likewise); other clients may use
+   * the query parameters of the same names. Validation as apimachinery pkg/apis/meta/v1/validation
+   * ValidateDeleteOptions (422 `DeleteOptions.meta.k8s.io "" is invalid: ...`).
+   */
+  function deleteOptions(body: string, q: URLSearchParams): DeleteOptions & { dryRun: boolean } {
+    let o: Record<string, any> = {};
+    if (body.trim()) {
+      try {
+        const parsed = JSON.parse(body);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) o = parsed;
+      } catch {
+        throw badRequest('the body of the request could not be decoded as DeleteOptions');
+      }
     }
+    const policy = o.propagationPolicy ?? q.get('propagationPolicy') ?? undefined;
+    const orphanQ = q.get('orphanDependents');
+    const orphanDependents: boolean | undefined = typeof o.orphanDependents === 'boolean' ? o.orphanDependents : orphanQ !== null ? orphanQ === 'true' : undefined;
+    const errs: FieldError[] = [];
+    if (orphanDependents !== undefined && policy !== undefined) errs.push(invalid('propagationPolicy', policy, 'orphanDependents and deletionPropagation cannot be both set'));
+    if (policy !== undefined && !['Foreground', 'Background', 'Orphan'].includes(policy)) errs.push(notSupported('propagationPolicy', String(policy), ['Foreground', 'Background', 'Orphan', 'nil']));
+    if (errs.length) throw invalidError({ kind: 'DeleteOptions', group: 'meta.k8s.io' }, '', errs);
+    const dry = (Array.isArray(o.dryRun) && o.dryRun.includes('All')) || dryRun(q);
+    const pre = o.preconditions && typeof o.preconditions === 'object' ? o.preconditions : undefined;
+    return {
+      dryRun: dry,
+      ...(policy ? { propagationPolicy: policy as PropagationPolicy } : {}),
+      ...(orphanDependents !== undefined ? { orphanDependents } : {}),
+      ...(pre ? { preconditions: { uid: pre.uid, resourceVersion: pre.resourceVersion } } : {}),
+    };
   }
 
   /** Secrets: stringData is write-only and lands base64-encoded in data (as the real API server does). */
@@ -468,13 +496,48 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     return next;
   }
 
-  function write(r: Route, q: URLSearchParams, current: KObject, next: KObject): KObject {
+  /**
+   * What kube-apiserver does to a body between decoding and storage, in its order: decoding checks (400), defaults,
+   * for custom resources pruning by the CRD's structural schema with field validation (structural.ts), then the
+   * type's validation (validation.ts) and the CRD schema's (422 with every error). `old` for an update. Status
+   * writes (the status subresource) skip the main resource's validation here.
+   */
+  function admit(t: ResourceType, obj: KObject, old: KObject | undefined, q: URLSearchParams, res: ServerResponse, sub?: string): void {
+    decodeCheck(t, obj);
+    applyDefaults(t, obj);
+    if (!t.namespaced) delete obj.metadata.namespace; // rest.BeforeCreate clears it on cluster-scoped types
+    const schema = t.crd ? schemaFor(t.resource, t.group, release) : undefined;
+    if (schema) {
+      const unknown = prune(obj, schema);
+      if (unknown.length) {
+        // ServerSideFieldValidation (beta, on by default from Kubernetes 1.25 = OpenShift 4.12): Strict refuses, Warn
+        // (the default when the client sends nothing) warns, Ignore drops silently; older servers drop silently
+        const supported = release >= 12;
+        const mode = supported ? (q.get('fieldValidation') ?? 'Warn') : 'Ignore';
+        const texts = unknown.map((p) => `unknown field ${JSON.stringify(p)}`);
+        if (mode === 'Strict') throw decodeError(t, `strict decoding error: ${texts.join(', ')}`);
+        if (mode === 'Warn') res.setHeader('Warning', texts.map((w) => `299 - ${JSON.stringify(w)}`));
+      }
+    }
+    if (sub === 'status') return;
+    const errs = old ? validateUpdate(t, obj, old) : validateCreate(t, obj);
+    if (schema) errs.push(...validateCustomResource(obj, schema));
+    if (errs.length) throw invalidError(t, obj.metadata.name ?? '', errs);
+  }
+
+  function write(r: Route, q: URLSearchParams, current: KObject, next: KObject, res: ServerResponse, put = false): KObject {
     next.metadata ??= { name: current.metadata.name };
     if (next.metadata.name !== current.metadata.name) {
       throw new ApiError(400, 'BadRequest', `the name of the object (${next.metadata.name}) does not match the name on the URL (${current.metadata.name})`);
     }
     if (r.type.namespaced) next.metadata.namespace = current.metadata.namespace;
     const obj = normalize(r.type, keepStatus(r, current, next));
+    // custom resources allow no unconditional update (apiextensions-apiserver pkg/registry/customresource/strategy.go
+    // AllowUnconditionalUpdate false; generic registry store.go Update: "must be specified for an update", the
+    // resource's name where the kind goes)
+    if (put && r.type.crd && !next.metadata.resourceVersion) {
+      throw invalidError({ kind: r.type.resource, group: r.type.group }, current.metadata.name, [invalid('metadata.resourceVersion', { go: '0x0' }, 'must be specified for an update')]);
+    }
     if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== current.metadata.resourceVersion) {
       throw new ApiError(
         409,
@@ -483,6 +546,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         { name: current.metadata.name, group: r.type.group || undefined, kind: r.type.resource },
       );
     }
+    admit(r.type, obj, current, q, res, r.sub);
     if (dryRun(q)) return { ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } };
     // A write that changes nothing is a no-op (no new resourceVersion, no watch event), as in the real API server.
     if (stable({ ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } }) === stable(current)) return current;
@@ -556,6 +620,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         }
         delete obj.metadata.resourceVersion;
         normalize(t, obj);
+        admit(t, obj, undefined, q, res);
         if (t.resource === 'pods' && !obj.status) obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
         if (dryRun(q)) {
           if (store.get(t, ns, obj.metadata.name)) {
@@ -571,14 +636,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         }
       }
       if (method === 'DELETE') {
-        if (deleteOptionsDryRun(await readBody(req))) q.set('dryRun', 'All');
+        const dopts = deleteOptions(await readBody(req), q);
+        if (dopts.dryRun) q.set('dryRun', 'All');
         const items = list(r, q);
         const out: KObject[] = [];
         for (const o of items) {
           if (dryRun(q)) out.push(o);
           else {
             try {
-              out.push(store.delete(t, o.metadata.namespace, o.metadata.name));
+              out.push(store.delete(t, o.metadata.namespace, o.metadata.name, dopts));
             } catch (err) {
               if (!(err instanceof StoreError)) throw err;
             }
@@ -617,7 +683,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (method === 'PUT') {
       const cur = current();
       const next = parseObject(await readBody(req), req.headers['content-type']);
-      return send(res, 200, write(r, q, cur, next));
+      return send(res, 200, write(r, q, cur, next, res, true));
     }
     if (method === 'PATCH') {
       const body = await readBody(req);
@@ -626,17 +692,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (ct.startsWith('application/apply-patch')) {
         throw new ApiError(415, 'UnsupportedMediaType', 'server-side apply is not supported by this simulated API server; use client-side apply');
       }
-      const patched = applyPatch(ct, cur, body, t.group === '');
+      const patched = applyPatch(ct, cur, body, !t.crd);
       if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) throw new ApiError(422, 'Invalid', 'patch result is not an object');
       patched.metadata ??= {};
       if (patched.metadata.resourceVersion === undefined) patched.metadata.resourceVersion = cur.metadata.resourceVersion;
-      return send(res, 200, write(r, q, cur, patched));
+      return send(res, 200, write(r, q, cur, patched, res));
     }
     if (method === 'DELETE') {
       const o = current();
-      if (dryRun(q) || deleteOptionsDryRun(await readBody(req))) return send(res, 200, o);
+      const dopts = deleteOptions(await readBody(req), q);
+      if (dopts.dryRun) return send(res, 200, o);
       try {
-        const out = store.delete(t, ns, r.name);
+        const out = store.delete(t, ns, r.name, dopts);
         if (out.metadata.deletionTimestamp && store.get(t, ns, r.name)) return send(res, 200, out);
         return send(res, 200, {
           kind: 'Status',

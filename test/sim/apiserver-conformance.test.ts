@@ -1,0 +1,277 @@
+// Simulator conformance: the simulated kube-apiserver and kube-controller-manager refuse, keep and delete what the real
+// ones do, driven by the REAL kubectl (the one on PATH; against this server's default v1.27 it is kubectl 1.27), and
+// asserting kubectl's real output. Each rule's source is cited where the simulator implements it
+// (sim/kube-apiserver/store.ts, validation.ts, structural.ts, crds.ts; sim/kube-controller-manager/garbagecollector.ts).
+// The simulated API server runs in this process with the garbage collector on its store (no etcd, no world).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execa } from 'execa';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from '../../sim/kube-apiserver/store.ts';
+import { R } from '../../sim/kube-apiserver/resources.ts';
+import type { WorldHooks } from '../../sim/kube-apiserver/hooks.ts';
+import { startApiServer } from '../../sim/kube-apiserver/server.ts';
+import { writeKubeconfig } from '../../sim/kube-apiserver/kubeconfig.ts';
+import { GarbageCollector } from '../../sim/kube-controller-manager/garbagecollector.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sim-conformance-'));
+const store = new Store();
+const hooks: WorldHooks = {
+  async exec() {
+    return 0;
+  },
+  logs() {
+    return '';
+  },
+};
+for (const ns of ['default', 'openshift-etcd', 'openshift-machine-api', 'sim-system']) {
+  store.create(R.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+}
+const gcLog: string[] = [];
+const gc = new GarbageCollector(store, (m) => gcLog.push(m));
+let close: () => Promise<void> = async () => undefined;
+let kc = '';
+
+async function kubectl(args: string[], input?: string) {
+  const r = await execa('kubectl', ['--kubeconfig', kc, ...args], { reject: false, input, timeout: 60_000, env: { KUBECACHEDIR: join(dir, 'cache'), HOME: dir } });
+  return { stdout: String(r.stdout), stderr: String(r.stderr), code: r.exitCode ?? -1 };
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const cm = (name: string, extra: Record<string, unknown> = {}, meta: Record<string, unknown> = {}) =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', ...meta }, data: { a: 'b' }, ...extra });
+const uidOf = (name: string) => store.get(R.configmaps, 'default', name)?.metadata.uid as string;
+const ref = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', name, uid: uidOf(name), ...extra });
+const exists = (name: string) => Boolean(store.get(R.configmaps, 'default', name));
+
+test.before(async () => {
+  const a = await startApiServer({ store, hooks, host: '127.0.0.1', port: 0 });
+  close = a.close;
+  kc = join(dir, 'kubeconfig');
+  writeKubeconfig(kc, a.url);
+  gc.start();
+});
+
+test.after(async () => {
+  gc.stop();
+  await close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// ---- garbage collection and delete propagation ---------------------------------------------------------------------
+
+test('gc: background (kubectl delete default): a dependent whose owners are all gone is deleted; one with another owner loses the reference', async () => {
+  for (const n of ['owner-a', 'owner-b']) assert.is((await kubectl(['create', '-f', '-'], cm(n))).code, 0);
+  assert.is((await kubectl(['create', '-f', '-'], cm('dep-only-a', {}, { ownerReferences: [ref('owner-a')] }))).code, 0);
+  assert.is((await kubectl(['create', '-f', '-'], cm('dep-a-and-b', {}, { ownerReferences: [ref('owner-a'), ref('owner-b')] }))).code, 0);
+  const del = await kubectl(['delete', 'configmap', 'owner-a']);
+  assert.is(del.code, 0, del.stderr);
+  assert.match(del.stdout, 'configmap "owner-a" deleted');
+  await until('dep-only-a to be collected', () => !exists('dep-only-a'));
+  await until('the reference to owner-a to be removed', () => (store.get(R.configmaps, 'default', 'dep-a-and-b')?.metadata.ownerReferences ?? []).length === 1);
+  assert.ok(exists('dep-a-and-b'), 'a dependent with a remaining owner stays');
+  assert.is((store.get(R.configmaps, 'default', 'dep-a-and-b')!.metadata.ownerReferences as any[])[0].name, 'owner-b');
+  // a dependent created after its owner is gone (the uid names no live object) is collected too
+  const ghost = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner-a', uid: '0b4c1d2e-0000-4000-8000-000000000000' };
+  assert.is((await kubectl(['create', '-f', '-'], cm('dep-of-ghost', {}, { ownerReferences: [ghost] }))).code, 0);
+  await until('dep-of-ghost to be collected', () => !exists('dep-of-ghost'));
+  // an owner kind the server does not serve cannot be resolved: never collected (the real GC retries forever)
+  const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'nope', uid: '0b4c1d2e-0000-4000-8000-000000000001' };
+  assert.is((await kubectl(['create', '-f', '-'], cm('dep-of-unserved', {}, { ownerReferences: [rs] }))).code, 0);
+  assert.ok(gc.sweep() >= 0 && exists('dep-of-unserved'));
+});
+
+test('gc: --cascade=orphan: the owner goes, its dependents stay without the reference', async () => {
+  assert.is((await kubectl(['create', '-f', '-'], cm('owner-o'))).code, 0);
+  assert.is((await kubectl(['create', '-f', '-'], cm('dep-o', {}, { ownerReferences: [ref('owner-o', { controller: true, blockOwnerDeletion: true })] }))).code, 0);
+  const del = await kubectl(['delete', 'configmap', 'owner-o', '--cascade=orphan']);
+  assert.is(del.code, 0, del.stderr);
+  assert.ok(!exists('owner-o'), 'kubectl waits until the owner is gone');
+  assert.ok(exists('dep-o'));
+  assert.is(store.get(R.configmaps, 'default', 'dep-o')!.metadata.ownerReferences, undefined);
+});
+
+test('gc: --cascade=foreground: the owner stays (foregroundDeletion) until its blocking dependents are gone', async () => {
+  assert.is((await kubectl(['create', '-f', '-'], cm('owner-f'))).code, 0);
+  // a blocking dependent held by a finalizer of its own, and a non-blocking one
+  const held = cm('dep-f-held', {}, { ownerReferences: [ref('owner-f', { blockOwnerDeletion: true })], finalizers: ['example.com/hold'] });
+  assert.is((await kubectl(['create', '-f', '-'], held)).code, 0);
+  assert.is((await kubectl(['create', '-f', '-'], cm('dep-f-free', {}, { ownerReferences: [ref('owner-f')] }))).code, 0);
+  const del = await kubectl(['delete', 'configmap', 'owner-f', '--cascade=foreground', '--wait=false']);
+  assert.is(del.code, 0, del.stderr);
+  const owner = JSON.parse((await kubectl(['get', 'configmap', 'owner-f', '-o', 'json'])).stdout);
+  assert.type(owner.metadata.deletionTimestamp, 'string');
+  assert.equal(owner.metadata.finalizers, ['foregroundDeletion']);
+  await until('the non-blocking dependent to be collected', () => !exists('dep-f-free'));
+  await until('the held dependent to be deleting', () => Boolean(store.get(R.configmaps, 'default', 'dep-f-held')?.metadata.deletionTimestamp));
+  gc.sweep();
+  assert.ok(exists('owner-f'), 'the owner waits for its blocking dependent');
+  const patch = await kubectl(['patch', 'configmap', 'dep-f-held', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+  assert.is(patch.code, 0, patch.stderr);
+  await until('the owner to go once nothing blocks it', () => !exists('owner-f'));
+  assert.ok(gcLog.some((l) => /no blocking dependents left/.test(l)));
+});
+
+test('delete options: an unsupported propagation policy is refused as ValidateDeleteOptions refuses it', async () => {
+  assert.is((await kubectl(['create', '-f', '-'], cm('owner-x'))).code, 0);
+  const r = await kubectl(['delete', '--raw', '/api/v1/namespaces/default/configmaps/owner-x?propagationPolicy=Sideways']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, 'propagationPolicy: Unsupported value: "Sideways": supported values: "Foreground", "Background", "Orphan", "nil"');
+  assert.ok(exists('owner-x'));
+});
+
+// ---- finalizers ------------------------------------------------------------------------------------------------------
+
+test('finalizers: delete sets deletionTimestamp, the object stays until its finalizers are gone, none may be added meanwhile', async () => {
+  assert.is((await kubectl(['create', '-f', '-'], cm('held', {}, { finalizers: ['example.com/keep'] }))).code, 0);
+  const del = await kubectl(['delete', 'configmap', 'held', '--wait=false']);
+  assert.is(del.code, 0, del.stderr);
+  const o = JSON.parse((await kubectl(['get', 'configmap', 'held', '-o', 'json'])).stdout);
+  assert.type(o.metadata.deletionTimestamp, 'string');
+  assert.is(o.metadata.deletionGracePeriodSeconds, 0);
+  const add = await kubectl(['patch', 'configmap', 'held', '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/keep","example.com/other"]}}']);
+  assert.is(add.code, 1);
+  assert.match(add.stderr, 'The ConfigMap "held" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"example.com/other"}');
+  assert.ok(exists('held'));
+  assert.is((await kubectl(['patch', 'configmap', 'held', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]'])).code, 0);
+  assert.ok(!exists('held'), 'gone with its last finalizer');
+});
+
+// ---- validation of the core types the plugin writes -----------------------------------------------------------------
+
+const event = (ns: string, name: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name, namespace: ns },
+    involvedObject: { apiVersion: 'operator.openshift.io/v1', kind: 'Etcd', name: 'cluster' },
+    reason: 'StepDone',
+    message: 'step 1/2 done',
+    type: 'Normal',
+    source: { component: 'etcd-replace' },
+    firstTimestamp: '2026-12-02T06:00:00Z',
+    lastTimestamp: '2026-12-02T06:00:00Z',
+    count: 1,
+    ...extra,
+  });
+
+test('events: an Event about a cluster-scoped object is refused outside default (legacyValidateEvent), accepted in default', async () => {
+  const bad = await kubectl(['create', '-f', '-'], event('openshift-etcd', 'cluster.1'));
+  assert.is(bad.code, 1);
+  assert.match(bad.stderr, 'The Event "cluster.1" is invalid: involvedObject.namespace: Invalid value: "": does not match event.namespace');
+  const ok = await kubectl(['create', '-f', '-'], event('default', 'cluster.2'));
+  assert.is(ok.code, 0, ok.stderr);
+  // namespaced involved object: the namespaces must match
+  const pod = await kubectl(['create', '-f', '-'], event('default', 'pod.1', { involvedObject: { kind: 'Pod', name: 'p', namespace: 'openshift-etcd' } }));
+  assert.match(pod.stderr, 'The Event "pod.1" is invalid: involvedObject.namespace: Invalid value: "openshift-etcd": does not match event.namespace');
+  // with eventTime (the new API's shape) reportingController, reportingInstance and action are required
+  const modern = await kubectl(['create', '-f', '-'], event('default', 'cluster.3', { eventTime: '2026-12-02T06:00:00.000000Z' }));
+  assert.is(modern.code, 1);
+  assert.match(modern.stderr, 'reportingController: Required value');
+  assert.match(modern.stderr, 'reportingInstance: Required value');
+  assert.match(modern.stderr, 'action: Required value');
+  const found = await kubectl(['get', 'events', '-A', '--field-selector', 'involvedObject.name=cluster', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}']);
+  assert.is(found.stdout.trim(), 'default/cluster.2');
+});
+
+test('secrets: name, data keys, base64, type-specific keys; type is immutable', async () => {
+  const secret = (name: string, extra: Record<string, unknown>) => JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default' }, ...extra });
+  const name = await kubectl(['create', '-f', '-'], secret('Bad_Name', { data: {} }));
+  assert.match(
+    name.stderr,
+    `The Secret "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+  );
+  const key = await kubectl(['create', '-f', '-'], secret('s1', { data: { 'bad key': 'eA==' } }));
+  assert.match(key.stderr, `The Secret "s1" is invalid: data[bad key]: Invalid value: "bad key": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`);
+  const b64 = await kubectl(['create', '-f', '-'], secret('s2', { data: { password: 'not base64!' } }));
+  assert.match(b64.stderr, 'Error from server (BadRequest): error when creating "STDIN": Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3');
+  const tls = await kubectl(['create', '-f', '-'], secret('s3', { type: 'kubernetes.io/tls', data: { 'tls.crt': 'eA==' } }));
+  assert.match(tls.stderr, 'The Secret "s3" is invalid: data[tls.key]: Required value');
+  const ok = await kubectl(['create', '-f', '-'], secret('s4', { stringData: { username: 'u', password: 'p' } }));
+  assert.is(ok.code, 0, ok.stderr);
+  assert.is(store.get(R.secrets, 'default', 's4')?.type, 'Opaque', 'type defaulted');
+  const type = await kubectl(['patch', 'secret', 's4', '--type=merge', '-p', '{"type":"kubernetes.io/basic-auth"}']);
+  assert.match(type.stderr, 'The Secret "s4" is invalid: type: Invalid value: "kubernetes.io/basic-auth": field is immutable');
+});
+
+test('configmaps and leases: keys, value types, numbers, MicroTime', async () => {
+  const key = await kubectl(['create', '-f', '-'], cm('c1', { data: { '..x': 'y' } }));
+  assert.match(key.stderr, `The ConfigMap "c1" is invalid: data[..x]: Invalid value: "..x": must not start with '..'`);
+  const num = await kubectl(['create', '-f', '-'], cm('c2', { data: { n: 1 } }));
+  assert.match(num.stderr, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string');
+  const lease = (name: string, spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'default' }, spec });
+  const zero = await kubectl(['create', '-f', '-'], lease('l1', { holderIdentity: 'me', leaseDurationSeconds: 0 }));
+  assert.match(zero.stderr, 'The Lease "l1" is invalid: spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0');
+  const time = await kubectl(['create', '-f', '-'], lease('l2', { holderIdentity: 'me', renewTime: '2026-12-02T06:00:00Z' }));
+  assert.match(time.stderr, 'Lease in version "v1" cannot be handled as a Lease: parsing time "2026-12-02T06:00:00Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "Z" as ".000000"');
+  const ok = await kubectl(['create', '-f', '-'], lease('l3', { holderIdentity: 'me', leaseDurationSeconds: 60, renewTime: '2026-12-02T06:00:00.123000Z' }));
+  assert.is(ok.code, 0, ok.stderr);
+  // Lease is a built-in type: kubectl patch's default strategic merge patch works on it
+  const smp = await kubectl(['patch', 'lease', 'l3', '-p', '{"spec":{"holderIdentity":"you"}}']);
+  assert.is(smp.code, 0, smp.stderr);
+  assert.is(store.get(R.leases, 'default', 'l3')?.spec.holderIdentity, 'you');
+});
+
+// ---- optimistic concurrency and patch types ---------------------------------------------------------------------------
+
+test('conflict: replace with a stale resourceVersion is 409 Conflict; a custom resource rejects strategic merge (415)', async () => {
+  assert.is((await kubectl(['create', '-f', '-'], cm('rv'))).code, 0);
+  const v1 = JSON.parse((await kubectl(['get', 'configmap', 'rv', '-o', 'json'])).stdout);
+  assert.is((await kubectl(['patch', 'configmap', 'rv', '--type=merge', '-p', '{"data":{"a":"c"}}'])).code, 0);
+  const stale = await kubectl(['replace', '-f', '-'], JSON.stringify({ ...v1, data: { a: 'd' } }));
+  assert.is(stale.code, 1);
+  assert.match(stale.stderr, 'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on configmaps "rv": the object has been modified; please apply your changes to the latest version and try again');
+  const machine = { apiVersion: 'machine.openshift.io/v1beta1', kind: 'Machine', metadata: { name: 'm0', namespace: 'openshift-machine-api' }, spec: { providerID: 'aws:///us-east-1a/i-0' } };
+  assert.is((await kubectl(['create', '-f', '-'], JSON.stringify(machine))).code, 0);
+  const smp = await kubectl(['-n', 'openshift-machine-api', 'patch', 'machines.machine.openshift.io', 'm0', '--type=strategic', '-p', '{"spec":{"providerID":"x"}}']);
+  assert.is(smp.code, 1);
+  // (kubectl patch words the 415 itself: kubectl/pkg/cmd/patch/patch.go on IsUnsupportedMediaType)
+  assert.match(
+    smp.stderr,
+    'error: application/strategic-merge-patch+json is not supported by machine.openshift.io/v1beta1, Kind=Machine: the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+  );
+  const rv = await kubectl(['replace', '--raw', '/apis/machine.openshift.io/v1beta1/namespaces/openshift-machine-api/machines/m0', '-f', '-'], JSON.stringify(machine));
+  assert.is(rv.code, 1);
+  assert.match(rv.stderr, 'metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+});
+
+// ---- custom resources: pruning, field validation, schema ----------------------------------------------------------------
+
+test('crd schema: unknown fields refused with --validate=strict, warned with warn, pruned with false; types, patterns, required', async () => {
+  const m = (name: string, spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'machine.openshift.io/v1beta1', kind: 'Machine', metadata: { name, namespace: 'openshift-machine-api' }, spec });
+  const strict = await kubectl(['create', '-f', '-'], m('m1', { providerID: 'p', bogus: 1, providerSpec: { value: { anything: 'kept' }, extra: true } }));
+  assert.is(strict.code, 1);
+  assert.match(strict.stderr, 'Error from server (BadRequest): error when creating "STDIN": Machine in version "v1beta1" cannot be handled as a Machine: strict decoding error: unknown field "spec.bogus", unknown field "spec.providerSpec.extra"');
+  assert.ok(!store.get(R.machines, 'openshift-machine-api', 'm1'));
+  const warn = await kubectl(['create', '--validate=warn', '-f', '-'], m('m2', { providerID: 'p', bogus: 1 }));
+  assert.is(warn.code, 0, warn.stderr);
+  assert.match(warn.stderr, 'Warning: unknown field "spec.bogus"');
+  const ignore = await kubectl(['create', '--validate=false', '-f', '-'], m('m3', { providerID: 'p', bogus: 1, providerSpec: { value: { anything: 'kept' } } }));
+  assert.is(ignore.code, 0, ignore.stderr);
+  assert.equal(store.get(R.machines, 'openshift-machine-api', 'm3')?.spec, { providerID: 'p', providerSpec: { value: { anything: 'kept' } } });
+  const type = await kubectl(['create', '-f', '-'], m('m4', { providerID: 5 }));
+  assert.match(type.stderr, 'The Machine "m4" is invalid: spec.providerID: Invalid value: "integer": spec.providerID in body must be of type string: "integer"');
+  const hook = await kubectl(['create', '-f', '-'], m('m5', { lifecycleHooks: { preDrain: [{ name: 'EtcdQuorumOperator' }] } }));
+  assert.match(hook.stderr, 'The Machine "m5" is invalid: spec.lifecycleHooks.preDrain[0].owner: Required value');
+  store.create(R.etcds, { apiVersion: 'operator.openshift.io/v1', kind: 'Etcd', metadata: { name: 'cluster' }, spec: { managementState: 'Managed' } });
+  const pattern = await kubectl(['patch', 'etcd', 'cluster', '--type=merge', '-p', '{"spec":{"managementState":"Bogus"}}']);
+  assert.match(pattern.stderr, `The Etcd "cluster" is invalid: spec.managementState: Invalid value: "Bogus": spec.managementState in body should match '^(Managed|Unmanaged|Force|Removed)$'`);
+  const overrides = await kubectl(['patch', 'etcd', 'cluster', '--type=merge', '-p', '{"spec":{"unsupportedConfigOverrides":{"useUnsupportedUnsafeNonHANonProductionUnstableEtcd":true}}}']);
+  assert.is(overrides.code, 0, overrides.stderr);
+  assert.equal(store.get(R.etcds, undefined, 'cluster')?.spec.unsupportedConfigOverrides, { useUnsupportedUnsafeNonHANonProductionUnstableEtcd: true });
+  const unknown = await kubectl(['patch', 'etcd', 'cluster', '--type=merge', '-p', '{"spec":{"bogus":true}}']);
+  assert.is(unknown.code, 0, unknown.stderr);
+  assert.match(unknown.stderr, 'Warning: unknown field "spec.bogus"');
+  assert.is(store.get(R.etcds, undefined, 'cluster')?.spec.bogus, undefined, 'pruned');
+});
+
+test.run();
