@@ -9,7 +9,7 @@ import type { KObject } from '../kube-apiserver/store.ts';
 import { StoreError } from '../kube-apiserver/store.ts';
 import { R } from '../kube-apiserver/resources.ts';
 import type { SimNode, WorldContext } from '../world/context.ts';
-import { etcdHost, mirrorIP, urlHost } from '../world/context.ts';
+import { etcdHost, mirrorIP, runsEtcd, urlHost } from '../world/context.ts';
 import { NS_ETCD, NS_MACHINE_API, OVERRIDE_KEY, hashOf, now } from '../world/names.ts';
 import { etcdStaticPodYaml, operatorJobPod, type PodInputs } from './objects.ts';
 import { releaseShape } from '../world/release.ts';
@@ -76,6 +76,16 @@ export function internalIP(node: KObject, family: 'IPv4' | 'IPv6' = 'IPv4'): str
 
 export function isMasterNode(n: KObject): boolean {
   return n.metadata.labels?.['node-role.kubernetes.io/master'] !== undefined;
+}
+
+/**
+ * The operator's control-plane nodes: masters, and in an arbiter cluster the arbiters too (OPERATOR@release-4.19..main
+ * pkg/operator/starter.go: with IsArbiterNodeTopology the node lister is a multi-selector lister over
+ * node-role.kubernetes.io/master and node-role.kubernetes.io/arbiter, and the static-pod controllers get
+ * WithExtraNodeSelector(arbiter)).
+ */
+export function isControlPlaneNode(n: KObject, topology: string | undefined): boolean {
+  return isMasterNode(n) || (topology === 'HighlyAvailableArbiter' && n.metadata.labels?.['node-role.kubernetes.io/arbiter'] !== undefined);
 }
 
 function hostOf(url: string): string {
@@ -180,7 +190,7 @@ export class EtcdOperator {
   // ---- etcd access ---------------------------------------------------------------------------------
 
   masterSims(): SimNode[] {
-    return [...this.ctx.nodes.values()].filter((n) => n.role === 'master');
+    return [...this.ctx.nodes.values()].filter(runsEtcd);
   }
 
   loopToIP(host: string): string {
@@ -277,15 +287,19 @@ export class EtcdOperator {
     if (!etcd) return;
     const members = await this.listMembers();
     this.lastMembers = members;
-    const masterNodes = store.list(R.nodes, undefined, isMasterNode);
-    const machines = this.ctx.platform === 'none' ? [] : store.list(R.machines, NS_MACHINE_API, (m) => m.metadata.labels?.['machine.openshift.io/cluster-api-machine-role'] === 'master');
+    const masterNodes = store.list(R.nodes, undefined, (n) => isControlPlaneNode(n, this.ctx.topology));
+    // control-plane machines: `machine.openshift.io/cluster-api-machine-role in (master,arbiter)` (OPERATOR@release-4.19 starter.go)
+    const cpRoles = this.ctx.minor >= 19 ? ['master', 'arbiter'] : ['master'];
+    const machines = this.ctx.platform === 'none' ? [] : store.list(R.machines, NS_MACHINE_API, (m) => cpRoles.includes(m.metadata.labels?.['machine.openshift.io/cluster-api-machine-role'] ?? ''));
     const override = overrideOn(etcd);
     const minor = this.ctx.minor;
 
     // Quorum safety (ceohelpers CheckSafeToScaleCluster).
     let safe = true;
     let unsafeReason = '';
-    if (minor >= 8 && !override) {
+    // single-node OpenShift selects UnsafeScalingStrategy: no quorum check (ceohelpers/bootstrap.go GetBootstrapScalingStrategy)
+    const sno = this.ctx.topology === 'SingleReplica';
+    if (minor >= 8 && !override && !sno) {
       if (!members) {
         safe = false;
         unsafeReason = 'etcd cluster has quorum of 0 which is not fault tolerant: could not list members';
@@ -330,7 +344,8 @@ export class EtcdOperator {
     // MachineDeletionHooksController
     if (this.shape.deletionHooks && members) syncDeletionHooks(this, members, machines);
     // Guard pods
-    syncGuards(this, masterNodes);
+    // no guard pods on single-node OpenShift (OPERATOR@release-4.20 starter.go: "prevents guard pods from being created in SNO topology")
+    if (this.ctx.topology !== 'SingleReplica') syncGuards(this, masterNodes);
     // Conditions
     syncConditions(this, members, masterNodes, override);
   }

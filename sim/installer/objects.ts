@@ -90,7 +90,22 @@ export function clusterVersion(minor: number, patch?: number, upgradingFrom?: nu
   };
 }
 
-export function infrastructure(platform: 'aws' | 'baremetal' | 'none', infra: string): KObject {
+type Topology = 'HighlyAvailable' | 'SingleReplica' | 'HighlyAvailableArbiter' | 'DualReplica' | 'External';
+
+/**
+ * infrastructureTopology from the control-plane topology and the worker count (openshift/installer
+ * pkg/asset/manifests/topologies.go determineTopologies: no workers → the control plane's, except that two-node
+ * control planes are HighlyAvailable; one worker → SingleReplica; more → HighlyAvailable).
+ */
+export function infrastructureTopology(cp: Topology, workers: number): Exclude<Topology, 'External' | 'DualReplica' | 'HighlyAvailableArbiter'> {
+  if (workers === 0) return cp === 'SingleReplica' ? 'SingleReplica' : 'HighlyAvailable';
+  return workers === 1 ? 'SingleReplica' : 'HighlyAvailable';
+}
+
+export function infrastructure(platform: 'aws' | 'baremetal' | 'none', infra: string, o: { topology?: Topology; workers?: number; minor?: number } = {}): KObject {
+  const cp = o.topology ?? 'HighlyAvailable';
+  // status.controlPlaneTopology / infrastructureTopology exist from openshift/api release-4.8
+  const topologies = (o.minor ?? 8) >= 8 ? { controlPlaneTopology: cp, infrastructureTopology: infrastructureTopology(cp, o.workers ?? 3) } : {};
   const type = platform === 'aws' ? 'AWS' : platform === 'baremetal' ? 'BareMetal' : 'None';
   const platformStatus: any = { type };
   if (platform === 'aws') platformStatus.aws = { region: 'us-east-1' };
@@ -103,8 +118,7 @@ export function infrastructure(platform: 'aws' | 'baremetal' | 'none', infra: st
     status: {
       apiServerInternalURI: `https://api-int.${infra.split('-')[0]}.example.com:6443`,
       apiServerURL: `https://api.${infra.split('-')[0]}.example.com:6443`,
-      controlPlaneTopology: 'HighlyAvailable',
-      infrastructureTopology: 'HighlyAvailable',
+      ...topologies,
       cpuPartitioning: 'None',
       etcdDiscoveryDomain: '',
       infrastructureName: infra,
@@ -168,7 +182,7 @@ export function kubeApiServerOperator(minor: number): KObject {
  * redacted (openshift/installer pkg/asset/manifests/cluster.go; read by the CETCDO on 4.6–4.10 for the control-plane
  * replica count, openshift.md §0.1).
  */
-export function installConfigMap(o: { infra: string; platform: 'aws' | 'baremetal' | 'none'; replicas: number; workers: number; machineCIDR: string; serviceNetwork?: string[]; clusterNetwork?: { cidr: string; hostPrefix: number }[] }): KObject {
+export function installConfigMap(o: { infra: string; platform: 'aws' | 'baremetal' | 'none'; replicas: number; arbiters?: number; workers: number; machineCIDR: string; serviceNetwork?: string[]; clusterNetwork?: { cidr: string; hostPrefix: number }[] }): KObject {
   const name = o.infra.replace(/-[a-z0-9]{5}$/, '');
   const platform = o.platform === 'aws' ? { aws: { region: 'us-east-1' } } : o.platform === 'baremetal' ? { baremetal: { apiVIPs: ['192.168.111.5'], ingressVIPs: ['192.168.111.4'] } } : { none: {} };
   const ic = {
@@ -176,6 +190,8 @@ export function installConfigMap(o: { infra: string; platform: 'aws' | 'baremeta
     baseDomain: 'example.com',
     compute: [{ architecture: 'amd64', hyperthreading: 'Enabled', name: 'worker', platform: {}, replicas: o.workers }],
     controlPlane: { architecture: 'amd64', hyperthreading: 'Enabled', name: 'master', platform: {}, replicas: o.replicas },
+    // the arbiter machine pool (openshift/enhancements arbiter-clusters.md "Installer API Change": installConfig.arbiter)
+    ...(o.arbiters ? { arbiter: { architecture: 'amd64', hyperthreading: 'Enabled', name: 'arbiter', platform: {}, replicas: o.arbiters } } : {}),
     metadata: { creationTimestamp: null, name },
     networking: {
       clusterNetwork: o.clusterNetwork ?? [{ cidr: '10.128.0.0/14', hostPrefix: 23 }],

@@ -9,7 +9,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { KObject } from '../kube-apiserver/store.ts';
 import { R } from '../kube-apiserver/resources.ts';
-import { translator, type SimNode, type WorldContext } from '../world/context.ts';
+import { runsEtcd, translator, type SimNode, type WorldContext } from '../world/context.ts';
 import {
   boundaryTranslator,
   clientURL,
@@ -427,7 +427,7 @@ export class Kubelet {
     const own = clientURL(this.node);
     const eps = list
       ? list.split(',').map((e) => tr.toLoopback(e.trim())).filter(Boolean)
-      : [...this.ctx.nodes.values()].filter((n) => n.role === 'master').map(clientURL);
+      : [...this.ctx.nodes.values()].filter(runsEtcd).map(clientURL);
     // only known nodes' mirrors can answer; never dial anything else
     const known = new Set([...this.ctx.nodes.values()].map(clientURL));
     return eps.filter((e) => e !== own && known.has(e));

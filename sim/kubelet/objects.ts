@@ -44,7 +44,9 @@ export function nodeConditions(ready: boolean, ts = now()) {
 export interface NodeOpts {
   name: string;
   ip: string;
-  role: 'master' | 'worker';
+  role: 'master' | 'worker' | 'arbiter';
+  /** masters that also run workloads (single-node OpenShift): worker role too, no master taint */
+  schedulable?: boolean;
   minor: number;
   platform: 'aws' | 'baremetal' | 'none';
   zone?: string;
@@ -75,6 +77,14 @@ export function node(o: NodeOpts): KObject {
   if (o.role === 'master') {
     labels['node-role.kubernetes.io/master'] = '';
     labels['node-role.kubernetes.io/control-plane'] = '';
+    // single-node OpenShift: masters are schedulable and carry the worker role too (installer
+    // pkg/asset/manifests/scheduler.go mastersSchedulable with no compute; docs "Installing on a single node": ROLES
+    // control-plane,master,worker)
+    if (o.schedulable) labels['node-role.kubernetes.io/worker'] = '';
+  } else if (o.role === 'arbiter') {
+    // the arbiter's kubelet registers with the arbiter role only (openshift/enhancements arbiter-clusters.md,
+    // templates/arbiter/**/kubelet.service.yaml: --node-labels=node-role.kubernetes.io/arbiter)
+    labels['node-role.kubernetes.io/arbiter'] = '';
   } else {
     labels['node-role.kubernetes.io/worker'] = '';
   }
@@ -88,7 +98,9 @@ export function node(o: NodeOpts): KObject {
   }
   const spec: any = {};
   if (o.providerID) spec.providerID = o.providerID;
-  if (o.role === 'master') spec.taints = [{ key: 'node-role.kubernetes.io/master', effect: 'NoSchedule' }];
+  if (o.role === 'master' && !o.schedulable) spec.taints = [{ key: 'node-role.kubernetes.io/master', effect: 'NoSchedule' }];
+  // --register-with-taints=node-role.kubernetes.io/arbiter=:NoSchedule (arbiter-clusters.md, same template)
+  if (o.role === 'arbiter') spec.taints = [{ key: 'node-role.kubernetes.io/arbiter', effect: 'NoSchedule' }];
   const addresses: { type: string; address: string }[] = [...internalIPAddresses(o, o.addressOrder), { type: 'Hostname', address: o.name }];
   if (o.platform === 'aws') addresses.splice(addresses.length - 1, 0, { type: 'InternalDNS', address: o.name });
   return {

@@ -16,7 +16,7 @@ export function awsInstanceId(): string {
 export interface MachineOpts {
   name: string;
   infra: string;
-  role: 'master' | 'worker';
+  role: 'master' | 'worker' | 'arbiter';
   platform: 'aws' | 'baremetal';
   minor: number;
   index: number; // failure-domain index

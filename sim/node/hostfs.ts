@@ -23,7 +23,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
-import type { SimNode } from '../world/context.ts';
+import { runsEtcd, type SimNode } from '../world/context.ts';
 import { track } from '../etcd/etcd.ts';
 import { clusterBackupScript, etcdCommonTools, etcdEnv } from '../scripts/cluster-backup.ts';
 import { ETCD_DISK_SETUP, etcdDiskEnv } from './etcddisk.ts';
@@ -178,7 +178,7 @@ export function spawnInPod(node: SimNode, podUid: string, argv: string[], opts: 
     SIM_ROOTFS: rootfs,
     SIM_LOCALBIN: localbin,
     SIM_NODE_ROOT: host ? node.root : '',
-    ...etcdDiskEnv(opts.dedicatedEtcdDisk === true && node.role === 'master'),
+    ...etcdDiskEnv(opts.dedicatedEtcdDisk === true && runsEtcd(node)),
   };
   const setpriv = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'KILL'] : [];
   const full = [...setpriv, '/usr/bin/unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', SETUP, 'sh', ...argv];

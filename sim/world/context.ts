@@ -8,11 +8,17 @@ export interface SimNode {
   ip: string; // InternalIP shown in objects, e.g. 10.0.131.183
   loopback: string; // mirrored loopback address the real processes bind, e.g. 127.0.131.183
   root: string; // absolute path of the node's host folder (what /host is), <state>/nodes/<name>/root
-  role: 'master' | 'worker';
+  /** arbiter: a HighlyAvailableArbiter cluster's arbiter node, which runs an etcd member like a master */
+  role: 'master' | 'worker' | 'arbiter';
   /** IPv6 InternalIP of a dual-stack / IPv6 node, e.g. fd2e:6f44:5dd8::9 (mirrored onto `loopback` too) */
   ipv6?: string;
   /** the service network is IPv6: etcd peer/client URLs use `ipv6` (OPERATOR@main pkg/dnshelpers/util.go GetPreferredIPFamily) */
   preferIPv6?: boolean;
+}
+
+/** Does this node run an etcd member? Masters, and arbiters (openshift/enhancements arbiter-clusters.md "ETCD Operator Change"). */
+export function runsEtcd(n: Pick<SimNode, 'role'>): boolean {
+  return n.role === 'master' || n.role === 'arbiter';
 }
 
 /** The address the etcd operator uses for this node: the first InternalIP of the service network's family. */
@@ -70,6 +76,8 @@ export interface WorldContext {
   /** scenario `etcdDisk`: dedicated = /var/lib/etcd is its own mount point on every master (etcddisk.ts) */
   etcdDisk?: 'shared' | 'dedicated';
   nodes: Map<string, SimNode>;
+  /** infrastructure status.controlPlaneTopology of the scenario (default HighlyAvailable) */
+  topology?: 'HighlyAvailable' | 'SingleReplica' | 'HighlyAvailableArbiter' | 'DualReplica' | 'External';
   log(message: string): void;
 }
 

@@ -15,7 +15,7 @@
 // the member's etcd process runs, `healthy` the kubelet's last /health probe (informative only).
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
-import type { WorldContext } from './context.ts';
+import { runsEtcd, type WorldContext } from './context.ts';
 import type { Kubelet } from '../kubelet/kubelet.ts';
 import { clientURL, etcdctl, memberList } from '../etcd/etcd.ts';
 import { controllerLoop, type ControllerLoop } from './loop.ts';
@@ -62,7 +62,7 @@ export function membershipMonitor(ctx: WorldContext, kubelets: Map<string, Kubel
         const n = nodeOf(peer);
         return !!n && !!kubelets.get(n.name)?.etcdProcess;
       };
-      const masters = [...ctx.nodes.values()].filter((n) => n.role === 'master' && kubelets.get(n.name)?.etcdProcess);
+      const masters = [...ctx.nodes.values()].filter((n) => runsEtcd(n) && kubelets.get(n.name)?.etcdProcess);
       if (masters.length === 0) return;
       const endpoints = masters.map(clientURL);
       if (tick++ % 2 === 0) {

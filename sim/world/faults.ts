@@ -1,6 +1,6 @@
 // Faults applied once the healthy cluster is up (the cluster really lived with all members first).
 import { R } from '../kube-apiserver/resources.ts';
-import { mirrorIP, type SimNode, type WorldContext } from './context.ts';
+import { mirrorIP, runsEtcd, type SimNode, type WorldContext } from './context.ts';
 import { clientURL, etcdctl } from '../etcd/etcd.ts';
 import type { Kubelet } from '../kubelet/kubelet.ts';
 import { NS_MACHINE_API, now } from './names.ts';
@@ -21,7 +21,7 @@ export interface FaultDeps {
 
 function healthyEndpoints(ctx: WorldContext, deps: FaultDeps): string[] {
   return [...ctx.nodes.values()]
-    .filter((n) => n.role === 'master' && deps.kubelets.get(n.name)?.etcdHealthy)
+    .filter((n) => runsEtcd(n) && deps.kubelets.get(n.name)?.etcdHealthy)
     .map((n) => clientURL(n));
 }
 

@@ -2,7 +2,7 @@
 // with the real `etcdctl move-leader <hex member ID>` sent to the current leader (etcd-io/etcd etcdctl/README.md
 // "MOVE-LEADER"; the leader is found with `etcdctl endpoint status`, whose table/simple output has hex IDs and an
 // IS LEADER column). Clients meanwhile may see "etcdserver: leader changed" (etcd server/etcdserver/errors.go).
-import type { WorldContext } from './context.ts';
+import { runsEtcd, type WorldContext } from './context.ts';
 import type { Kubelet } from '../kubelet/kubelet.ts';
 import { clientURL, etcdctl, memberList } from '../etcd/etcd.ts';
 import { controllerLoop, type ControllerLoop } from './loop.ts';
@@ -18,7 +18,7 @@ export function leaderMover(ctx: WorldContext, kubelets: Map<string, Kubelet>, e
         first = false; // the first tick comes at once; move only after a full period
         return;
       }
-      const masters = [...ctx.nodes.values()].filter((n) => n.role === 'master' && kubelets.get(n.name)?.etcdHealthy);
+      const masters = [...ctx.nodes.values()].filter((n) => runsEtcd(n) && kubelets.get(n.name)?.etcdHealthy);
       if (masters.length < 2) return;
       const status = await etcdctl(masters.map(clientURL), ['endpoint', 'status', '-w', 'simple']);
       if (status.exitCode !== 0) return;

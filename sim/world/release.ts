@@ -31,10 +31,13 @@ const KUBE: Record<number, string> = {
   16: 'v1.29.5+29c95f3',
   17: 'v1.30.4',
   18: 'v1.31.1',
+  // OpenShift 4.19 is Kubernetes 1.32, 4.20 is 1.33 (openshift/kubernetes release-4.19/4.20 branches)
+  19: 'v1.32.6',
+  20: 'v1.33.5',
 };
 
 const DEFAULT_PATCH: Record<number, number> = {
-  6: 48, 7: 60, 8: 57, 9: 59, 10: 67, 11: 59, 12: 70, 13: 54, 14: 8, 15: 39, 16: 20, 17: 14, 18: 6,
+  6: 48, 7: 60, 8: 57, 9: 59, 10: 67, 11: 59, 12: 70, 13: 54, 14: 8, 15: 39, 16: 20, 17: 14, 18: 6, 19: 9, 20: 4,
 };
 
 export function releaseShape(minor: number): ReleaseShape {

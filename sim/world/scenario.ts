@@ -33,6 +33,23 @@ export interface ScenarioMaster {
   ipv6?: string;
 }
 
+/** An arbiter node (topology HighlyAvailableArbiter): runs an etcd member, nothing else of the control plane. */
+export interface ScenarioArbiter {
+  node: string;
+  ip: string;
+  machine?: string;
+  bmh?: string;
+}
+
+/**
+ * infrastructure status.controlPlaneTopology (openshift/api config/v1/types_infrastructure.go TopologyMode):
+ * HighlyAvailable, SingleReplica, External on every release with the field (4.8+); HighlyAvailableArbiter and
+ * DualReplica from release-4.19 behind feature gates (features/features.go: HighlyAvailableArbiter TechPreview 4.19,
+ * Default 4.20; DualReplica DevPreview 4.19, TechPreview 4.20).
+ */
+export const TOPOLOGIES = ['HighlyAvailable', 'SingleReplica', 'HighlyAvailableArbiter', 'DualReplica', 'External'] as const;
+export type ScenarioTopology = (typeof TOPOLOGIES)[number];
+
 export interface ScenarioFault {
   node?: string;
   kind: FaultKind;
@@ -44,6 +61,10 @@ export interface Scenario {
   platform: 'aws' | 'baremetal' | 'none';
   controlPlaneMachineSet: 'absent' | 'inactive' | 'active';
   masters: ScenarioMaster[];
+  /** controlPlaneTopology (default HighlyAvailable) */
+  topology: ScenarioTopology;
+  /** HighlyAvailableArbiter: the arbiter nodes */
+  arbiters: ScenarioArbiter[];
   workers: number;
   faults: ScenarioFault[];
   timing: { provisionSeconds: number; rolloutSeconds: number; inspectSeconds: number; learnerPromoteSeconds: number };
@@ -115,6 +136,8 @@ export function parseScenario(input: string | object): Scenario {
     'upgradingFrom',
     'network',
     'etcdDisk',
+    'topology',
+    'arbiters',
     'name',
     'description',
     'chaos',
@@ -123,9 +146,15 @@ export function parseScenario(input: string | object): Scenario {
 
   const release = String(raw.openshift ?? '4.14');
   const rm = /^4\.(\d{1,2})$/.exec(release);
-  if (!rm) fail(`openshift: "${release}" must look like "4.14" (4.6 to 4.18)`);
+  if (!rm) fail(`openshift: "${release}" must look like "4.14" (4.6 to 4.20)`);
   const minor = Number(rm[1]);
-  if (minor < 6 || minor > 18) fail(`openshift: "${release}" is outside 4.6–4.18`);
+  if (minor < 6 || minor > 20) fail(`openshift: "${release}" is outside 4.6–4.20`);
+
+  const topology = String(raw.topology ?? 'HighlyAvailable') as ScenarioTopology;
+  if (!(TOPOLOGIES as readonly string[]).includes(topology)) fail(`topology: "${topology}" must be one of ${TOPOLOGIES.join(', ')}`);
+  // the release that has the topology (openshift/api release-4.8 adds controlPlaneTopology; release-4.19 the two-node ones)
+  const since: Record<ScenarioTopology, number> = { HighlyAvailable: 6, SingleReplica: 8, External: 8, HighlyAvailableArbiter: 19, DualReplica: 20 };
+  if (minor < since[topology]) fail(`topology: ${topology} needs openshift 4.${since[topology]} or later`);
 
   const platform = raw.platform ?? 'aws';
   if (!['aws', 'baremetal', 'none'].includes(platform)) fail(`platform: "${platform}" must be aws, baremetal or none`);
@@ -152,13 +181,26 @@ export function parseScenario(input: string | object): Scenario {
   }
   const needV6 = !!network?.ipFamilies.includes('IPv6');
 
-  if (!Array.isArray(raw.masters) || raw.masters.length === 0) fail('masters: a list of {node, ip, machine} is required');
-  if (raw.masters.length !== 3 && raw.masters.length !== 5) fail(`masters: ${raw.masters.length} given, 3 or 5 expected`);
+  if (topology === 'External') {
+    // a hosted control plane: no masters in this cluster (openshift/api TopologyMode External)
+    if (raw.masters !== undefined && (!Array.isArray(raw.masters) || raw.masters.length !== 0)) fail('masters: topology External has no masters in the cluster (leave masters out)');
+    if (platform === 'baremetal') fail('topology: External is simulated with platform aws or none');
+  } else if (!Array.isArray(raw.masters) || raw.masters.length === 0) fail('masters: a list of {node, ip, machine} is required');
+  const rawMasters: any[] = topology === 'External' ? [] : raw.masters;
+  // masters per topology: 3 (4 and 5 on the releases that support them: docs PR #81631 for enterprise-4.17 "on bare
+  // metal platforms, clusters can be scaled up to five control-plane nodes"; installer PR #9154 installs 4 or 5 from
+  // 4.18; five masters were simulated on every release before and stay so), 1 single node, 2 with an arbiter or fencing
+  const want: Record<ScenarioTopology, number[]> = { HighlyAvailable: minor >= 17 ? [3, 4, 5] : [3, 5], SingleReplica: [1], HighlyAvailableArbiter: [2], DualReplica: [2], External: [0] };
+  if (!want[topology].includes(rawMasters.length)) {
+    fail(`masters: ${rawMasters.length} given, topology ${topology} on openshift ${release} has ${want[topology].join(' or ')}${topology === 'HighlyAvailable' && rawMasters.length === 4 ? ' (4 masters from 4.17)' : ''}`);
+  }
+  if (topology === 'DualReplica' && platform !== 'baremetal' && platform !== 'none') fail('topology: DualReplica runs on platform baremetal or none');
+  if (topology === 'HighlyAvailableArbiter' && platform !== 'baremetal' && platform !== 'none') fail('topology: HighlyAvailableArbiter runs on platform baremetal or none (installer validateArbiter)');
   const names = new Set<string>();
   const ips = new Set<string>();
   const machines = new Set<string>();
   const bmhs = new Set<string>();
-  const masters: ScenarioMaster[] = raw.masters.map((m: any, i: number) => {
+  const masters: ScenarioMaster[] = rawMasters.map((m: any, i: number) => {
     if (!m || typeof m !== 'object') fail(`masters[${i}]: must be a mapping {node, ip, machine}`);
     for (const k of Object.keys(m)) if (!['node', 'ip', 'machine', 'bmh', 'ipv6'].includes(k)) fail(`masters[${i}]: unknown field "${k}"`);
     const ipv6 = m.ipv6 === undefined ? undefined : String(m.ipv6);
@@ -197,6 +239,37 @@ export function parseScenario(input: string | object): Scenario {
     return { node, ip, machine, ...(bmh ? { bmh } : {}), ...(ipv6 ? { ipv6 } : {}) };
   });
 
+  const arbiters: ScenarioArbiter[] = [];
+  if (raw.arbiters !== undefined && topology !== 'HighlyAvailableArbiter') fail('arbiters: only with topology HighlyAvailableArbiter');
+  if (topology === 'HighlyAvailableArbiter') {
+    if (!Array.isArray(raw.arbiters) || raw.arbiters.length < 1 || raw.arbiters.length > 2) fail('arbiters: topology HighlyAvailableArbiter needs a list of 1 or 2 {node, ip} (the docs: typically one)');
+    raw.arbiters.forEach((a: any, i: number) => {
+      if (!a || typeof a !== 'object') fail(`arbiters[${i}]: must be a mapping {node, ip, machine}`);
+      for (const k of Object.keys(a)) if (!['node', 'ip', 'machine', 'bmh'].includes(k)) fail(`arbiters[${i}]: unknown field "${k}"`);
+      const node = String(a.node ?? '');
+      const ip = String(a.ip ?? '');
+      if (!node || !DNS1123_SUBDOMAIN.test(node) || node.length > 253) fail(`arbiters[${i}].node: "${node}" is not a valid node name`);
+      if (!isIPv4(ip) || ip.split('.')[3] === '0' || ip.split('.')[3] === '255') fail(`arbiters[${i}].ip: "${ip}" is not a usable IPv4 address`);
+      if (names.has(node)) fail(`arbiters[${i}].node: duplicate node "${node}"`);
+      if (ips.has(ip)) fail(`arbiters[${i}].ip: duplicate IP ${ip}`);
+      names.add(node);
+      ips.add(ip);
+      let machine: string | undefined;
+      if (platform !== 'none') {
+        machine = a.machine === undefined ? undefined : String(a.machine);
+        if (!machine || !DNS1123_SUBDOMAIN.test(machine) || machines.has(machine)) fail(`arbiters[${i}].machine: "${machine ?? ''}" is required, a valid name and unique when platform is ${platform}`);
+        machines.add(machine);
+      } else if (a.machine !== undefined) fail(`arbiters[${i}].machine: platform none has no machines`);
+      let bmh: string | undefined;
+      if (platform === 'baremetal') {
+        bmh = a.bmh === undefined ? node.split('.')[0]! : String(a.bmh);
+        if (!DNS1123_SUBDOMAIN.test(bmh) || bmhs.has(bmh)) fail(`arbiters[${i}].bmh: "${bmh}" is not a valid, unique BareMetalHost name`);
+        bmhs.add(bmh);
+      }
+      arbiters.push({ node, ip, ...(machine ? { machine } : {}), ...(bmh ? { bmh } : {}) });
+    });
+  }
+
   const workers = raw.workers ?? 0;
   if (!Number.isInteger(workers) || workers < 0 || workers > 20) fail(`workers: "${workers}" must be an integer 0–20`);
 
@@ -211,7 +284,7 @@ export function parseScenario(input: string | object): Scenario {
     const node = f.node === undefined ? undefined : String(f.node);
     const needsNode = kind !== 'extra-unstarted-member' && kind !== 'learner';
     if (needsNode && !node) fail(`faults[${i}].node: required for ${kind}`);
-    if (node !== undefined && !names.has(node)) fail(`faults[${i}].node: "${node}" is not one of the masters`);
+    if (node !== undefined && !names.has(node)) fail(`faults[${i}].node: "${node}" is not one of the masters${arbiters.length ? ' or arbiters' : ''}`);
     if (kind === 'machine-deleting' && platform === 'none') fail(`faults[${i}].kind: machine-deleting needs a Machine API (platform is none)`);
     if (kind === 'machine-stopped' && platform === 'none') fail(`faults[${i}].kind: machine-stopped needs a Machine API (platform is none)`);
     if (kind === 'machine-finalizer-stuck' && platform !== 'baremetal') fail(`faults[${i}].kind: machine-finalizer-stuck needs platform baremetal`);
@@ -262,6 +335,8 @@ export function parseScenario(input: string | object): Scenario {
     platform,
     controlPlaneMachineSet: cpms,
     masters,
+    topology,
+    arbiters,
     workers,
     faults,
     timing: { provisionSeconds, rolloutSeconds, inspectSeconds, learnerPromoteSeconds },

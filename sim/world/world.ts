@@ -20,7 +20,7 @@ import { NodeLifecycle } from '../kube-controller-manager/nodelifecycle.ts';
 import { GarbageCollector } from '../kube-controller-manager/garbagecollector.ts';
 import { applyFault } from './faults.ts';
 import { infraName, parseScenario, type Scenario } from './scenario.ts';
-import { NS_ETCD, NS_MACHINE_API, now } from './names.ts';
+import { NS_ETCD, NS_ETCD_OPERATOR, NS_MACHINE_API, now } from './names.ts';
 import { allCertsSecret, configMap, etcdCR, nodeSecret, scriptsConfigMap, SECRET_KINDS } from '../cluster-etcd-operator/objects.ts';
 import { clusterOperator, clusterVersion, infrastructure, installConfigMap, kubeApiServerOperator, namespaces, networkConfig, toolsImageStream } from '../installer/objects.ts';
 import { controlPlaneMachineSet, machine, setMachineRunning, ZONES } from '../machine-api/objects.ts';
@@ -95,16 +95,21 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     ...(scenario.network ? { network: scenario.network } : {}),
     etcdDisk: scenario.etcdDisk,
     nodes: new Map(),
+    topology: scenario.topology,
     log,
   };
-  log(`starting world: OpenShift ${fullVersion(scenario.minor, scenario.patch)} platform=${scenario.platform} masters=${scenario.masters.length} workers=${scenario.workers}`);
+  log(
+    `starting world: OpenShift ${fullVersion(scenario.minor, scenario.patch)} platform=${scenario.platform} topology=${scenario.topology} masters=${scenario.masters.length} arbiters=${scenario.arbiters.length} workers=${scenario.workers}`,
+  );
   const infra = infraName(scenario);
-  const masters: SimNode[] = scenario.masters.map((m) => ({
+  // the etcd members' hosts: the masters, then the arbiters (HighlyAvailableArbiter), each with its own real etcd
+  const cpHosts = [...scenario.masters.map((m) => ({ ...m, role: 'master' as const })), ...scenario.arbiters.map((a) => ({ ...a, ipv6: undefined, role: 'arbiter' as const }))];
+  const masters: SimNode[] = cpHosts.map((m) => ({
     name: m.node,
     ip: m.ip,
     loopback: mirrorIP(m.ip),
     root: path.join(stateDir, 'nodes', m.node, 'root'),
-    role: 'master',
+    role: m.role,
     ...(m.ipv6 ? { ipv6: m.ipv6, preferIPv6: scenario.network?.ipFamilies[0] === 'IPv6' } : {}),
   }));
   const addressOrder = scenario.network?.nodeAddressOrder;
@@ -124,23 +129,47 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   log(`API server ${api.url} up after ${Date.now() - t0} ms`);
 
   // ---- objects ----
-  for (const ns of namespaces()) store.create(R.namespaces, ns);
+  // A hosted cluster (topology External) runs no etcd, no etcd operator and no Machine API of its own: its etcd is a
+  // StatefulSet in the hosted control plane's namespace of the management cluster and its machines are NodePools there
+  // (hypershift docs how-to/etcd-recovery; openshift/api TopologyMode External: "operators should ... [not] assume that
+  // any of the control plane components such as kubernetes API server or etcd are visible within the cluster").
+  const hostedAbsent = new Set(scenario.topology === 'External' ? [NS_ETCD, NS_ETCD_OPERATOR, NS_MACHINE_API] : []);
+  for (const ns of namespaces()) if (!hostedAbsent.has(ns.metadata.name)) store.create(R.namespaces, ns);
   store.create(R.clusterversions, clusterVersion(scenario.minor, scenario.patch, scenario.upgradingFrom ? Number(scenario.upgradingFrom.split('.')[1]) : undefined));
-  store.create(R.infrastructures, infrastructure(scenario.platform, infra));
+  store.create(R.infrastructures, infrastructure(scenario.platform, infra, { topology: scenario.topology, workers: scenario.workers, minor: scenario.minor }));
+  if (scenario.topology === 'External') return hostedWorld({ scenario, ctx, api, kubeconfigPath, infra, log, t0 });
   store.create(R.networks, networkConfig(scenario.network));
   store.create(R.imagestreams, toolsImageStream(scenario.minor));
   store.create(R.clusteroperators, kubeApiServerOperator(scenario.minor));
   store.create(
     R.configmaps,
-    installConfigMap({ infra, platform: scenario.platform, replicas: masters.length, workers: scenario.workers, machineCIDR: `${scenario.masters[0]!.ip.split('.').slice(0, 2).join('.')}.0.0/16` }),
+    installConfigMap({
+      infra,
+      platform: scenario.platform,
+      replicas: scenario.masters.length,
+      arbiters: scenario.arbiters.length,
+      workers: scenario.workers,
+      machineCIDR: `${scenario.masters[0]!.ip.split('.').slice(0, 2).join('.')}.0.0/16`,
+    }),
   );
   store.create(R.etcds, etcdCR({ replicas: masters.length, overrides: scenario.unsupportedConfigOverrides, minor: scenario.minor }));
   const machinePlatform = scenario.platform === 'none' ? undefined : scenario.platform;
 
   const machineOf = new Map<string, string>();
-  scenario.masters.forEach((m, i) => {
+  cpHosts.forEach((m, i) => {
     const providerID = machinePlatform === 'aws' ? undefined : undefined;
-    const n = nodeObject({ name: m.node, ip: m.ip, ipv6: m.ipv6, addressOrder, role: 'master', minor: scenario.minor, platform: scenario.platform, zone: ZONES[i % 3], providerID });
+    const n = nodeObject({
+      name: m.node,
+      ip: m.ip,
+      ipv6: m.ipv6,
+      addressOrder,
+      role: m.role,
+      schedulable: scenario.topology === 'SingleReplica',
+      minor: scenario.minor,
+      platform: scenario.platform,
+      zone: ZONES[i % 3],
+      providerID,
+    });
     if (m.machine) n.metadata.annotations!['machine.openshift.io/machine'] = `${NS_MACHINE_API}/${m.machine}`;
     store.create(R.nodes, n);
   });
@@ -171,14 +200,15 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   // installer-provisioned bare metal: one externally provisioned BareMetalHost per master, consumed by its Machine
   const hostOf = new Map<string, KObject>();
   if (scenario.platform === 'baremetal') {
-    scenario.masters.forEach((m, i) => {
+    cpHosts.forEach((m, i) => {
       store.create(R.secrets, bmcSecret(m.bmh!));
       hostOf.set(m.node, store.create(R.baremetalhosts, bareMetalHost({ name: m.bmh!, index: i, machine: m.machine ?? null })));
     });
   }
   if (machinePlatform) {
-    scenario.masters.forEach((m, i) => {
-      const mo = machine({ name: m.machine!, infra, role: 'master', platform: machinePlatform, minor: scenario.minor, index: i, withHook: scenario.minor >= 11 });
+    cpHosts.forEach((m, i) => {
+      // an arbiter's Machine: role and type `arbiter` (openshift/enhancements arbiter-clusters.md "Workflow Description" 8)
+      const mo = machine({ name: m.machine!, infra, role: m.role, platform: machinePlatform, minor: scenario.minor, index: i, withHook: scenario.minor >= 11 });
       const host = hostOf.get(m.node);
       if (host) {
         mo.metadata.annotations!['metal3.io/BareMetalHost'] = `${NS_MACHINE_API}/${host.metadata.name}`;
@@ -195,7 +225,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
       if (scenario.platform === 'baremetal') {
         const bmh = w.name.split('.')[0]!;
         store.create(R.secrets, bmcSecret(bmh));
-        const host = store.create(R.baremetalhosts, bareMetalHost({ name: bmh, index: scenario.masters.length + i, machine: w.machine! }));
+        const host = store.create(R.baremetalhosts, bareMetalHost({ name: bmh, index: cpHosts.length + i, machine: w.machine! }));
         mo.metadata.annotations!['metal3.io/BareMetalHost'] = `${NS_MACHINE_API}/${bmh}`;
         mo.spec.providerID = providerIDForHost(host);
       }
@@ -206,7 +236,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     if (scenario.controlPlaneMachineSet !== 'absent') {
       const cpms = store.create(
         R.controlplanemachinesets,
-        controlPlaneMachineSet({ infra, state: scenario.controlPlaneMachineSet === 'active' ? 'Active' : 'Inactive', platform: machinePlatform, replicas: masters.length }),
+        controlPlaneMachineSet({ infra, state: scenario.controlPlaneMachineSet === 'active' ? 'Active' : 'Inactive', platform: machinePlatform, replicas: scenario.masters.length }),
       );
       for (const m of scenario.masters) {
         store.mutate(R.machines, NS_MACHINE_API, m.machine!, (o) => {
@@ -328,6 +358,43 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
         await api.close().catch(() => undefined);
         log('world stopped');
       })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * A hosted cluster as its own API server shows it (topology External): ClusterVersion, Infrastructure, Network and the
+ * worker nodes; no etcd objects, no control-plane nodes, no Machine API (see the namespaces note in startWorld).
+ */
+function hostedWorld(o: {
+  scenario: Scenario;
+  ctx: WorldContext;
+  api: { url: string; close(): Promise<void> };
+  kubeconfigPath: string;
+  infra: string;
+  log: (m: string) => void;
+  t0: number;
+}): World {
+  const { scenario, ctx, infra } = o;
+  const store = ctx.store;
+  store.create(R.networks, networkConfig(scenario.network));
+  store.create(R.clusteroperators, kubeApiServerOperator(scenario.minor));
+  for (let i = 0; i < scenario.workers; i++) {
+    const ip = `10.0.${200 + Math.floor(i / 200)}.${10 + (i % 200)}`;
+    store.create(R.nodes, nodeObject({ name: workerName(scenario.platform, ip, infra, i), ip, role: 'worker', minor: scenario.minor, platform: scenario.platform, zone: ZONES[i % 3] }));
+  }
+  o.log(`hosted cluster (topology External) ready after ${Date.now() - o.t0} ms: no etcd in this cluster`);
+  let stopping: Promise<void> | undefined;
+  return {
+    kubeconfigPath: o.kubeconfigPath,
+    url: o.api.url,
+    ctx,
+    scenario,
+    kubelets: new Map(),
+    operator: new EtcdOperator(ctx, { replicas: 0 }),
+    stop() {
+      stopping ??= o.api.close().catch(() => undefined).then(() => o.log('world stopped'));
       return stopping;
     },
   };
