@@ -51,7 +51,7 @@ export function applyTopology(s: ClusterState, d: Diagnosis): Diagnosis {
   if (t === 'SingleReplica') {
     const dead = s.members.some((m) => m.healthy === false);
     return {
-      scenario: dead ? 'quorum-lost' : 'unsafe',
+      scenario: dead || d.scenario === 'quorum-lost' ? 'quorum-lost' : 'unsafe',
       member: d.member,
       reasons: [
         r(TopologyReason.SingleNodeCluster, 'controlPlaneTopology is SingleReplica (single-node OpenShift): its one etcd member cannot be removed or replaced without destroying the cluster'),
