@@ -189,10 +189,10 @@ test('scenario validation: one-line errors naming the field', async () => {
     () => assert.unreachable('should fail'),
     (err: Error) => assert.match(err.message, /faults\[0\]\.node: "nope" is not one of the masters/),
   );
-  const bad2 = scenario({ openshift: '4.19' });
+  const bad2 = scenario({ openshift: '4.21' });
   await startSim(bad2.yaml).then(
     () => assert.unreachable('should fail'),
-    (err: Error) => assert.match(err.message, /openshift: "4\.19" is outside 4\.6–4\.18/),
+    (err: Error) => assert.match(err.message, /openshift: "4\.21" is outside 4\.6–4\.20/),
   );
 });
 
