@@ -14,10 +14,16 @@
 //   remove/add, a shell on a node) is never retried here: its caller checks the live state before trying again.
 // - Every call is counted and timed (Kube.calls, Kube.timings) for the benchmark; ETCD_REPLACE_TRACE=FILE appends one JSON
 //   line per call ({argv, ms, exitCode}), ETCD_REPLACE_DEBUG=1 prints each call on stderr.
+// - Credentials (issue 20): --token is a Credential (lib/security/credential.ts). The argv given to the process is the
+//   only place its value is revealed (execArgv); every text that leaves this adapter (display, the trace, the debug
+//   line, a RunResult's stderr and so every error built from it) is the shown argv and goes through redact(), the
+//   one redaction function. Kubeconfig contents are never read except `config view --minify` (which kubectl prints
+//   with its credentials already removed) for the server URL and the context name.
 import { appendFileSync, accessSync, constants, statSync } from 'node:fs';
 import { join, win32 } from 'node:path';
 import { execa } from 'execa';
 import { PluginError, oneLine } from '../errors.ts';
+import { Credential, redact, scrubSecrets } from '../security/credential.ts';
 
 export interface KubeOptions {
   client?: 'oc' | 'kubectl';
@@ -28,7 +34,8 @@ export interface KubeOptions {
   cluster?: string;
   user?: string;
   server?: string;
-  token?: string;
+  /** --token: sealed, revealed only in the argv given to the kubectl/oc process */
+  token?: Credential;
   as?: string;
   asGroup?: string[];
   certificateAuthority?: string;
@@ -39,15 +46,18 @@ export interface KubeOptions {
   verbosity?: number;
 }
 
-/** The connection flags of `o` as kubectl arguments, in kubectl's spelling (`--flag=value`). */
-export function connectionArgs(o: KubeOptions): string[] {
+/**
+ * The connection flags of `o` as kubectl arguments, in kubectl's spelling (`--flag=value`). The token shows as
+ * `--token=<redacted>` unless `reveal` (only for the argv given to the kubectl process).
+ */
+export function connectionArgs(o: KubeOptions, reveal = false): string[] {
   const g: string[] = [];
   if (o.kubeconfig) g.push('--kubeconfig', o.kubeconfig);
   if (o.context) g.push('--context', o.context);
   if (o.cluster) g.push(`--cluster=${o.cluster}`);
   if (o.user) g.push(`--user=${o.user}`);
   if (o.server) g.push(`--server=${o.server}`);
-  if (o.token) g.push(`--token=${o.token}`);
+  if (o.token && !o.token.empty) g.push(`--token=${reveal ? Credential.reveal(o.token) : String(o.token)}`);
   if (o.as) g.push(`--as=${o.as}`);
   for (const grp of o.asGroup ?? []) g.push(`--as-group=${grp}`);
   if (o.certificateAuthority) g.push(`--certificate-authority=${o.certificateAuthority}`);
@@ -272,14 +282,19 @@ export class Kube {
     }
   }
 
-  /** `--kubeconfig X --context Y` and the other connection flags, placed before every subcommand. */
+  /** `--kubeconfig X --context Y` and the other connection flags, placed before every subcommand (token redacted). */
   globalArgs(): string[] {
     return connectionArgs(this.opts);
   }
 
-  /** The full argv given to the binary. */
+  /** The full argv as shown (token redacted). */
   argv(args: string[]): string[] {
     return [...this.globalArgs(), ...args];
+  }
+
+  /** The full argv given to the process: the one place the token is revealed. */
+  private execArgv(args: string[]): string[] {
+    return [...connectionArgs(this.opts, true), ...args];
   }
 
   /** Argument arrays of the commands shown by display(), by their text (the runner's server-side dry run sends them). */
@@ -287,7 +302,7 @@ export class Kube {
 
   /** The command as shown to the user, e.g. `oc -n openshift-etcd get pods`; a --token value is never shown. */
   display(args: string[]): string {
-    const text = [this.binary, ...this.argv(args)].map((a) => (a.startsWith('--token=') ? '--token=REDACTED' : a)).map(shellQuote).join(' ');
+    const text = redact([this.binary, ...this.argv(args)].map(shellQuote).join(' '));
     this.shown.set(text, args);
     return text;
   }
@@ -320,7 +335,6 @@ export class Kube {
         hint: this.opts.client ? `install ${this.binary}, or pass --client ${this.binary === 'oc' ? 'kubectl' : 'oc'}` : 'install kubectl or oc, or pass --client',
       });
     }
-    const argv = this.argv(args);
     const kind = callKind(args);
     // a call that changes something each time it runs is never repeated blindly (its caller checks the live state)
     // (an exec's stderr is the command's: its caller says whether to retry, e.g. not a health probe of a dead member)
@@ -328,7 +342,7 @@ export class Kube {
     const retries = kind === 'once' ? 0 : Math.max(0, o.retries ?? (kind === 'read' && !isExec ? DEFAULT_READ_RETRIES : 0));
     const timeoutMs = this.timeoutFor(args, o);
     for (let attempt = 0; ; attempt++) {
-      const r = await this.once(argv, { ...o, timeoutMs });
+      const r = await this.once(args, { ...o, timeoutMs });
       if (r.exitCode === 0) return r;
       const transient = isTransient(r.stderr);
       if (transient && attempt < retries) {
@@ -342,10 +356,11 @@ export class Kube {
     }
   }
 
-  private async once(argv: string[], o: RunOptions): Promise<RunResult> {
+  /** One call of `args` (without the connection flags). What it returns and writes is redacted (see the file comment). */
+  private async once(args: string[], o: RunOptions): Promise<RunResult> {
     Kube.calls++;
     const t0 = performance.now();
-    const p = await execa(this.path!, argv, {
+    const p = await execa(this.path!, this.execArgv(args), {
       input: o.input,
       stdin: o.input === undefined ? 'ignore' : undefined,
       reject: false,
@@ -357,12 +372,13 @@ export class Kube {
       maxBuffer: 256 * 1024 * 1024,
     });
     const ms = performance.now() - t0;
-    let stderr = String(p.stderr ?? '');
+    let stderr = redactStderr(String(p.stderr ?? ''));
     let exitCode = typeof p.exitCode === 'number' ? p.exitCode : 1;
     if (p.timedOut) {
       stderr += `\n${this.binary} timed out after ${Math.round((o.timeoutMs ?? 0) / 1000)}s`;
       exitCode = exitCode === 0 ? 124 : exitCode;
     }
+    const argv = this.argv(args).map(redact);
     const r: RunResult = { stdout: String(p.stdout ?? ''), stderr, exitCode, command: [this.binary, ...argv] };
     const t: CallTiming = { argv, ms, exitCode };
     Kube.timings.push(t);
@@ -373,7 +389,7 @@ export class Kube {
         /* tracing is best effort */
       }
     }
-    if (this.showCalls) process.stderr.write(`[kube ${ms.toFixed(0)}ms rc=${exitCode}] ${this.display(argv.slice(this.globalArgs().length))}\n`);
+    if (this.showCalls) process.stderr.write(`[kube ${ms.toFixed(0)}ms rc=${exitCode}] ${this.display(args)}\n`);
     return r;
   }
 
@@ -448,7 +464,7 @@ export class Kube {
       this.serverCache = (async () => {
         if (!this.path) return { server: null, context: null };
         try {
-          const r = await this.once(this.argv(['config', 'view', '--minify', '-o', 'json']), { timeoutMs: 10000 });
+          const r = await this.once(['config', 'view', '--minify', '-o', 'json'], { timeoutMs: 10000 });
           if (r.exitCode !== 0) return { server: null, context: this.opts.context ?? null };
           const cfg = JSON.parse(r.stdout);
           return { server: cfg?.clusters?.[0]?.cluster?.server ?? null, context: cfg?.['current-context'] ?? this.opts.context ?? null };
@@ -459,6 +475,26 @@ export class Kube {
     }
     return this.serverCache;
   }
+}
+
+/**
+ * kubectl's stderr as the adapter passes it on: redact() (every sealed value, Bearer tokens), and, at -v 8 and above
+ * where kubectl logs request and response bodies, the data of every Secret in a body that parses as JSON, or the
+ * whole body when it does not parse (truncated) and names a Secret.
+ */
+export function redactStderr(stderr: string): string {
+  if (!stderr) return stderr;
+  const lines = stderr.split('\n').map((line) => {
+    const m = /^(.*?\b(?:Response|Request) Body:\s*)(.*)$/.exec(line);
+    if (!m) return line;
+    const body = m[2]!;
+    try {
+      return m[1] + JSON.stringify(scrubSecrets(JSON.parse(body)));
+    } catch {
+      return /"kind"\s*:\s*"Secret(List)?"|"data"\s*:|stringData/.test(body) ? `${m[1]}<redacted: a body that may hold Secret data>` : line;
+    }
+  });
+  return redact(lines.join('\n'));
 }
 
 export function notOpenShift(): PluginError {

@@ -1,7 +1,12 @@
 // `bundle [FILE]`: a support archive (tar.gz) to attach to a support case: the newest run's journal for this
 // cluster, `status -o yaml`, and the openshift-etcd / openshift-machine-api objects the plugin reads, as YAML, with
 // every Secret's data removed (only its key names are kept, in an annotation).
+// Credentials (issue 20): from the journal folder only journal.json and the files the journal lists as its own
+// (Journal.saveFile) are taken, never its secret files (NAME.secret.json, Journal.saveSecret) nor anything else; every
+// Secret object inside them, at any depth, loses its data (scrubSecrets); README.txt names what was left out.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { scrubSecrets } from '../security/credential.ts';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { readClusterState } from '../cluster/read.ts';
@@ -37,23 +42,46 @@ export const BUNDLE_READS: { file: string; args: string[] }[] = [
   { file: 'cluster/clusteroperator-etcd.yaml', args: ['get', 'clusteroperators.config.openshift.io', 'etcd'] },
 ];
 
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-
-/** A Secret without its data: `data`/`stringData` dropped (key names kept in an annotation), last-applied dropped. */
-export function scrubSecret(o: any): any {
-  if (o?.kind !== 'Secret') return o;
-  const keys = [...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {})];
-  const { data: _d, stringData: _s, ...rest } = o;
-  const annotations = { ...(o.metadata?.annotations ?? {}) };
-  delete annotations[LAST_APPLIED];
-  annotations['etcd-replace.openshift.io/bundle-data-removed'] = keys.join(',');
-  return { ...rest, metadata: { ...(o.metadata ?? {}), annotations } };
+/** Every Secret in a kubectl answer (a List or one object, at any depth) scrubbed. */
+export function scrub(doc: any): any {
+  return scrubSecrets(doc);
 }
 
-/** Every Secret in a kubectl answer (a List or one object) scrubbed. */
-export function scrub(doc: any): any {
-  if (Array.isArray(doc?.items)) return { ...doc, items: doc.items.map(scrubSecret) };
-  return scrubSecret(doc);
+/** A journal file as it goes into the bundle: JSON or YAML with every Secret scrubbed; other text as it is. */
+export function scrubJournalFile(name: string, data: Buffer): Buffer {
+  const text = data.toString('utf8');
+  if (name.endsWith('.json')) {
+    try {
+      return Buffer.from(JSON.stringify(scrubSecrets(JSON.parse(text)), null, 2) + '\n');
+    } catch {
+      return data;
+    }
+  }
+  if (name.endsWith('.yaml') || name.endsWith('.yml')) {
+    const docs = parseAllDocuments(text);
+    if (docs.some((d) => d.errors.length)) return Buffer.from('# not valid YAML: left out of the bundle\n');
+    return Buffer.from(docs.map((d) => stringify(scrubSecrets(d.toJS()))).join('---\n'));
+  }
+  return data;
+}
+
+/** The files of a run folder the bundle takes (journal.json and the journal's own files) and those it leaves out. */
+export function journalFiles(run: string): { take: string[]; leftOut: string[] } {
+  let own: string[] = [];
+  try {
+    own = Object.keys((JSON.parse(readFileSync(join(run, 'journal.json'), 'utf8')) as { files?: Record<string, string> }).files ?? {});
+  } catch {
+    /* an unreadable journal.json: only itself, as it is */
+  }
+  const take: string[] = [];
+  const leftOut: string[] = [];
+  for (const f of readdirSync(run).sort()) {
+    const p = join(run, f);
+    if (!statSync(p).isFile() || f.includes('.tmp-')) continue;
+    if ((f === 'journal.json' || own.includes(f)) && !f.endsWith('.secret.json')) take.push(f);
+    else leftOut.push(f);
+  }
+  return { take, leftOut };
 }
 
 function newestRunDir(root: string, cluster: string): string | null {
@@ -93,16 +121,16 @@ export async function bundleCommand(argv: BundleArgs, now = new Date()): Promise
   else entries.push({ name: 'status.yaml', data: stringify(statusDocument(state, diagnose(state), { ...where, client: kube.binary }, lease)) });
   entries.push(...objs);
   const run = newestRunDir(stateRoot(), cluster);
-  if (run) {
-    for (const f of readdirSync(run).sort()) {
-      const p = join(run, f);
-      if (!statSync(p).isFile() || f.includes('.tmp-')) continue;
-      entries.push({ name: `journal/${f}`, data: readFileSync(p), mode: 0o600 });
-    }
-  }
+  const files = run ? journalFiles(run) : { take: [], leftOut: [] };
+  for (const f of files.take) entries.push({ name: `journal/${f}`, data: scrubJournalFile(f, readFileSync(join(run!, f))), mode: 0o600 });
   entries.push({
     name: 'README.txt',
-    data: `etcd-replace support bundle, ${now.toISOString()}\ncluster: ${where.server ?? '?'} (context ${where.context ?? '?'})\njournal: ${run ?? 'none for this cluster'}\nSecrets: data removed, key names kept in the annotation etcd-replace.openshift.io/bundle-data-removed.\n`,
+    data:
+      `etcd-replace support bundle, ${now.toISOString()}\ncluster: ${where.server ?? '?'} (context ${where.context ?? '?'})\njournal: ${run ?? 'none for this cluster'}\n` +
+      `Secrets: data removed (the cluster's objects and the journal's files), key names kept in the annotation etcd-replace.openshift.io/bundle-data-removed.\n` +
+      `Credentials: none. The journal's secret files (credentials kept for a resume, mode 0600) are never included` +
+      (files.leftOut.length ? `; left out of this bundle: ${files.leftOut.join(', ')}.\n` : '; this run has none.\n') +
+      `No kubeconfig content, token or client key is read into this bundle.\n`,
   });
   try {
     writeFileSync(file, tarGz(entries.map((e) => ({ ...e, name: `${top}/${e.name}` }))), { mode: 0o600 });

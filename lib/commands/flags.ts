@@ -4,6 +4,7 @@
 import type { Argv } from 'yargs';
 import { Kube, type KubeOptions } from '../cluster/kubectl.ts';
 import { checkKubeconfig } from '../cluster/kubeconfig.ts';
+import { Credential } from '../security/credential.ts';
 
 export const CLIENTS = ['oc', 'kubectl'] as const;
 export type Client = (typeof CLIENTS)[number];
@@ -50,6 +51,8 @@ export function parseDryRun(v: unknown): DryRun {
 }
 
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+/** --token's value sealed at once (lib/security/credential.ts): from here on it shows only as <redacted>. */
+const sealed = (v: string | undefined): Credential | undefined => (v === undefined ? undefined : new Credential(v));
 const one = (v: unknown): string | undefined => (Array.isArray(v) ? (v.length ? String(v[v.length - 1]) : undefined) : v === undefined ? undefined : String(v));
 
 /** Checks flag values that yargs cannot (empty values, durations, log level); throws FlagError. */
@@ -69,7 +72,7 @@ export interface GlobalArgs {
   cluster?: string;
   user?: string;
   server?: string;
-  token?: string;
+  token?: Credential;
   as?: string;
   asGroup?: string[];
   certificateAuthority?: string;
@@ -88,7 +91,7 @@ export function globalArgs(a: Record<string, unknown>): GlobalArgs {
     cluster: one(a.cluster),
     user: one(a.user),
     server: one(a.server),
-    token: one(a.token),
+    token: sealed(one(a.token)),
     as: one(a.as),
     asGroup: asList(a['as-group']),
     certificateAuthority: one(a['certificate-authority']),

@@ -36,12 +36,15 @@ test('--request-timeout uses kubectl duration syntax; empty values and bad -v ar
 
 test('connection flags become kubectl arguments before the subcommand, in kubectl spelling', () => {
   const g = globalArgs({ context: 'c', cluster: 'cl', user: 'u', server: 'https://s:6443', token: 't0k', as: 'system:admin', 'as-group': ['g1', 'g2'], 'certificate-authority': '/ca', 'insecure-skip-tls-verify': true, 'request-timeout': '20s', v: 6 });
-  assert.equal(connectionArgs(g), ['--context', 'c', '--cluster=cl', '--user=u', '--server=https://s:6443', '--token=t0k', '--as=system:admin', '--as-group=g1', '--as-group=g2', '--certificate-authority=/ca', '--insecure-skip-tls-verify=true', '--request-timeout=20s', '-v=6']);
+  assert.equal(connectionArgs(g, true), ['--context', 'c', '--cluster=cl', '--user=u', '--server=https://s:6443', '--token=t0k', '--as=system:admin', '--as-group=g1', '--as-group=g2', '--certificate-authority=/ca', '--insecure-skip-tls-verify=true', '--request-timeout=20s', '-v=6']);
   assert.equal(connectionArgs(globalArgs({})), []);
+  // the token is revealed only when asked (the argv given to the kubectl process); otherwise, and in JSON, it is sealed
+  assert.ok(connectionArgs(g).includes('--token=<redacted>'));
+  assert.not.match(JSON.stringify(g), 't0k');
   const k = new Kube({ ...g, client: 'kubectl', env: { PATH: '/usr/bin:/bin' } });
   const shown = k.display(['get', 'nodes']);
   assert.not.match(shown, 't0k');
-  assert.match(shown, '--token=REDACTED');
+  assert.match(shown, '--token=<redacted>');
   assert.equal(k.argsOf(shown), ['get', 'nodes']);
   assert.is(k.opts.requestTimeout, '20s');
   assert.ok(k.showCalls, '-v 6 shows calls');
