@@ -50,6 +50,15 @@ test('procedure A (4.14 aws, machine stopped, no CPMS): replaced, old machine an
     await judge.expectGone(sim, ['node', N0], 'the old node');
     await judge.expectGuardOffThenRestored(sim, guard, original);
     judge.expectQuorumNeverLost(sim);
+    // the run's Events are where `kubectl get events` finds them (README): about etcd/cluster, in default (the only
+    // namespace the API server accepts them in), one per step and the start and end of the run
+    const events = (await judge.getJSON(sim, ['events', '-A', '--field-selector', 'involvedObject.name=cluster,involvedObject.kind=Etcd'])).items.filter(
+      (e: any) => e.source?.component === 'etcd-replace',
+    );
+    assert.ok(events.length > 0 && events.every((e: any) => e.metadata.namespace === 'default'), JSON.stringify(events.map((e: any) => e.metadata.namespace)));
+    const reasons = events.map((e: any) => e.reason);
+    for (const r of ['ReplacementStarted', 'StepDone', 'ReplacementDone']) assert.ok(reasons.includes(r), `no ${r} Event: ${reasons.join(',')}`);
+    assert.match(kubectl(sim, ['-n', 'default', 'get', 'events']).stdout, /ReplacementDone/);
 
     // the journal and the JUnit report (outputs of the run, checked as such)
     const j = readJournal(env.XDG_STATE_HOME);

@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { startSim, kubectl, waitFor } from '../helpers/sim.ts';
+import * as judge from '../helpers/judge.ts';
 import { Kube } from '../../lib/cluster/kubectl.ts';
 import { readClusterState } from '../../lib/cluster/read.ts';
 import { diagnose } from '../../lib/diagnose/diagnose.ts';
@@ -123,9 +124,8 @@ test('lease: expired lease needs --take-over; a second auto refuses naming the h
 
     // the run's Events are where an administrator finds them (README): all namespaces, by the involved object; the
     // simulated API server refuses Events about the cluster-scoped etcd/cluster outside `default` (legacyValidateEvent)
-    const found = kubectl(sim, ['get', 'events', '-A', '--field-selector', 'involvedObject.name=cluster,involvedObject.kind=Etcd', '-o', 'json']);
-    assert.is(found.exitCode, 0, found.stderr);
-    const events = JSON.parse(found.stdout).items.filter((e: any) => e.source?.component === 'etcd-replace');
+    const found = await judge.getJSON(sim, ['events', '-A', '--field-selector', 'involvedObject.name=cluster,involvedObject.kind=Etcd']);
+    const events = found.items.filter((e: any) => e.source?.component === 'etcd-replace');
     const reasons = events.map((e: any) => e.reason);
     assert.ok(reasons.includes('ReplacementStarted') && reasons.includes('ReplacementDone'), reasons.join(','));
     assert.ok(reasons.filter((r: string) => r === 'StepDone' || r === 'StepSkipped').length >= 10, reasons.join(','));

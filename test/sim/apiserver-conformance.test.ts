@@ -15,6 +15,8 @@ import type { WorldHooks } from '../../sim/kube-apiserver/hooks.ts';
 import { startApiServer } from '../../sim/kube-apiserver/server.ts';
 import { writeKubeconfig } from '../../sim/kube-apiserver/kubeconfig.ts';
 import { GarbageCollector } from '../../sim/kube-controller-manager/garbagecollector.ts';
+import { Kube } from '../../lib/cluster/kubectl.ts';
+import { EventPoster } from '../../lib/runbooks/events.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-conformance-'));
 const store = new Store();
@@ -33,6 +35,7 @@ const gcLog: string[] = [];
 const gc = new GarbageCollector(store, (m) => gcLog.push(m));
 let close: () => Promise<void> = async () => undefined;
 let kc = '';
+let kcForbidden = '';
 
 async function kubectl(args: string[], input?: string) {
   const r = await execa('kubectl', ['--kubeconfig', kc, ...args], { reject: false, input, timeout: 60_000, env: { KUBECACHEDIR: join(dir, 'cache'), HOME: dir } });
@@ -58,6 +61,9 @@ test.before(async () => {
   close = a.close;
   kc = join(dir, 'kubeconfig');
   writeKubeconfig(kc, a.url);
+  kcForbidden = join(dir, 'kubeconfig-nobody');
+  writeKubeconfig(kcForbidden, a.url, { identity: 'nobody' });
+  store.create(R.configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'forbidden-users', namespace: 'sim-system' }, data: { users: 'nobody' } });
   gc.start();
 });
 
@@ -272,6 +278,29 @@ test('crd schema: unknown fields refused with --validate=strict, warned with war
   assert.is(unknown.code, 0, unknown.stderr);
   assert.match(unknown.stderr, 'Warning: unknown field "spec.bogus"');
   assert.is(store.get(R.etcds, undefined, 'cluster')?.spec.bogus, undefined, 'pruned');
+});
+
+test('plugin events: the EventPoster posts where the API server accepts them; Forbidden is said once at debug level, then no more posts', async () => {
+  const env = { ...process.env, KUBECACHEDIR: join(dir, 'cache'), HOME: dir };
+  const poster = new EventPoster(new Kube({ client: 'kubectl', kubeconfig: kc, env }), 'me@laptop/run-1', () => assert.unreachable('no debug line when posting works'));
+  poster.post({ reason: 'StepDone', message: 'step 1/2 done' });
+  poster.post({ reason: 'ReplacementDone', message: 'all done', type: 'Normal' });
+  await poster.flush();
+  assert.equal(poster.results.map((r) => r.posted), [true, true]);
+  const found = JSON.parse((await kubectl(['get', 'events', '-A', '--field-selector', 'involvedObject.name=cluster,involvedObject.kind=Etcd', '-o', 'json'])).stdout);
+  const ours = found.items.filter((e: any) => e.reportingInstance === 'me@laptop/run-1');
+  assert.equal(ours.map((e: any) => `${e.metadata.namespace} ${e.reason}`).sort(), ['default ReplacementDone', 'default StepDone']);
+
+  const lines: string[] = [];
+  const kube = new Kube({ client: 'kubectl', kubeconfig: kcForbidden, env });
+  const denied = new EventPoster(kube, 'nobody@laptop/run-2', (l) => lines.push(l));
+  const before = Kube.calls;
+  for (const reason of ['ReplacementStarted', 'StepDone', 'StepDone']) denied.post({ reason, message: 'x' });
+  await denied.flush();
+  assert.is(Kube.calls - before, 1, 'one post, then none');
+  assert.is(lines.length, 1, lines.join('\n'));
+  assert.match(lines[0]!, /^events: posting Event ReplacementStarted in namespace default is forbidden \(you are not allowed to create events in default/);
+  assert.equal(denied.results, [{ reason: 'ReplacementStarted', posted: false, error: denied.results[0]!.error }]);
 });
 
 test.run();
