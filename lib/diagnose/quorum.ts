@@ -6,11 +6,6 @@ export function quorumOf(voters: number): number {
   return Math.floor(voters / 2) + 1;
 }
 
-/** How many more voting members may fail without losing quorum. 3 → 1, 5 → 2; with `healthy` given, failures still tolerable now. */
-export function faultTolerance(voters: number, healthy = voters): number {
-  return Math.max(0, healthy - quorumOf(voters));
-}
-
 export type RemovalRefusal =
   | 'TooFewMembers' // the only voting member cannot be removed
   | 'QuorumLost' // the cluster has no quorum now: the removal itself cannot be committed
@@ -34,9 +29,10 @@ export interface RemovalCheck {
  * - the removal is a raft proposal: it needs a quorum of the CURRENT voters to be healthy;
  * - after it, the remaining healthy voters must still be a majority of the remaining voters
  *   (etcd's own rule for `member remove` with --strict-reconfig-check, and CAPI targetEtcdClusterHealthy);
- * - we never remove a healthy member (allowHealthyTarget only for tests of the arithmetic).
+ * - we never remove a healthy member.
+ * With the target unhealthy, the second rule follows from the first; it stays as a guard should the rules change.
  */
-export function safeToRemove(p: { votingMembers: number; healthyVoters: number; targetHealthy: boolean; allowHealthyTarget?: boolean }): RemovalCheck {
+export function safeToRemove(p: { votingMembers: number; healthyVoters: number; targetHealthy: boolean }): RemovalCheck {
   const votersBefore = p.votingMembers;
   const healthyBefore = p.healthyVoters;
   const quorumBefore = quorumOf(votersBefore);
@@ -45,7 +41,7 @@ export function safeToRemove(p: { votingMembers: number; healthyVoters: number; 
   const quorumAfter = votersAfter > 0 ? quorumOf(votersAfter) : 0;
   const base = { votersBefore, healthyBefore, quorumBefore, votersAfter, healthyAfter, quorumAfter };
   if (votersBefore <= 1) return { ok: false, reason: 'TooFewMembers', message: `only ${votersBefore} voting member: it cannot be removed`, ...base };
-  if (p.targetHealthy && !p.allowHealthyTarget) return { ok: false, reason: 'TargetHealthy', message: 'the member is healthy: refusing to remove a healthy member', ...base };
+  if (p.targetHealthy) return { ok: false, reason: 'TargetHealthy', message: 'the member is healthy: refusing to remove a healthy member', ...base };
   if (healthyBefore < quorumBefore)
     return { ok: false, reason: 'QuorumLost', message: `${healthyBefore} of ${votersBefore} voting members are healthy, a majority needs ${quorumBefore}: etcd has no quorum`, ...base };
   if (healthyAfter < quorumAfter)
@@ -58,7 +54,3 @@ export function safeToRemove(p: { votingMembers: number; healthyVoters: number; 
   return { ok: true, message: `after the removal ${healthyAfter} of ${votersAfter} voting members are healthy (majority ${quorumAfter})`, ...base };
 }
 
-/** True when the healthy voters are a majority now. */
-export function hasQuorum(voters: number, healthyVoters: number): boolean {
-  return voters > 0 && healthyVoters >= quorumOf(voters);
-}
