@@ -67,12 +67,12 @@ if ! command -v ip >/dev/null 2>&1 && [ -z "$SUDO" ]; then
 fi
 
 # The linux/arm64 executable is tested under qemu-user (test/e2e/binary.test.ts): qemu-aarch64 and the arm64
-# C/C++ runtime it loads the executable with (~10 s, ~25 MB download). Without them that test is skipped.
+# C/C++ runtime it loads the executable with (~10 s, ~25 MB download). Without them that test fails.
 if ! command -v qemu-aarch64 >/dev/null 2>&1 || [ ! -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] \
    || [ ! -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ]; then
   step "installing qemu-user and the arm64 C/C++ runtime (for the linux/arm64 executable's test)"
   apt_install --no-install-recommends qemu-user libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross \
-    || echo "warning: qemu-user could not be installed: the linux/arm64 executable's test will be skipped"
+    || echo "warning: qemu-user could not be installed: the linux/arm64 executable's test will fail"
 fi
 
 step "etcd $(etcd --version 2>/dev/null | head -1 | awk '{print $3}'), $(kubectl version --client 2>/dev/null | head -1), node $(node --version), npm $(npm --version)"

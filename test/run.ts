@@ -8,6 +8,8 @@
 // is killed. uvu's summary (`Total:`, `Passed:`, `Skipped:`) is parsed from each child's output; a file
 // that crashes, times out or exits non-zero without a failure in its summary counts as (at least) one
 // failure. The last line printed is always `N passed, N failed` (`, N skipped` appended when > 0).
+// With TEST_TYPECHECK=1 (scripts/test.sh) the type check (`tsc -p . --noEmit`) runs first and counts as one check:
+// a type error shows in that last line and the exit code like any failed test.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -135,6 +137,22 @@ async function pool<T, R>(items: T[], jobs: number, fn: (x: T) => Promise<R>): P
   return out;
 }
 
+/** `tsc -p . --noEmit` as one check: 1 passed, or 1 failed with tsc's output. */
+function typecheck(): Promise<FileResult> {
+  const started = Date.now();
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.', '--noEmit'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+    child.on('error', (err) => { output += `\nspawn error: ${err.message}\n`; });
+    child.on('close', (code, signal) => {
+      const ok = code === 0;
+      resolvePromise({ file: 'typecheck (tsc -p . --noEmit)', passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, seconds: (Date.now() - started) / 1000, ok, output, note: ok ? undefined : signal ? `killed by ${signal}` : `exit ${code}` });
+    });
+  });
+}
+
 function onPath(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
@@ -161,6 +179,11 @@ async function main(): Promise<number> {
   }
   const isolate = needsCluster && canIsolate();
   const results: FileResult[] = [];
+  if (process.env.TEST_TYPECHECK === '1') {
+    const r = await typecheck();
+    report(r);
+    results.push(r);
+  }
   for (let g = 0; g < ORDER.length; g++) {
     const files = chosen.filter(({ rel }) => group(rel) === g).map(({ f }) => f);
     const jobs = g === 0 ? UNIT_JOBS : isolate ? CLUSTER_JOBS : 1;
