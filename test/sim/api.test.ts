@@ -15,6 +15,7 @@ import { writeKubeconfig } from '../../sim/kube-apiserver/kubeconfig.ts';
 import { jsonPatch, mergePatch, strategicMerge } from '../../sim/kube-apiserver/patch.ts';
 import { matchLabels, parseLabelSelector } from '../../sim/kube-apiserver/selectors.ts';
 import { humanDuration } from '../../sim/kube-apiserver/table.ts';
+import { waitFor } from '../helpers/sim.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-api-test-'));
 const store = new Store();
@@ -333,19 +334,25 @@ test('watch: get -w / --watch-only, wait --for=condition, wait --for=delete', as
     spec: { containers: [{ name: 'c' }] },
     status: { phase: 'Pending', conditions: [{ type: 'Ready', status: 'False' }] },
   });
+  // four watches will open: each is one more listener on the store's changes
+  const listening = store.events.listenerCount('change');
   const watchOnly = execa('kubectl', ['--kubeconfig', kc27, 'get', 'pods', '--watch-only', '-o', 'name'], {
     reject: false,
-    timeout: 8000,
+    timeout: 120_000,
     env: { KUBECACHEDIR: join(dir, 'cache'), HOME: dir },
   });
   const watchTable = execa('kubectl', ['--kubeconfig', kc27, 'get', 'pods', '-w'], {
     reject: false,
-    timeout: 8000,
+    timeout: 120_000,
     env: { KUBECACHEDIR: join(dir, 'cache'), HOME: dir },
   });
-  const waitReady = kube(['wait', '--for=condition=Ready', 'pod/w1', '--timeout=10s']);
-  const waitGone = kube(['wait', '--for=delete', 'pod/w1', '--timeout=10s']);
-  await new Promise((r) => setTimeout(r, 1500));
+  let woOut = '';
+  let wtOut = '';
+  watchOnly.stdout!.on('data', (d) => (woOut += d));
+  watchTable.stdout!.on('data', (d) => (wtOut += d));
+  const waitReady = kube(['wait', '--for=condition=Ready', 'pod/w1', '--timeout=120s']);
+  const waitGone = kube(['wait', '--for=delete', 'pod/w1', '--timeout=120s']);
+  await waitFor('the four watches to be open', () => store.events.listenerCount('change') >= listening + 4, 30_000, 50);
   store.mutate(R.pods, 'default', 'w1', (p) => {
     p.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'c', ready: true, restartCount: 0, state: { running: {} } }] };
   });
@@ -355,6 +362,10 @@ test('watch: get -w / --watch-only, wait --for=condition, wait --for=delete', as
   store.delete(R.pods, 'default', 'w1');
   const gone = await waitGone;
   assert.is(gone.code, 0, gone.stderr);
+  // the watches run until stopped: collect what they printed, stop them once the change is there
+  await waitFor('the watches to show the change', () => woOut.includes('pod/w1') && /w1\s+1\/1\s+Running/.test(wtOut), 30_000, 100).catch(() => undefined);
+  watchOnly.kill();
+  watchTable.kill();
   const wo = await watchOnly;
   assert.match(String(wo.stdout), 'pod/w1');
   const wt = await watchTable;

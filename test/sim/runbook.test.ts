@@ -234,8 +234,10 @@ test('without the quorum-guard override (4.14) the new member is never added', a
     const old = members(await etcdctl(sim, good, ['member', 'list'])).find((m) => m.name === bad)!;
     await etcdctl(sim, good, ['member', 'remove', old.id]);
     for (const k of ['etcd-peer', 'etcd-serving', 'etcd-serving-metrics']) ok(sim, ['delete', 'secret', '-n', 'openshift-etcd', `${k}-${bad}`]);
-    ok(sim, ['patch', 'etcd', 'cluster', '-p={"spec": {"forceRedeploymentReason": "no-override"}}', '--type=merge']);
-    await new Promise((r) => setTimeout(r, 5000));
+    const gen = JSON.parse(ok(sim, ['patch', 'etcd', 'cluster', '-p={"spec": {"forceRedeploymentReason": "no-override"}}', '--type=merge', '-o', 'json'])).metadata.generation;
+    // the operator has acted on the patched spec once it reports that generation as observed (it syncs its
+    // conditions, observedGeneration included, at the end of each pass): what it did not add then, it never adds
+    await waitFor('the operator to observe the patch', () => JSON.parse(ok(sim, ['get', 'etcd/cluster', '-o', 'json'])).status?.observedGeneration >= gen, 60_000, 500);
     const secrets = ok(sim, ['get', 'secrets', '-n', 'openshift-etcd']);
     assert.not.match(secrets, `etcd-peer-${bad}`, 'no certificates for the node while not fault tolerant');
     const e = JSON.parse(ok(sim, ['get', 'etcd/cluster', '-o', 'json']));
