@@ -348,6 +348,21 @@ export function expectMemberNeverRemoved(w: World, id: string): void {
   assert.not.ok(missing, `member ${id} was missing from the list at ${missing?.t}: ${JSON.stringify(missing?.members.map((m) => [m.id, m.name]))}`);
 }
 
+/** Commands the simulated pods really ran (the kubelet's exec, from the evidence) whose argv matches `re`. */
+export function commandsRun(w: World, re: RegExp): { pod: string; command: string[]; exitCode: number }[] {
+  return evidence(w).filter((e) => e.kind === 'exec' && e.ran === true && re.test((e.command as string[]).join(' '))) as any;
+}
+
+/** Every request a client sent to the API server (its request log, <state>/requests.jsonl), oldest first. */
+export function requests(w: World): { method: string; url: string; user?: string }[] {
+  const file = path.join(w.stateDir, 'requests.jsonl');
+  assert.ok(existsSync(file), `the simulator kept no request log (${file})`);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
 /** Where the API server's request log stands now (for expectNoWritesSince). */
 export function requestMark(w: World): number {
   const file = path.join(w.stateDir, 'requests.jsonl');

@@ -134,6 +134,27 @@ export async function waitDiagnosis(sim: Pick<SimHandle, 'kubeconfig'>, want: st
 }
 
 /**
+ * `status -o json` (the plugin as a child process) until its diagnosis is `want`; returns that run and its document,
+ * for tests of what status shows. Throws, naming the last answer, when the deadline passes.
+ */
+export async function statusUntil(sim: Pick<SimHandle, 'kubeconfig'>, want: string, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ run: Run; doc: any }> {
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await runPlugin(sim, ['status', '-o', 'json'], { env: opts.env, timeoutMs: 120_000 });
+    let doc: any = null;
+    try {
+      doc = JSON.parse(run.stdout);
+    } catch {
+      /* keep polling */
+    }
+    if (doc?.diagnosis?.scenario === want) return { run, doc };
+    if (Date.now() > deadline) throw new Error(`status never reported "${want}" in ${timeoutMs / 1000}s (last: exit ${run.code}, ${doc ? JSON.stringify(doc.diagnosis) : run.stderr.trim() || run.stdout.slice(0, 300)})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/**
  * Starts a simulator that keeps evidence (SIM_EVIDENCE=1: member-list changes and quorum losses over the whole run,
  * which the judge reads), runs `fn`, and stops the simulator in `finally` whatever happened.
  */
