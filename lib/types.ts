@@ -55,6 +55,8 @@ export interface NodeInfo {
   uid: string;
   /** node-role.kubernetes.io/arbiter (HighlyAvailableArbiter clusters: runs an etcd member, no other control plane); else master */
   role?: 'master' | 'arbiter';
+  /** metadata.creationTimestamp (a replacement's node is newer than the masters that kept their members) */
+  created?: string;
 }
 
 export interface MachineInfo {
@@ -112,6 +114,8 @@ export interface ClusterState {
   /** platform BareMetal: the BareMetalHosts (openshift-machine-api); absent elsewhere */
   hosts?: HostInfo[];
   secrets: NodeSecrets[];
+  /** nodes that have etcd-peer-<node> secrets in openshift-etcd but no Node (a deleted master's leftovers) */
+  strandedSecretNodes?: string[];
   etcd: EtcdOperatorInfo;
 }
 
@@ -122,4 +126,32 @@ export interface Diagnosis {
   member: { id: MemberId; name: string; node: string; machine: string | null } | null;
   reasons: string[];
   action: string;
+  /** a replacement someone else started (no journal of ours covers it): what the live cluster shows is done */
+  partial?: PartialReplacement;
+}
+
+/**
+ * A half-done replacement read from the live cluster (lib/diagnose/partial.ts): which procedure, how far it got, and
+ * the objects the remaining steps work on. Plain data: it goes into the plan facts (and so into the journal).
+ */
+export interface PartialReplacement {
+  procedure: 'A' | 'B';
+  /** one line naming the stage, e.g. "member removed, no machine replaces it" */
+  stage: string;
+  /** what the cluster shows, one fact per line (shown before the question) */
+  facts: string[];
+  memberRemoved: boolean;
+  /** the old node, while it (or its etcd secrets) is still there; null when nothing names it any more */
+  oldNode: string | null;
+  oldNodeIP: string | null;
+  /** the old node object still exists */
+  oldNodePresent: boolean;
+  /** the old machine, while it exists */
+  oldMachine: string | null;
+  oldMachineDeleting: boolean;
+  /** the machine that replaces the old one (Provisioning … Running), its node once it has one */
+  newMachine: string | null;
+  newNode: string | null;
+  /** a surviving master's machine to copy when no machine replaces the old one and no CPMS will */
+  templateMachine: string | null;
 }

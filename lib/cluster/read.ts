@@ -162,6 +162,7 @@ export function toNodeInfo(node: any, family: IPFamily | null = null): NodeInfo 
     unreachable: taints.some((t) => t.key === 'node.kubernetes.io/unreachable'),
     uid: node?.metadata?.uid ?? '',
     ...(arbiter ? { role: 'arbiter' as const } : {}),
+    ...(node?.metadata?.creationTimestamp ? { created: String(node.metadata.creationTimestamp) } : {}),
   };
 }
 
@@ -244,6 +245,16 @@ async function controlPlaneReplicas(kube: Kube, cr: any, machines: MachineInfo[]
   const live = (machines ?? []).filter((m) => !m.deleting).length;
   if (live) return live;
   return nodes.length || 3;
+}
+
+/** Nodes named by an etcd-peer-<node> secret that are not among `nodes`: a deleted master's leftover secrets. */
+export function strandedSecrets(secretNames: Set<string>, nodes: Set<string>): string[] {
+  return [...secretNames]
+    .filter((s) => s.startsWith('etcd-peer-'))
+    .map((s) => s.slice('etcd-peer-'.length))
+    // a node's set (openshift.md §2.2), not some other secret whose name starts the same way
+    .filter((n) => n && !nodes.has(n) && (secretNames.has(`etcd-serving-${n}`) || secretNames.has(`etcd-serving-metrics-${n}`)))
+    .sort();
 }
 
 export function secretsFor(nodes: string[], secretNames: Set<string>): NodeSecrets[] {
@@ -463,6 +474,7 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
   );
   const nodeNames = [...new Set([...nodes.map((n) => n.name), ...pods.map((p) => p.node).filter(Boolean)])].sort();
   const secrets = secretsFor(nodeNames, secretNames);
+  const strandedSecretNodes = strandedSecrets(secretNames, new Set(nodeNames));
   const etcd = toEtcdOperatorInfo(etcdRes.obj);
   etcd.controlPlaneReplicas = await controlPlaneReplicas(kube, etcdRes.obj, machines, nodes);
   const release = releaseOf(cvRes.obj, etcdCORes.obj);
@@ -483,6 +495,7 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
     controlPlaneMachineSet,
     ...(hosts ? { hosts } : {}),
     secrets,
+    ...(strandedSecretNodes.length ? { strandedSecretNodes } : {}),
     etcd,
   };
 }

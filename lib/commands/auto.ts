@@ -8,6 +8,7 @@ import { confirm as askTTY } from '../ui/prompt.ts';
 import { colorAllowed, interactive } from '../ui/color.ts';
 import { connect, type DryRun, type GlobalArgs } from './flags.ts';
 import { diagnose } from '../diagnose/diagnose.ts';
+import { backupForceReason, type OperatorProgress } from '../diagnose/backup-force.ts';
 import { ExitCode, PluginError } from '../errors.ts';
 import { liveMembers, peerHost, settledState } from '../runbooks/steps/shared.ts';
 import { Journal, newestUnfinished, sanitizeCluster, stateRoot } from '../runbooks/journal.ts';
@@ -15,7 +16,7 @@ import { PlanError, buildPlan, planFacts } from '../runbooks/plan.ts';
 import { runPlan } from '../runbooks/runner.ts';
 import { deleteLeftoverDebugPods } from '../cluster/hostcmd.ts';
 import type { PlanFacts } from '../runbooks/step.ts';
-import type { ClusterState, Diagnosis, EtcdMember } from '../types.ts';
+import type { ClusterState, Condition, Diagnosis, EtcdMember } from '../types.ts';
 import { BmhFileError, validateBmhManifest } from '../runbooks/baremetal-host.ts';
 
 export interface AutoArgs extends GlobalArgs {
@@ -64,6 +65,17 @@ function checkBmh(file: string, text: string, state: ClusterState, d: Diagnosis)
     if (e instanceof BmhFileError) throw usage(e.message);
     throw e;
   }
+}
+
+/** The Progressing conditions of clusteroperator/etcd and kube-apiserver (what cluster-backup.sh checks), nulls when unread. */
+async function operatorProgress(kube: Kube): Promise<OperatorProgress> {
+  const r = await kube.run(['get', 'clusteroperators.config.openshift.io', 'etcd', 'kube-apiserver', '-o', 'json'], { allowFailure: true, retries: 2 });
+  const items: any[] = r.exitCode === 0 ? (JSON.parse(r.stdout).items ?? []) : [];
+  const cond = (name: string): Condition | null => {
+    const c = items.find((o) => o?.metadata?.name === name)?.status?.conditions?.find((x: any) => x.type === 'Progressing');
+    return c ? { type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}) } : null;
+  };
+  return { etcd: cond('etcd'), kubeApiserver: cond('kube-apiserver') };
 }
 
 async function clusterKey(kube: Kube): Promise<string> {
@@ -143,7 +155,7 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
     }
     const first = journal.firstOpenStep();
     err(`resuming run ${journal.data.runId} at step ${first + 1}/${plan.steps.length}${plan.steps[first] ? ` (${plan.steps[first]!.id})` : ''}`);
-    return runPlan(plan, kube, () => journal, opts(f.target.memberId));
+    return runPlan(plan, kube, () => journal, opts(f.target.memberId || f.target.node || 'finish'));
   }
 
   const unfinished = newestUnfinished(root, cluster);
@@ -181,7 +193,8 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
   const bmh = argv.bmh && bmhText !== undefined ? checkBmh(argv.bmh, bmhText, state, d) : undefined;
   let facts: PlanFacts;
   try {
-    facts = planFacts(state, d, new Date(), bmh ? { bmh } : {});
+    const backupForce = argv.forceBackup ? null : backupForceReason(state, d, await operatorProgress(kube));
+    facts = planFacts(state, d, new Date(), { ...(bmh ? { bmh } : {}), ...(backupForce ? { backupForce } : {}) });
   } catch (e) {
     if (e instanceof PlanError) {
       err(`refused: ${e.message}. Nothing was changed.`);
@@ -191,5 +204,5 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
   }
   const plan = buildPlan(kube, facts);
   if (unfinished && !json) process.stdout.write(`note: an unfinished run exists (${unfinished}); a real run would refuse until it is resumed.\n`);
-  return runPlan(plan, kube, () => Journal.create(root, cluster, facts, plan.steps), opts(facts.target.memberId));
+  return runPlan(plan, kube, () => Journal.create(root, cluster, facts, plan.steps), opts(facts.target.memberId || facts.target.node || 'finish'));
 }

@@ -4,6 +4,7 @@ import type { ClusterState, Diagnosis, EtcdMember, EtcdPod, MachineInfo, NodeInf
 import { peerIP } from '../etcd/members.ts';
 import { quorumOf, safeToRemove } from './quorum.ts';
 import { applyTopology } from './topology.ts';
+import { findPartial } from './partial.ts';
 
 /** Reason names (stable; shown to the user and in `-o json`). */
 export const Reason = {
@@ -34,6 +35,7 @@ export const Reason = {
   RolloutWaitsOnTarget: 'RolloutWaitsOnTarget',
   MachineDeleting: 'MachineDeleting',
   ReplacementInProgress: 'ReplacementInProgress',
+  PartialReplacement: 'PartialReplacement',
   UnexpectedMemberCount: 'UnexpectedMemberCount',
   TargetHealthy: 'TargetHealthy',
   MemberNotFound: 'MemberNotFound',
@@ -332,7 +334,29 @@ function diagnoseMembers(s: ClusterState, opts: DiagnoseOptions): Diagnosis {
   // 12. Procedure B: node Ready, etcd pod crash-looping.
   const pod = podOfNode(s, tNode.name);
   if (!pod) {
-    return unsafe([unhealthyWhy, r(Reason.PodMissing, `node ${tNode.name} is Ready but has no etcd pod`)], 'check the static pod manifest on the node and the etcd operator (oc get co etcd); etcd-replace cannot decide', ref);
+    // What procedure B step 1 leaves (the static pod manifest moved out of /etc/kubernetes/manifests, so the kubelet
+    // deleted the mirror pod): finish B; its stop step reads the node and skips what is already moved.
+    const stage = `etcd stopped on ${tNode.name} (no etcd pod on the Ready node: its static pod manifest was moved away), member still listed`;
+    return {
+      scenario: 'crashloop',
+      member: ref,
+      reasons: [r(Reason.PartialReplacement, stage), unhealthyWhy, r(Reason.PodMissing, `node ${tNode.name} is Ready but has no etcd pod`)],
+      action: `finish procedure B: ${procedureBRest(target, tNode)} (auto asks first: someone else started it)`,
+      partial: {
+        procedure: 'B',
+        stage,
+        facts: [`member ${memberLabel(target)} is unhealthy`, `node ${tNode.name} is Ready and has no etcd pod: procedure B step 1 (move the manifest and data aside) looks done`],
+        memberRemoved: false,
+        oldNode: tNode.name,
+        oldNodeIP: tNode.internalIP,
+        oldNodePresent: true,
+        oldMachine: ref.machine,
+        oldMachineDeleting: false,
+        newMachine: null,
+        newNode: null,
+        templateMachine: null,
+      },
+    };
   }
   if (podCrashLooping(pod)) {
     const e = pod.etcd;
@@ -393,6 +417,27 @@ function healthyOrNot(s: ClusterState, vs: EtcdMember[]): Diagnosis {
     const pod = podOfNode(s, n.name);
     if (pod && podCrashLooping(pod)) reasons.push(r(Reason.PodFailingMemberHealthy, `etcd pod ${pod.name} is ${pod.status} but its member ${m.id} is healthy`));
   }
+  // Fewer members than the control plane wants and all of them healthy: a replacement someone else started, its
+  // member already removed. Finish it when the cluster tells which stage it is at (partial.ts).
+  if (vs.length < s.etcd.controlPlaneReplicas && reasons.length === 0) {
+    const found = findPartial(s);
+    if (found && 'partial' in found) {
+      const p = found.partial;
+      const others = changesInProgress(s, null).filter(
+        (x) => !x.startsWith(`${Reason.RevisionRollout}:`) && ![p.oldMachine, p.newMachine].some((m) => m && x.includes(`machine ${m} `)),
+      );
+      if (others.length === 0) {
+        return {
+          scenario: p.procedure === 'B' ? 'crashloop' : 'not-ready',
+          member: null,
+          reasons: [r(Reason.PartialReplacement, p.stage), ...p.facts],
+          action: `finish the replacement: \`auto\` shows the remaining steps and asks first (someone else started it); --yes accepts the plan it prints`,
+          partial: p,
+        };
+      }
+      reasons.push(...others);
+    } else if (found) reasons.push(r(Reason.ReplacementInProgress, found.ambiguous));
+  }
   // A control plane node without a member while fewer members than expected: removed, replacement pending.
   const orphanNodes = s.nodes.filter((n) => !memberNames.has(n.name) && !(n.internalIP && memberIPs.has(n.internalIP)));
   const expected = s.etcd.controlPlaneReplicas;
@@ -436,6 +481,10 @@ function procedureA(s: ClusterState, m: EtcdMember, node: NodeInfo, machine: Mac
   }
   if (s.controlPlaneMachineSet?.state === 'Active') return `${head}, delete machine ${machine.name} (the active control plane machine set creates its replacement)`;
   return `${head}, replace machine ${machine.name} with ${nextMachineName(s.machines, machine.name)}`;
+}
+
+function procedureBRest(m: EtcdMember, node: NodeInfo): string {
+  return `check that etcd on ${node.name} is stopped (manifest and /var/lib/etcd moved aside), remove member ${m.id} (${m.name}), delete its 3 secrets, force an etcd redeployment`;
 }
 
 function procedureB(m: EtcdMember, node: NodeInfo, pod: EtcdPod): string {

@@ -6,6 +6,7 @@ import { uniqueStamp } from './steps/redeploy.ts';
 import { procedureA } from './procedureA.ts';
 import { procedureB } from './procedureB.ts';
 import { procedureBareMetal } from './procedureBareMetal.ts';
+import { procedureFinish } from './procedureFinish.ts';
 import type { Plan } from './runner.ts';
 import { validHostName, validMachineName, validMemberId, validNodeName } from '../cluster/names.ts';
 import type { MachineMode, PlanFacts, Procedure, Step } from './step.ts';
@@ -30,7 +31,9 @@ function bareMetalFacts(state: ClusterState, machine: string | null, manifest?: 
 }
 
 /** Facts for a replaceable diagnosis (not-ready → A, crashloop → B). Throws PlanError when something needed is missing. */
-export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o: { bmh?: { host: any; secret: any } } = {}): PlanFacts {
+export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o: { bmh?: { host: any; secret: any }; backupForce?: string } = {}): PlanFacts {
+  const force = o.backupForce ? { backupForce: o.backupForce } : {};
+  if (d.partial?.memberRemoved) return { ...finishFacts(state, d, now), ...force };
   if (!d.member) throw new PlanError('the diagnosis names no member to replace');
   const procedure: Procedure = d.scenario === 'crashloop' ? 'B' : 'A';
   const member = state.members.find((m) => m.id === d.member!.id);
@@ -81,15 +84,76 @@ export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o
     overridesAtPlan: state.etcd.unsupportedConfigOverrides,
     ...(otherUnhealthy.length ? { otherUnhealthy } : {}),
     ...(procedure === 'A' && (state.machines ?? []).some((m) => m.name === target.machine && m.deleting) ? { machineDeleting: true } : {}),
+    ...(d.partial ? { finish: d.partial } : {}),
+    ...force,
+  };
+}
+
+/** Facts to finish a replacement whose member is already removed: the old node/machine as far as they still exist. */
+function finishFacts(state: ClusterState, d: Diagnosis, now: Date): PlanFacts {
+  const p = d.partial!;
+  for (const n of [p.oldNode, p.newNode]) if (n) validNodeName(n);
+  for (const m of [p.oldMachine, p.newMachine, p.templateMachine]) if (m) validMachineName(m);
+  const target = { memberId: '', memberName: '', node: p.oldNode ?? '', nodeIP: p.oldNodeIP ?? '', machine: p.oldMachine };
+  const execPod = pickExecPod(state, target.node);
+  if (!execPod) throw new PlanError('no ready etcd pod to run etcdctl in');
+  const readyNodes = new Set(state.nodes.filter((n) => n.ready === true).map((n) => n.name));
+  const healthyNodes = state.members.filter((m) => m.healthy === true && readyNodes.has(m.name)).map((m) => m.name);
+  const execNode = state.pods.find((x) => x.name === execPod)?.node;
+  const backupNode = healthyNodes.includes(execNode ?? '') ? execNode! : healthyNodes[0];
+  if (!backupNode) throw new PlanError('no healthy control-plane node to take the backup on');
+  const mode = p.procedure === 'A' ? machineMode(state) : 'manual';
+  if (p.procedure === 'A' && mode === 'yaml' && !p.newMachine && !p.oldMachine && !p.templateMachine) {
+    throw new PlanError('no master machine is Running to copy the new machine from');
+  }
+  if (p.procedure === 'A' && state.platform === 'BareMetal' && !p.newMachine && mode !== 'cpms') {
+    throw new PlanError(`on bare metal the new machine needs a provisioned host: re-create the old BareMetalHost (oc get bmh -n openshift-machine-api) as the docs do, then run auto again (stage: ${p.stage})`);
+  }
+  return {
+    procedure: p.procedure,
+    release: state.release,
+    platform: state.platform,
+    target,
+    backupNode,
+    execPod,
+    machineMode: mode,
+    machinesAtPlan: (state.machines ?? []).map((m) => m.name),
+    nodesAtPlan: state.nodes.map((n) => `${n.name}/${n.uid}`),
+    controlPlaneReplicas: state.etcd.controlPlaneReplicas || 3,
+    stamp: uniqueStamp(now),
+    overridesAtPlan: state.etcd.unsupportedConfigOverrides,
+    finish: p,
   };
 }
 
 export function buildSteps(kube: Kube, f: PlanFacts): Step[] {
+  if (f.finish?.memberRemoved) return procedureFinish(kube, f);
   if (f.procedure === 'B') return procedureB(kube, f);
   return f.bareMetal ? procedureBareMetal(kube, f) : procedureA(kube, f);
 }
 
+/** The lines that say a replacement was started by someone else, what the cluster shows, and that we ask first. */
+export function finishHeader(f: PlanFacts): string[] {
+  if (!f.finish) return [];
+  return [
+    `PartialReplacement: ${f.finish.stage}.`,
+    'Someone else started this replacement (no journal of this machine covers it). What the cluster shows:',
+    ...f.finish.facts.map((x) => `  - ${x}`),
+    'The plan below lists only the steps that remain; each checks the cluster again before it acts. Make sure nobody else is working on it now.',
+  ];
+}
+
 export function planTitle(f: PlanFacts): string {
+  const backup = f.backupForce ? `\nThe backup is taken with cluster-backup.sh --force (its files are marked __POSSIBLY_DIRTY__): ${f.backupForce}.` : '';
+  if (f.finish?.memberRemoved) {
+    const p = f.finish;
+    const what = p.procedure === 'B' ? `procedure B (etcd on ${p.oldNode} comes back as a new member)` : 'procedure A (a new machine replaces the removed member)';
+    return [`Finish the replacement of the removed etcd member${p.oldNode ? ` of ${p.oldNode}` : ''}: ${what}, OpenShift ${f.release ?? 'unknown'}.`, ...finishHeader(f)].join('\n') + backup;
+  }
+  return planTitleOf(f) + (f.finish ? `\n${finishHeader(f).join('\n')}` : '') + backup;
+}
+
+function planTitleOf(f: PlanFacts): string {
   const what = f.procedure === 'A' ? `procedure A (machine not running / node NotReady${f.bareMetal ? ', bare metal' : ''})` : 'procedure B (etcd pod crash-looping)';
   const host = f.bareMetal
     ? f.bareMetal.manifest

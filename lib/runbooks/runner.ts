@@ -167,7 +167,8 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
       err('error: refusing to change the cluster without a terminal to confirm on. Pass --yes to run the plan above.');
       return result(ExitCode.Usage, 'not-confirmed');
     }
-    if (!(await ask(`Run these ${total} steps on ${o.cluster ? describeCluster(o.cluster) : 'this cluster'}?`))) {
+    const what = plan.facts.finish ? `Finish the replacement someone else started with these ${total} steps` : `Run these ${total} steps`;
+    if (!(await ask(`${what} on ${o.cluster ? describeCluster(o.cluster) : 'this cluster'}?`))) {
       err('aborted: nothing was changed.');
       return result(ExitCode.Error, 'declined');
     }

@@ -1,7 +1,7 @@
 // A runbook step as data: {id, title, command shown to the user, precondition, act, verify}.
 // The runner (runner.ts), not the step, owns spinners, prompts, the journal and resume.
 import type { Kube } from '../cluster/kubectl.ts';
-import type { MemberId } from '../types.ts';
+import type { MemberId, PartialReplacement } from '../types.ts';
 
 /** The member being replaced, fixed at plan time and stored in the journal. */
 export interface Target {
@@ -46,6 +46,17 @@ export interface PlanFacts {
    * member is removed, after which it disappears): its YAML is saved before the member removal.
    */
   machineDeleting?: boolean;
+  /**
+   * A replacement someone else started, as the live cluster showed it at plan time (diagnose/partial.ts): the plan
+   * holds only the steps that remain, and says so before it asks. With `memberRemoved` the target's member ID is
+   * unknown ('') and no step removes a member.
+   */
+  finish?: PartialReplacement;
+  /**
+   * Why the backup will be taken with `cluster-backup.sh --force` (an operator is Progressing because of the very
+   * failure being repaired): said in the plan, accepted with it. Absent: the docs' plain backup.
+   */
+  backupForce?: string;
 }
 
 /** What a step may read and record while it runs. Records go to the journal at once. */

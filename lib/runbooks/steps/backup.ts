@@ -48,7 +48,12 @@ export function backupStep(kube: Kube, f: PlanFacts): Step {
   return {
     id: 'backup',
     title: `Back up etcd on ${f.backupNode}`,
-    command: [hostCommandDisplay(kube.binary, f.backupNode, plain), `only if an operator is progressing and you agree (or --force-backup): ${forced}`],
+    command: [
+      hostCommandDisplay(kube.binary, f.backupNode, plain),
+      f.backupForce
+        ? `clusteroperator/etcd is expected to refuse it (Progressing because of this failure), then: ${forced}   (files marked __POSSIBLY_DIRTY__)`
+        : `only if an operator is progressing and you agree (or --force-backup): ${forced}`,
+    ],
     destructive: false,
     async precondition(ctx) {
       // Resume: the snapshot this run took, if it is still there. Any other snapshot is not this run's backup.
@@ -69,7 +74,8 @@ export function backupStep(kube: Kube, f: PlanFacts): Step {
       const op = progressingOperator(first.output);
       if (!op) throw new Error(`cluster-backup.sh on ${f.backupNode} exited ${first.exitCode}: ${lastLines(first.output)}`);
       const why = `the ${op} operator is progressing (a rollout is in progress), and cluster-backup.sh refuses to take a reliable backup then`;
-      let force = ctx.forceBackup === true;
+      // predicted and accepted with the plan: clusteroperator/etcd Progressing because of the failure being repaired
+      let force = ctx.forceBackup === true || (op === 'etcd' && !!f.backupForce);
       if (!force && ctx.ask) {
         force = await ctx.ask(`${why}. Take the backup anyway with --force (its files are marked __POSSIBLY_DIRTY__)?`);
       }
@@ -78,7 +84,7 @@ export function backupStep(kube: Kube, f: PlanFacts): Step {
           `${why}. Wait until "${kube.binary} get co ${op}" shows Progressing=False and run again, or run again with --force-backup to take it anyway (marked __POSSIBLY_DIRTY__)`,
         );
       }
-      ctx.note(`${why}: taking it with --force`);
+      ctx.note(`${why}: taking it with --force${!ctx.forceBackup && f.backupForce ? ` as the plan said (${f.backupForce})` : ''}`);
       const second = await run(ctx, forced);
       if (!second.ok) throw new Error(`cluster-backup.sh --force on ${f.backupNode} exited ${second.exitCode}: ${lastLines(second.output)}`);
       return `backup saved to ${f.backupNode}:${second.file} (taken with --force while ${op} was progressing)`;

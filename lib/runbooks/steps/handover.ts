@@ -34,7 +34,8 @@ export function handOverStep(kube: Kube, f: PlanFacts): Step {
         },
         { timeoutMs: TIMEOUTS.finalVerify },
       );
-      ctx.note(`next: ${ctx.cli} ${next} (the etcd operator adds the new members once no member is unhealthy)`);
+      // the exact next command: it needs no --force-backup (auto predicts the backup refusal this repair causes)
+      ctx.note(`next, run: ${others.map((n) => `${ctx.cli} auto --member ${n}`).join(', then ')} (the etcd operator adds the new members once no member is unhealthy)`);
       return summary;
     },
     async verify() {},

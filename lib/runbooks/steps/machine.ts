@@ -59,11 +59,13 @@ export function deleteMachineStep(kube: Kube, f: PlanFacts, cpms: boolean): Step
   };
 }
 
-export function saveMachineStep(kube: Kube, f: PlanFacts): Step {
-  const name = f.target.machine ?? '<machine>';
+/** `source`: the machine whose YAML is copied; default the target's own (a surviving master's when that is gone). */
+export function saveMachineStep(kube: Kube, f: PlanFacts, source?: string): Step {
+  const name = source ?? f.target.machine ?? '<machine>';
+  const from = source && source !== f.target.machine ? ` (the replaced machine is gone: a surviving master's definition, as the docs copy it)` : '';
   return {
     id: 'save-machine',
-    title: `Save machine ${name} and write the new machine definition`,
+    title: `Save machine ${name} and write the new machine definition${from}`,
     command: [`${kube.display(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', name, '-o', 'yaml'])} > old-machine.yaml   (new-machine.yaml: no status/providerID/uid…, next free name)`],
     destructive: false,
     async precondition(ctx) {
@@ -74,7 +76,8 @@ export function saveMachineStep(kube: Kube, f: PlanFacts): Step {
       return 'run';
     },
     async act(ctx) {
-      const r = await kube.run(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', oldMachine(f), '-o', 'yaml'], { retries: 4 });
+      if (!source) oldMachine(f);
+      const r = await kube.run(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', name, '-o', 'yaml'], { retries: 4 });
       const built = buildNewMachine(r.stdout, await allMachineNames(kube), f.platform);
       ctx.saveFile('old-machine.yaml', r.stdout);
       ctx.saveFile('new-machine.yaml', built.yaml);
@@ -118,7 +121,7 @@ export function createMachineStep(kube: Kube): Step {
 /** The replacement master machine: the one named in the journal, else any master machine that did not exist at plan time. */
 async function findNewMachine(kube: Kube, f: PlanFacts, ctx: RunContext): Promise<any | null> {
   const machines = await masterMachines(kube);
-  const named = typeof ctx.vars.newMachine === 'string' ? ctx.vars.newMachine : null;
+  const named = typeof ctx.vars.newMachine === 'string' ? ctx.vars.newMachine : f.finish?.newMachine ?? null;
   if (named) return machines.find((m) => m.metadata?.name === named) ?? null;
   return machines.find((m) => !f.machinesAtPlan.includes(m.metadata?.name) && !m.metadata?.deletionTimestamp) ?? null;
 }

@@ -15,6 +15,18 @@ export function overrideIsOn(overrides: unknown): boolean {
   return typeof v === 'string' && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v);
 }
 
+/**
+ * The overrides the documented end state has: the quorum guard on. When the guard is already off as the run starts
+ * (someone else's half-done replacement left it off, journal-less), "the original" is the value without that key:
+ * the docs turn the guard back on at the end (openshift.md §1.4 step 6), other keys stay as they are.
+ */
+export function withoutGuard(overrides: unknown): unknown {
+  if (!overrideIsOn(overrides)) return overrides;
+  const rest = { ...(overrides as Record<string, unknown>) };
+  delete rest[OVERRIDE_KEY];
+  return Object.keys(rest).length ? rest : undefined;
+}
+
 const OVERRIDE_ON = JSON.stringify({ spec: { unsupportedConfigOverrides: { [OVERRIDE_KEY]: true } } });
 
 export function quorumGuardOffStep(kube: Kube): Step {
@@ -27,9 +39,12 @@ export function quorumGuardOffStep(kube: Kube): Step {
     async precondition(ctx) {
       const cr = await etcdCR(kube);
       const current = cr.spec?.unsupportedConfigOverrides;
-      if (ctx.recordOriginalOverrides(current)) ctx.note(`original unsupportedConfigOverrides recorded: ${current === undefined ? '(absent)' : JSON.stringify(current)}`);
+      const end = withoutGuard(current);
+      if (ctx.recordOriginalOverrides(end)) {
+        ctx.note(`original unsupportedConfigOverrides recorded: ${end === undefined ? '(absent)' : JSON.stringify(end)}${end !== current ? ` (the guard was already off before this run: it is turned back on at the end, as the docs do)` : ''}`);
+      }
       if (overrideIsOn(current)) {
-        ctx.note(`${OVERRIDE_KEY} is already on`);
+        ctx.note(`${OVERRIDE_KEY} is already on (the quorum guard is already off)`);
         return 'skip';
       }
       return 'run';
@@ -62,7 +77,7 @@ export function quorumGuardRestoreStep(kube: Kube, f: PlanFacts): Step {
   return {
     id: 'quorum-guard-restore',
     title: 'Turn the quorum guard back on (restore the original unsupportedConfigOverrides)',
-    command: [kube.display(restorePatchArgs(f.overridesAtPlan))],
+    command: [kube.display(restorePatchArgs(withoutGuard(f.overridesAtPlan)))],
     destructive: true,
     async precondition(ctx) {
       const orig = ctx.originalOverrides();

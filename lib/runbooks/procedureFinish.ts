@@ -1,0 +1,57 @@
+// Finishing a replacement someone else started (issue "finish a half-done replacement"): the member is already
+// removed, so the plan holds only what remains of procedure A or B, as the live cluster showed it at plan time
+// (PlanFacts.finish, from diagnose/partial.ts). No step removes a member. Each step still checks its own
+// precondition live and skips what is in place (the old node already deleted, the secrets gone, the etcd data moved).
+// A: backup → quorum guard off (4.8+) → delete the old node (4.12+ / no Machine API) → delete its secrets → the
+//    machine (CPMS: wait for it; Machine API: delete the stopped one and create one from its YAML, or from a surviving
+//    master's YAML when it is gone; none: by hand) → wait for the new member → quorum guard back on → final verify.
+// B: backup → stop etcd on the node (manifest and data aside, if not yet) → quorum guard off → delete its secrets →
+//    force a redeployment → wait for the new member → quorum guard back on → final verify.
+import type { Kube } from '../cluster/kubectl.ts';
+import type { PlanFacts, RunContext, Step } from './step.ts';
+import { releaseAtLeast } from './steps/shared.ts';
+import { backupStep } from './steps/backup.ts';
+import { stopEtcdStep } from './steps/stop-etcd.ts';
+import { quorumGuardOffStep, quorumGuardRestoreStep } from './steps/quorum-guard.ts';
+import { deleteNodeStep, manualNodeStep } from './steps/node.ts';
+import { deleteSecretsStep } from './steps/secrets.ts';
+import { forceRedeployStep } from './steps/redeploy.ts';
+import { createMachineStep, deleteMachineStep, saveMachineStep, waitMachineStep } from './steps/machine.ts';
+import { waitRolloutStep } from './steps/rollout.ts';
+import { finalVerifyStep } from './steps/verify.ts';
+
+export function procedureFinish(kube: Kube, f: PlanFacts): Step[] {
+  const p = f.finish!;
+  const guard = releaseAtLeast(f.release, '4.8');
+  const steps: Step[] = [backupStep(kube, f)];
+  if (p.procedure === 'B') {
+    if (p.oldNodePresent) steps.push(stopEtcdStep(kube, f));
+    if (guard) steps.push(quorumGuardOffStep(kube));
+    steps.push(deleteSecretsStep(kube, f), forceRedeployStep(kube, f, 'single-master-recovery'));
+    steps.push(waitRolloutStep(kube, f, () => f.target.node, { forceRedeploy: false }));
+  } else {
+    if (guard) steps.push(quorumGuardOffStep(kube));
+    if (p.oldNodePresent && (releaseAtLeast(f.release, '4.12') || f.machineMode === 'manual')) steps.push(deleteNodeStep(kube, f));
+    if (p.oldNode) steps.push(deleteSecretsStep(kube, f));
+    const oldLive = !!p.oldMachine && !p.oldMachineDeleting;
+    if (p.newMachine) {
+      // a replacement machine exists already: the old one (if someone left it) goes, then wait for the new one
+      if (oldLive) steps.push(deleteMachineStep(kube, f, true));
+      steps.push(waitMachineStep(kube, f));
+    } else if (f.machineMode === 'cpms') {
+      if (oldLive) steps.push(deleteMachineStep(kube, f, true));
+      steps.push(waitMachineStep(kube, f));
+    } else if (f.machineMode === 'yaml') {
+      // the stopped machine's own YAML while it is there; once it is deleting or gone, a surviving master's (the docs'
+      // copy-and-rename works from any master Machine of the cluster)
+      steps.push(saveMachineStep(kube, f, oldLive ? undefined : p.templateMachine ?? undefined));
+      if (p.oldMachine) steps.push(deleteMachineStep(kube, f, false));
+      steps.push(createMachineStep(kube), waitMachineStep(kube, f));
+    } else steps.push(manualNodeStep(kube, f));
+    const newNode = (ctx: RunContext) => (typeof ctx.vars.newNode === 'string' ? ctx.vars.newNode : p.newNode);
+    steps.push(waitRolloutStep(kube, f, newNode, { forceRedeploy: true }));
+  }
+  if (guard) steps.push(quorumGuardRestoreStep(kube, f));
+  steps.push(finalVerifyStep(kube, f, { endpointHealth: true }));
+  return steps;
+}
