@@ -146,6 +146,10 @@ export interface PartialReplacement {
   oldNodeIP: string | null;
   /** the old node object still exists */
   oldNodePresent: boolean;
+  /** the old node's etcd secrets still present (etcd-peer-, etcd-serving-, etcd-serving-metrics-<node>) */
+  oldSecrets: string[];
+  /** the quorum guard was already off (unsupportedConfigOverrides) */
+  guardOff: boolean;
   /** the old machine, while it exists */
   oldMachine: string | null;
   oldMachineDeleting: boolean;

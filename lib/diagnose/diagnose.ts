@@ -350,6 +350,8 @@ function diagnoseMembers(s: ClusterState, opts: DiagnoseOptions): Diagnosis {
         oldNode: tNode.name,
         oldNodeIP: tNode.internalIP,
         oldNodePresent: true,
+        oldSecrets: s.secrets.find((x) => x.node === tNode.name)?.present ?? [],
+        guardOff: s.etcd.quorumGuardOff,
         oldMachine: ref.machine,
         oldMachineDeleting: false,
         newMachine: null,
@@ -417,6 +419,7 @@ function healthyOrNot(s: ClusterState, vs: EtcdMember[]): Diagnosis {
     const pod = podOfNode(s, n.name);
     if (pod && podCrashLooping(pod)) reasons.push(r(Reason.PodFailingMemberHealthy, `etcd pod ${pod.name} is ${pod.status} but its member ${m.id} is healthy`));
   }
+  let ambiguous: string | null = null;
   // Fewer members than the control plane wants and all of them healthy: a replacement someone else started, its
   // member already removed. Finish it when the cluster tells which stage it is at (partial.ts).
   if (vs.length < s.etcd.controlPlaneReplicas && reasons.length === 0) {
@@ -436,7 +439,7 @@ function healthyOrNot(s: ClusterState, vs: EtcdMember[]): Diagnosis {
         };
       }
       reasons.push(...others);
-    } else if (found) reasons.push(r(Reason.ReplacementInProgress, found.ambiguous));
+    } else if (found) ambiguous = found.ambiguous;
   }
   // A control plane node without a member while fewer members than expected: removed, replacement pending.
   const orphanNodes = s.nodes.filter((n) => !memberNames.has(n.name) && !(n.internalIP && memberIPs.has(n.internalIP)));
@@ -445,7 +448,7 @@ function healthyOrNot(s: ClusterState, vs: EtcdMember[]): Diagnosis {
     reasons.push(
       r(
         Reason.ReplacementInProgress,
-        `${vs.length} voting members but the control plane has ${expected}${orphanNodes.length ? `; node ${orphanNodes.map((n) => n.name).join(', ')} has no etcd member` : ''}: a replacement seems to be in progress`,
+        `${vs.length} voting members but the control plane has ${expected}${orphanNodes.length ? `; node ${orphanNodes.map((n) => n.name).join(', ')} has no etcd member` : ''}: a replacement seems to be in progress${ambiguous ? `, but its stage cannot be told: ${ambiguous}` : ''}`,
       ),
     );
   } else if (vs.length > expected) {

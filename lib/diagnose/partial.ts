@@ -19,6 +19,9 @@ function newerThanMembers(s: ClusterState, n: NodeInfo): boolean {
   return others.length > 0 && others.every((o) => Number.isFinite(o) && t > o);
 }
 
+/** The etcd secrets of a deleted node, by their documented names (openshift.md §2.2): at least etcd-peer- is there. */
+const strandedSet = (node: string) => [`etcd-peer-${node}`, `etcd-serving-${node}`, `etcd-serving-metrics-${node}`];
+
 const readyText = (n: NodeInfo) => (n.ready === true ? 'Ready' : n.ready === false ? 'NotReady' : 'Unknown');
 
 /**
@@ -39,7 +42,7 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
   const facts: string[] = [`${voters.length} healthy voting members, the control plane wants ${s.etcd.controlPlaneReplicas}: one member was removed`];
   if (s.etcd.quorumGuardOff) facts.push('the quorum guard is off (unsupportedConfigOverrides): the documented end state turns it back on');
   const template = (s.machines ?? []).filter((m) => memberMachines.has(m.name) && !m.deleting && m.phase === 'Running').map((m) => m.name).sort()[0] ?? null;
-  const base = { memberRemoved: true, oldNode: null, oldNodeIP: null, oldNodePresent: false, oldMachine: null, oldMachineDeleting: false, newMachine: null, newNode: null, templateMachine: null };
+  const base = { memberRemoved: true, oldNode: null, oldNodeIP: null, oldNodePresent: false, oldSecrets: [] as string[], guardOff: s.etcd.quorumGuardOff, oldMachine: null, oldMachineDeleting: false, newMachine: null, newNode: null, templateMachine: null };
 
   if (orphans.length > 1) return { ambiguous: `nodes ${orphans.map((n) => n.name).join(', ')} have no etcd member: cannot tell which one the replacement is about` };
   const orphan = orphans[0];
@@ -62,6 +65,7 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
           oldNode: orphan.name,
           oldNodeIP: orphan.internalIP,
           oldNodePresent: true,
+          oldSecrets: secrets,
           oldMachine: mach?.name ?? null,
           oldMachineDeleting: mach?.deleting === true,
           newMachine: repl?.name ?? null,
@@ -82,13 +86,18 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
           stage: `member removed, new node ${orphan.name} Ready, its member not added yet`,
           facts,
           oldNode: stranded.length === 1 ? stranded[0]! : null,
+          oldSecrets: stranded.length === 1 ? strandedSet(stranded[0]!) : [],
           newMachine: mach.name,
           newNode: orphan.name,
         },
       };
     }
     // Procedure B after the member removal: the node is Ready and stays; its etcd is stopped (or crash-looping).
+    // A ready etcd pod without a member is no stage of either procedure (a removed member's etcd exits): not ours to judge.
     const pod = s.pods.find((p) => p.node === orphan.name);
+    if (pod && pod.phase === 'Running' && pod.containerCount > 0 && pod.readyCount === pod.containerCount) {
+      return { ambiguous: `node ${orphan.name} is Ready and its etcd pod ${pod.name} is ready, yet it has no etcd member` };
+    }
     facts.push(`node ${orphan.name} is Ready and has no etcd member; its etcd pod ${pod ? `is ${pod.status} (${pod.readyCount}/${pod.containerCount} ready)` : 'is gone (static pod manifest moved away)'}`);
     facts.push(secrets.length ? `its etcd secrets are still there: ${secrets.join(', ')}` : 'its etcd secrets are deleted');
     return {
@@ -100,6 +109,7 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
         oldNode: orphan.name,
         oldNodeIP: orphan.internalIP,
         oldNodePresent: true,
+        oldSecrets: secrets,
         oldMachine: mach?.name ?? null,
       },
     };
@@ -109,12 +119,13 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
   const stranded = s.strandedSecretNodes ?? [];
   const oldNode = stranded.length === 1 ? stranded[0]! : null;
   if (oldNode) facts.push(`node ${oldNode} is gone; its etcd secrets are still there`);
+  const oldSecrets = oldNode ? strandedSet(oldNode) : [];
   const repl = spare.find((m) => !m.deleting) ?? null;
   const gone = spare.find((m) => m.deleting) ?? null;
   if (gone) facts.push(`machine ${gone.name} is being deleted`);
   if (s.machines === null) {
     facts.push('there is no Machine API: the new control-plane node is made by hand');
-    return { partial: { ...base, procedure: 'A', stage: 'member removed, node gone, no new node yet (no Machine API)', facts, oldNode } };
+    return { partial: { ...base, procedure: 'A', stage: 'member removed, node gone, no new node yet (no Machine API)', facts, oldNode, oldSecrets } };
   }
   if (repl) {
     facts.push(`machine ${repl.name} (${repl.phase ?? 'Pending'}) replaces it${repl.nodeName ? ` on node ${repl.nodeName}` : ', no node yet'}`);
@@ -125,6 +136,7 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
         stage: `member removed, new machine ${repl.name} ${repl.phase ?? 'Pending'}, its member not added yet`,
         facts,
         oldNode,
+        oldSecrets,
         oldMachine: gone?.name ?? null,
         oldMachineDeleting: !!gone,
         newMachine: repl.name,
@@ -144,6 +156,7 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
       stage: 'member removed, no machine replaces it',
       facts,
       oldNode,
+      oldSecrets,
       oldMachine: gone?.name ?? null,
       oldMachineDeleting: !!gone,
       templateMachine: cpms ? null : template,

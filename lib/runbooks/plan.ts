@@ -106,9 +106,11 @@ function finishFacts(state: ClusterState, d: Diagnosis, now: Date): PlanFacts {
   if (p.procedure === 'A' && mode === 'yaml' && !p.newMachine && !p.oldMachine && !p.templateMachine) {
     throw new PlanError('no master machine is Running to copy the new machine from');
   }
-  if (p.procedure === 'A' && state.platform === 'BareMetal' && !p.newMachine && mode !== 'cpms') {
+  const oldLive = !!p.oldMachine && !p.oldMachineDeleting;
+  if (p.procedure === 'A' && state.platform === 'BareMetal' && !p.newMachine && mode !== 'cpms' && !oldLive) {
     throw new PlanError(`on bare metal the new machine needs a provisioned host: re-create the old BareMetalHost (oc get bmh -n openshift-machine-api) as the docs do, then run auto again (stage: ${p.stage})`);
   }
+  const bareMetal = p.procedure === 'A' && mode !== 'manual' && oldLive && !p.newMachine ? bareMetalFacts(state, p.oldMachine) : undefined;
   return {
     procedure: p.procedure,
     release: state.release,
@@ -122,6 +124,7 @@ function finishFacts(state: ClusterState, d: Diagnosis, now: Date): PlanFacts {
     controlPlaneReplicas: state.etcd.controlPlaneReplicas || 3,
     stamp: uniqueStamp(now),
     overridesAtPlan: state.etcd.unsupportedConfigOverrides,
+    ...(bareMetal ? { bareMetal } : {}),
     finish: p,
   };
 }

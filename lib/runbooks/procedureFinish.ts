@@ -19,21 +19,29 @@ import { forceRedeployStep } from './steps/redeploy.ts';
 import { createMachineStep, deleteMachineStep, saveMachineStep, waitMachineStep } from './steps/machine.ts';
 import { waitRolloutStep } from './steps/rollout.ts';
 import { finalVerifyStep } from './steps/verify.ts';
+import { procedureBareMetal } from './procedureBareMetal.ts';
 
 export function procedureFinish(kube: Kube, f: PlanFacts): Step[] {
   const p = f.finish!;
   const guard = releaseAtLeast(f.release, '4.8');
+  const oldLive = !!p.oldMachine && !p.oldMachineDeleting;
+  if (p.procedure === 'A' && f.bareMetal && oldLive && !p.newMachine) {
+    // bare metal, the old machine and its host still there: the host route of procedureBareMetal, minus what is done
+    return procedureBareMetal(kube, f).filter((s) => s.id !== 'remove-member' && !(s.id === 'quorum-guard-off' && p.guardOff) && !(s.id === 'delete-secrets' && !p.oldSecrets.length) && !(s.id === 'delete-node' && !p.oldNodePresent));
+  }
   const steps: Step[] = [backupStep(kube, f)];
+  // the guard already off: the run does not turn it off again, but turns it back on at the end (the docs' end state)
+  const guardOff = guard && !p.guardOff;
   if (p.procedure === 'B') {
     if (p.oldNodePresent) steps.push(stopEtcdStep(kube, f));
-    if (guard) steps.push(quorumGuardOffStep(kube));
-    steps.push(deleteSecretsStep(kube, f), forceRedeployStep(kube, f, 'single-master-recovery'));
+    if (guardOff) steps.push(quorumGuardOffStep(kube));
+    if (p.oldSecrets.length) steps.push(deleteSecretsStep(kube, f));
+    steps.push(forceRedeployStep(kube, f, 'single-master-recovery'));
     steps.push(waitRolloutStep(kube, f, () => f.target.node, { forceRedeploy: false }));
   } else {
-    if (guard) steps.push(quorumGuardOffStep(kube));
+    if (guardOff) steps.push(quorumGuardOffStep(kube));
     if (p.oldNodePresent && (releaseAtLeast(f.release, '4.12') || f.machineMode === 'manual')) steps.push(deleteNodeStep(kube, f));
-    if (p.oldNode) steps.push(deleteSecretsStep(kube, f));
-    const oldLive = !!p.oldMachine && !p.oldMachineDeleting;
+    if (p.oldNode && p.oldSecrets.length) steps.push(deleteSecretsStep(kube, f));
     if (p.newMachine) {
       // a replacement machine exists already: the old one (if someone left it) goes, then wait for the new one
       if (oldLive) steps.push(deleteMachineStep(kube, f, true));

@@ -80,6 +80,12 @@ export function quorumGuardRestoreStep(kube: Kube, f: PlanFacts): Step {
     command: [kube.display(restorePatchArgs(withoutGuard(f.overridesAtPlan)))],
     destructive: true,
     async precondition(ctx) {
+      // finishing someone else's replacement that had already turned the guard off: the documented end state (guard on)
+      if (!ctx.originalOverrides().recorded && f.finish?.guardOff) {
+        const end = withoutGuard(f.overridesAtPlan);
+        ctx.recordOriginalOverrides(end);
+        ctx.note(`the quorum guard was off when this run started; the documented end state turns it back on: ${JSON.stringify(end ?? null)}`);
+      }
       const orig = ctx.originalOverrides();
       if (!orig.recorded) throw new Error('the original unsupportedConfigOverrides were never recorded; not touching them');
       const current = (await etcdCR(kube)).spec?.unsupportedConfigOverrides;

@@ -1,0 +1,238 @@
+// A replacement someone else started (diagnose/partial.ts), the plan that finishes it (procedureFinish.ts), the backup
+// --force prediction (diagnose/backup-force.ts) and the quorum guard end state: over hand-built ClusterState fixtures.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { diagnose } from '../../lib/diagnose/diagnose.ts';
+import { backupForceReason } from '../../lib/diagnose/backup-force.ts';
+import { buildSteps, planFacts, planTitle } from '../../lib/runbooks/plan.ts';
+import { withoutGuard } from '../../lib/runbooks/steps/quorum-guard.ts';
+import { Kube } from '../../lib/cluster/kubectl.ts';
+
+import type { ClusterState, ContainerInfo, EtcdMember, EtcdPod } from '../../lib/types.ts';
+
+
+
+const MASTERS = [
+  { node: 'ip-10-0-131-183.ec2.internal', ip: '10.0.131.183', machine: 'clustername-8qw5l-master-0', id: '6fc1e7c9db35841d' },
+  { node: 'ip-10-0-154-204.ec2.internal', ip: '10.0.154.204', machine: 'clustername-8qw5l-master-1', id: 'ca8c2990a0aa29d1' },
+  { node: 'ip-10-0-164-97.ec2.internal', ip: '10.0.164.97', machine: 'clustername-8qw5l-master-2', id: '757b6793e2408b6c' },
+];
+const [A, B, C] = MASTERS;
+
+const CONTAINERS_414 = ['etcdctl', 'etcd', 'etcd-metrics', 'etcd-readyz'];
+const CONTAINERS_46 = ['etcdctl', 'etcd', 'etcd-metrics'];
+
+function member(m: (typeof MASTERS)[number], over: Partial<EtcdMember> = {}): EtcdMember {
+  return {
+    id: m.id,
+    name: m.node,
+    peerURLs: [`https://${m.ip}:2380`],
+    clientURLs: [`https://${m.ip}:2379`],
+    started: true,
+    isLearner: false,
+    healthy: true,
+    leader: m === B,
+    ...over,
+  };
+}
+
+function pod(m: (typeof MASTERS)[number], names = CONTAINERS_414, etcdOver: Partial<ContainerInfo> = {}, status = 'Running'): EtcdPod {
+  const containers = names.map((n): ContainerInfo => ({ name: n, ready: true, state: 'running', restarts: 0, ...(n === 'etcd' ? etcdOver : {}) }));
+  return {
+    name: `etcd-${m.node}`,
+    node: m.node,
+    phase: 'Running',
+    status,
+    readyCount: containers.filter((c) => c.ready).length,
+    containerCount: containers.length,
+    restarts: containers.reduce((a, c) => a + c.restarts, 0),
+    revision: '8',
+    etcd: containers.find((c) => c.name === 'etcd'),
+    containers,
+  };
+}
+
+function healthy(release = '4.14.8', containers = CONTAINERS_414): ClusterState {
+  return {
+    release,
+    platform: 'AWS',
+    members: MASTERS.map((m) => member(m)),
+    memberSource: `etcd-${B.node}`,
+    pods: MASTERS.map((m) => pod(m, containers)),
+    nodes: MASTERS.map((m) => ({ name: m.node, internalIP: m.ip, ready: true, unreachable: false, uid: `uid-${m.id}` })),
+    machines: MASTERS.map((m) => ({
+      name: m.machine,
+      phase: 'Running',
+      instanceState: 'running',
+      instanceRunning: true,
+      nodeName: m.node,
+      internalIPs: [m.ip],
+      deleting: false,
+      hasEtcdHook: true,
+    })),
+    controlPlaneMachineSet: null,
+    secrets: MASTERS.map((m) => ({ node: m.node, present: [`etcd-peer-${m.node}`, `etcd-serving-${m.node}`, `etcd-serving-metrics-${m.node}`], missing: [] })),
+    etcd: {
+      conditions: [
+        { type: 'EtcdMembersAvailable', status: 'True', reason: 'EtcdQuorate', message: '3 members are available' },
+        { type: 'EtcdMembersDegraded', status: 'False', reason: 'AsExpected' },
+      ],
+      unsupportedConfigOverrides: undefined,
+      quorumGuardOff: false,
+      forceRedeploymentReason: null,
+      latestAvailableRevision: 8,
+      nodeStatuses: MASTERS.map((m) => ({ nodeName: m.node, currentRevision: 8, targetRevision: 0 })),
+      controlPlaneReplicas: 3,
+    },
+  };
+}
+
+const setMember = (s: ClusterState, id: string, over: Partial<EtcdMember>) => {
+  s.members = s.members.map((m) => (m.id === id ? { ...m, ...over } : m));
+};
+const setNode = (s: ClusterState, name: string, over: object) => {
+  s.nodes = s.nodes.map((n) => (n.name === name ? { ...n, ...over } : n));
+};
+const setMachine = (s: ClusterState, name: string, over: object) => {
+  s.machines = s.machines!.map((n) => (n.name === name ? { ...n, ...over } : n));
+};
+const dead = (s: ClusterState, m: (typeof MASTERS)[number]) => setMember(s, m.id, { healthy: false, healthError: 'failed to commit proposal: context deadline exceeded', leader: false });
+
+function machineStopped(): ClusterState {
+  const s = healthy();
+  dead(s, A);
+  setNode(s, A.node, { ready: null, unreachable: true });
+  setMachine(s, A.machine, { instanceState: 'stopped', instanceRunning: false });
+  s.pods = s.pods.map((p) => (p.node === A.node ? { ...p, status: 'Running' } : p));
+  return s;
+}
+
+function crashloop(containers = CONTAINERS_414): ClusterState {
+  const s = healthy('4.14.8', containers);
+  dead(s, A);
+  s.pods = s.pods.map((p) => (p.node === A.node ? pod(A, containers, { ready: false, state: 'waiting', reason: 'CrashLoopBackOff', restarts: 7 }, 'CrashLoopBackOff') : p));
+  return s;
+}
+
+const hasReason = (reasons: string[], name: string) => reasons.some((r) => r.startsWith(`${name}:`));
+const kube = new Kube({ client: 'kubectl' });
+const stepIds = (s: ClusterState) => {
+  const d = diagnose(s);
+  const f = planFacts(s, d, new Date('2026-12-02T00:00:00Z'));
+  return { d, f, ids: buildSteps(kube, f).map((x) => x.id) };
+};
+/** A's member removed by hand (etcdctl member remove), nothing else yet */
+function aRemoved(): ClusterState {
+  const s = machineStopped();
+  s.members = s.members.filter((m) => m.id !== A.id);
+  return s;
+}
+
+test('A, member removed, node and stopped machine still there: PartialReplacement, the rest of A, no member removal', () => {
+  const { d, f, ids } = stepIds(aRemoved());
+  assert.is(d.scenario, 'not-ready');
+  assert.is(d.member, null);
+  assert.match(d.reasons[0]!, /^PartialReplacement: member removed, node ip-10-0-131-183.ec2.internal \(Unknown\) and its machine still there$/);
+  assert.ok(d.partial?.memberRemoved);
+  assert.is(f.target.memberId, '');
+  assert.equal(ids, ['backup', 'quorum-guard-off', 'delete-node', 'delete-secrets', 'save-machine', 'delete-machine', 'create-machine', 'wait-machine', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  assert.match(planTitle(f), /Someone else started this replacement/);
+});
+
+test('A, guard already off and secrets deleted: those steps are not listed; the guard still ends on', () => {
+  const s = aRemoved();
+  s.etcd.unsupportedConfigOverrides = { useUnsupportedUnsafeNonHANonProductionUnstableEtcd: true, other: 'x' };
+  s.etcd.quorumGuardOff = true;
+  s.secrets = s.secrets.map((x) => (x.node === A.node ? { ...x, present: [], missing: x.present } : x));
+  const { d, ids } = stepIds(s);
+  assert.ok(d.reasons.some((r) => /quorum guard is off/.test(r)));
+  assert.equal(ids, ['backup', 'delete-node', 'save-machine', 'delete-machine', 'create-machine', 'wait-machine', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  assert.equal(withoutGuard(s.etcd.unsupportedConfigOverrides), { other: 'x' });
+  assert.is(withoutGuard({ useUnsupportedUnsafeNonHANonProductionUnstableEtcd: 'true' }), undefined);
+  assert.equal(withoutGuard({ useUnsupportedUnsafeNonHANonProductionUnstableEtcd: false }), { useUnsupportedUnsafeNonHANonProductionUnstableEtcd: false });
+});
+
+test('member removed, machine and node gone (the 4.12+ operator removal), CPMS inactive: a machine from a surviving master', () => {
+  const s = aRemoved();
+  s.nodes = s.nodes.filter((n) => n.name !== A.node);
+  s.pods = s.pods.filter((p) => p.node !== A.node);
+  s.machines = s.machines!.filter((m) => m.name !== A.machine);
+  s.secrets = s.secrets.filter((x) => x.node !== A.node);
+  s.strandedSecretNodes = [A.node];
+  s.controlPlaneMachineSet = { state: 'Inactive' };
+  const { d, f, ids } = stepIds(s);
+  assert.match(d.reasons[0]!, /^PartialReplacement: member removed, no machine replaces it$/);
+  assert.is(f.finish?.templateMachine, B.machine);
+  assert.equal(ids, ['backup', 'quorum-guard-off', 'delete-secrets', 'save-machine', 'create-machine', 'wait-machine', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  // CPMS Active: wait for it, and say so
+  s.controlPlaneMachineSet = { state: 'Active' };
+  const c = stepIds(s);
+  assert.ok(c.d.reasons.some((r) => /Active control plane machine set creates one/.test(r)));
+  assert.equal(c.ids, ['backup', 'quorum-guard-off', 'delete-secrets', 'wait-machine', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+});
+
+test('member removed, new machine Provisioning / its node Ready without a member: only the waits remain', () => {
+  const s = aRemoved();
+  s.nodes = s.nodes.filter((n) => n.name !== A.node);
+  s.pods = s.pods.filter((p) => p.node !== A.node);
+  s.secrets = s.secrets.filter((x) => x.node !== A.node);
+  s.machines = s.machines!.map((m) => (m.name === A.machine ? { ...m, name: 'clustername-8qw5l-master-3', phase: 'Provisioning', nodeName: null, internalIPs: [], instanceState: 'pending', instanceRunning: null } : m));
+  let r = stepIds(s);
+  assert.match(r.d.reasons[0]!, /new machine clustername-8qw5l-master-3 Provisioning/);
+  assert.equal(r.ids, ['backup', 'quorum-guard-off', 'wait-machine', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  // the new node is up, newer than the other masters, no member yet
+  s.nodes = [...s.nodes.map((n) => ({ ...n, created: '2026-12-01T00:00:00Z' })), { name: 'ip-10-0-140-7.ec2.internal', internalIP: '10.0.140.7', ready: true, unreachable: false, uid: 'u-new', created: '2026-12-02T00:00:00Z' }];
+  s.machines = s.machines.map((m) => (m.name === 'clustername-8qw5l-master-3' ? { ...m, phase: 'Running', nodeName: 'ip-10-0-140-7.ec2.internal', internalIPs: ['10.0.140.7'] } : m));
+  r = stepIds(s);
+  assert.match(r.d.reasons[0]!, /new node ip-10-0-140-7.ec2.internal Ready, its member not added yet/);
+  assert.equal(r.ids, ['backup', 'quorum-guard-off', 'wait-machine', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+});
+
+test('B: etcd stopped by hand (no pod) → crashloop, the B plan; member then removed → the rest of B', () => {
+  const s = crashloop();
+  s.pods = s.pods.filter((p) => p.node !== A.node);
+  let r = stepIds(s);
+  assert.is(r.d.scenario, 'crashloop');
+  assert.match(r.d.reasons[0]!, /^PartialReplacement: etcd stopped on ip-10-0-131-183.ec2.internal/);
+  assert.equal(r.ids, ['backup', 'stop-etcd-pod', 'remove-member', 'quorum-guard-off', 'delete-secrets', 'force-redeploy', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  s.members = s.members.filter((m) => m.id !== A.id);
+  r = stepIds(s);
+  assert.is(r.d.scenario, 'crashloop');
+  assert.match(r.d.reasons[0]!, /^PartialReplacement: member removed, node ip-10-0-131-183.ec2.internal Ready without an etcd member \(procedure B\)$/);
+  assert.equal(r.ids, ['backup', 'stop-etcd-pod', 'quorum-guard-off', 'delete-secrets', 'force-redeploy', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  assert.not.ok(r.ids.includes('remove-member'), 'never a second member removal');
+});
+
+test('cannot tell: two members missing, or a ready etcd pod without a member → refused (ReplacementInProgress)', () => {
+  const s = healthy();
+  s.members = s.members.filter((m) => m.id !== A.id);
+  let d = diagnose(s);
+  assert.is(d.scenario, 'unsafe');
+  assert.match(d.reasons[0]!, /stage cannot be told: node ip-10-0-131-183.ec2.internal is Ready and its etcd pod/);
+  s.etcd.controlPlaneReplicas = 5;
+  d = diagnose(s);
+  assert.is(d.scenario, 'unsafe');
+});
+
+test('backup --force predicted only when clusteroperator/etcd is Progressing because of the repair', () => {
+  const s = crashloop();
+  // the installer waits on A (its new pod crash-loops), the others behind it
+  s.etcd.latestAvailableRevision = 9;
+  s.etcd.nodeStatuses = MASTERS.map((m) => ({ nodeName: m.node, currentRevision: 8, targetRevision: m === A ? 9 : 0 }));
+  s.etcd.conditions.push({ type: 'NodeInstallerProgressing', status: 'True', reason: 'NodeInstaller', message: '3 nodes are at revision 8; 0 nodes have achieved new revision 9' });
+  const d = diagnose(s);
+  assert.is(d.scenario, 'crashloop');
+  const prog = { type: 'Progressing', status: 'True' };
+  assert.match(backupForceReason(s, d, { etcd: prog, kubeApiserver: { type: 'Progressing', status: 'False' } }) ?? '', /waits on ip-10-0-131-183.ec2.internal/);
+  assert.is(backupForceReason(s, d, { etcd: { type: 'Progressing', status: 'False' }, kubeApiserver: null }), null, 'not Progressing: the plain backup');
+  assert.is(backupForceReason(s, d, { etcd: prog, kubeApiserver: prog }), null, 'kube-apiserver rolling out: not ours');
+  // another node moving too: not (only) ours
+  s.etcd.nodeStatuses = MASTERS.map((m) => ({ nodeName: m.node, currentRevision: 8, targetRevision: m === C ? 9 : 0 }));
+  assert.is(backupForceReason(s, diagnose(s), { etcd: prog, kubeApiserver: null }), null);
+  // an unrelated Progressing condition
+  const h = crashloop();
+  h.etcd.conditions.push({ type: 'EtcdMembersProgressing', status: 'True', reason: 'MembersNotStarted' });
+  assert.is(backupForceReason(h, diagnose(h), { etcd: prog, kubeApiserver: null }), null);
+});
+
+test.run();
