@@ -1,0 +1,97 @@
+// The documented replacement steps done BY HAND, as an administrator following the docs would (runbook.md): plain
+// kubectl, `etcdctl` in an etcd pod of another node, node commands through a privileged pod with the host's / at /host
+// as `oc debug node/X` + `chroot /host` makes it. Nothing from lib/: the half-done state is made the way a person
+// makes it, and the plugin then has to finish it from the live cluster alone.
+import * as assert from 'uvu/assert';
+import YAML from 'yaml';
+import { kubectl, waitFor, type SimHandle } from './sim.ts';
+
+type W = Pick<SimHandle, 'env'>;
+
+function ok(sim: W, args: string[], input?: string): string {
+  const r = kubectl(sim as SimHandle, args, input);
+  assert.is(r.exitCode, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** `oc rsh etcd-<node>` + `etcdctl member remove <id>` (docs A.1 / B.2), from the etcd pod on `viaNode`. */
+export function removeMember(sim: W, viaNode: string, id: string): string {
+  const out = ok(sim, ['-n', 'openshift-etcd', 'exec', `etcd-${viaNode}`, '-c', 'etcdctl', '--', 'etcdctl', 'member', 'remove', id]);
+  assert.match(out, new RegExp(`Member ${id} removed`));
+  return out;
+}
+
+/** Docs (4.8+): `oc patch etcd/cluster --type=merge -p '{"spec": {"unsupportedConfigOverrides": {"useUnsupported…": true}}}'`. */
+export function quorumGuardOff(sim: W): void {
+  ok(sim, ['patch', 'etcd', 'cluster', '--type=merge', '-p', JSON.stringify({ spec: { unsupportedConfigOverrides: { useUnsupportedUnsafeNonHANonProductionUnstableEtcd: true } } })]);
+}
+
+/** Docs A.2 / B.3: `oc delete secret -n openshift-etcd etcd-peer-<node>` and the serving ones. */
+export function deleteSecrets(sim: W, node: string): void {
+  for (const s of [`etcd-peer-${node}`, `etcd-serving-${node}`, `etcd-serving-metrics-${node}`]) ok(sim, ['-n', 'openshift-etcd', 'delete', 'secret', s]);
+}
+
+/**
+ * `oc debug node/<node>` then `chroot /host` and `script`: the pod oc debug creates (privileged, host network and
+ * PID, the host's / at /host, pinned to the node), waited for until it ends; returns its log.
+ */
+export async function onNode(sim: W, node: string, script: string): Promise<string> {
+  const name = `${node.split('.')[0]}-debug-${Date.now().toString(36)}`;
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', annotations: { 'debug.openshift.io/source-resource': `/v1, Resource=nodes/${node}` } },
+    spec: {
+      nodeName: node,
+      hostPID: true,
+      hostNetwork: true,
+      restartPolicy: 'Never',
+      tolerations: [{ operator: 'Exists' }],
+      volumes: [{ name: 'host', hostPath: { path: '/', type: 'Directory' } }],
+      containers: [
+        {
+          name: 'container-00',
+          image: 'registry.redhat.io/rhel9/support-tools',
+          command: ['chroot', '/host', 'sh', '-c', script],
+          securityContext: { privileged: true, runAsUser: 0 },
+          volumeMounts: [{ name: 'host', mountPath: '/host' }],
+        },
+      ],
+    },
+  };
+  ok(sim, ['create', '-f', '-'], JSON.stringify(pod));
+  const phase = await waitFor(`debug pod on ${node} to finish`, () => {
+    const p = kubectl(sim as SimHandle, ['-n', 'default', 'get', 'pod', name, '-o', 'jsonpath={.status.phase}']).stdout.trim();
+    return p === 'Succeeded' || p === 'Failed' ? p : '';
+  }, 120_000, 500);
+  const log = kubectl(sim as SimHandle, ['-n', 'default', 'logs', name]).stdout;
+  ok(sim, ['-n', 'default', 'delete', 'pod', name, '--wait=false']);
+  assert.is(phase, 'Succeeded', `${script} on ${node}: ${log}`);
+  return log;
+}
+
+/** Docs B.1: move the static pod manifest and the data dir aside on the node. */
+export function stopEtcd(sim: W, node: string): Promise<string> {
+  return onNode(sim, node, 'mkdir -p /var/lib/etcd-backup && mv /etc/kubernetes/manifests/etcd-pod.yaml /var/lib/etcd-backup/ && mv /var/lib/etcd/ /tmp');
+}
+
+/**
+ * Docs A.3: `oc get machine <from> -o yaml`, edited as the docs say (no status, new name, no providerID, annotations,
+ * generation, resourceVersion, uid), then `oc apply -f`. Returns the new machine's name.
+ */
+export function copyMachine(sim: W, from: string, newName: string): string {
+  const m = YAML.parse(ok(sim, ['-n', 'openshift-machine-api', 'get', 'machine', from, '-o', 'yaml']));
+  delete m.status;
+  m.metadata.name = newName;
+  if (m.metadata.selfLink) m.metadata.selfLink = m.metadata.selfLink.replace(/[^/]+$/, newName);
+  delete m.spec.providerID;
+  for (const k of ['annotations', 'generation', 'resourceVersion', 'uid', 'creationTimestamp', 'managedFields', 'finalizers']) delete m.metadata[k];
+  ok(sim, ['apply', '-f', '-'], YAML.stringify(m));
+  return newName;
+}
+
+/** The control-plane node names as the API server lists them now. */
+export function masterNodes(sim: W): string[] {
+  const list = JSON.parse(ok(sim, ['get', 'nodes', '-l', 'node-role.kubernetes.io/master', '-o', 'json']));
+  return (list.items as any[]).map((n) => n.metadata.name).sort();
+}
