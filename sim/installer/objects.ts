@@ -7,6 +7,7 @@ import type { KObject } from '../kube-apiserver/store.ts';
 import { type NetworkShape } from '../world/context.ts';
 import { fullVersion } from '../world/release.ts';
 import { NS_ETCD, NS_ETCD_OPERATOR, NS_MACHINE_API, now, hashOf } from '../world/names.ts';
+import type { SimPlatform } from '../world/context.ts';
 
 export function namespace(name: string, labels: Record<string, string> = {}): KObject {
   return {
@@ -90,6 +91,12 @@ export function clusterVersion(minor: number, patch?: number, upgradingFrom?: nu
   };
 }
 
+// status.platformStatus per platform: github:openshift/api config/v1 types_infrastructure.go (AWSPlatformStatus,
+// AzurePlatformStatus, GCPPlatformStatus, VSpherePlatformStatus, OpenStackPlatformStatus, NutanixPlatformStatus,
+// IBMCloudPlatformStatus, BareMetalPlatformStatus)
+const INFRA_TYPE: Record<SimPlatform, string> = { aws: 'AWS', azure: 'Azure', gcp: 'GCP', vsphere: 'VSphere', openstack: 'OpenStack', nutanix: 'Nutanix', ibmcloud: 'IBMCloud', baremetal: 'BareMetal', none: 'None' };
+const VIPS = { apiServerInternalIPs: ['192.168.111.5'], ingressIPs: ['192.168.111.4'] };
+
 type Topology = 'HighlyAvailable' | 'SingleReplica' | 'HighlyAvailableArbiter' | 'DualReplica' | 'External';
 
 /**
@@ -102,13 +109,19 @@ export function infrastructureTopology(cp: Topology, workers: number): Exclude<T
   return workers === 1 ? 'SingleReplica' : 'HighlyAvailable';
 }
 
-export function infrastructure(platform: 'aws' | 'baremetal' | 'none', infra: string, o: { topology?: Topology; workers?: number; minor?: number } = {}): KObject {
+export function infrastructure(platform: SimPlatform, infra: string, o: { topology?: Topology; workers?: number; minor?: number } = {}): KObject {
   const cp = o.topology ?? 'HighlyAvailable';
   // status.controlPlaneTopology / infrastructureTopology exist from openshift/api release-4.8
   const topologies = (o.minor ?? 8) >= 8 ? { controlPlaneTopology: cp, infrastructureTopology: infrastructureTopology(cp, o.workers ?? 3) } : {};
-  const type = platform === 'aws' ? 'AWS' : platform === 'baremetal' ? 'BareMetal' : 'None';
+  const type = INFRA_TYPE[platform];
   const platformStatus: any = { type };
   if (platform === 'aws') platformStatus.aws = { region: 'us-east-1' };
+  if (platform === 'azure') platformStatus.azure = { cloudName: 'AzurePublicCloud', networkResourceGroupName: `${infra}-rg`, resourceGroupName: `${infra}-rg` };
+  if (platform === 'gcp') platformStatus.gcp = { projectID: 'openshift-sim-project', region: 'us-central1' };
+  if (platform === 'vsphere') platformStatus.vsphere = { ...VIPS, apiServerInternalIP: VIPS.apiServerInternalIPs[0], ingressIP: VIPS.ingressIPs[0] };
+  if (platform === 'openstack') platformStatus.openstack = { ...VIPS, apiServerInternalIP: VIPS.apiServerInternalIPs[0], ingressIP: VIPS.ingressIPs[0], cloudName: 'openstack', loadBalancer: { type: 'OpenShiftManagedDefault' } };
+  if (platform === 'nutanix') platformStatus.nutanix = { ...VIPS, apiServerInternalIP: VIPS.apiServerInternalIPs[0], ingressIP: VIPS.ingressIPs[0] };
+  if (platform === 'ibmcloud') platformStatus.ibmcloud = { location: 'eu-gb', providerType: 'VPC', resourceGroupName: `${infra}-rg` };
   if (platform === 'baremetal') platformStatus.baremetal = { apiServerInternalIP: '192.168.111.5', ingressIP: '192.168.111.4' };
   return {
     apiVersion: 'config.openshift.io/v1',
@@ -182,9 +195,22 @@ export function kubeApiServerOperator(minor: number): KObject {
  * redacted (openshift/installer pkg/asset/manifests/cluster.go; read by the CETCDO on 4.6–4.10 for the control-plane
  * replica count, openshift.md §0.1).
  */
-export function installConfigMap(o: { infra: string; platform: 'aws' | 'baremetal' | 'none'; replicas: number; arbiters?: number; workers: number; machineCIDR: string; serviceNetwork?: string[]; clusterNetwork?: { cidr: string; hostPrefix: number }[] }): KObject {
+export function installConfigMap(o: { infra: string; platform: SimPlatform; replicas: number; arbiters?: number; workers: number; machineCIDR: string; serviceNetwork?: string[]; clusterNetwork?: { cidr: string; hostPrefix: number }[] }): KObject {
   const name = o.infra.replace(/-[a-z0-9]{5}$/, '');
-  const platform = o.platform === 'aws' ? { aws: { region: 'us-east-1' } } : o.platform === 'baremetal' ? { baremetal: { apiVIPs: ['192.168.111.5'], ingressVIPs: ['192.168.111.4'] } } : { none: {} };
+  const vips = { apiVIPs: ['192.168.111.5'], ingressVIPs: ['192.168.111.4'] };
+  // install-config platform sections (github:openshift/installer pkg/types/<platform>/platform.go)
+  const byPlatform: Record<SimPlatform, object> = {
+    aws: { aws: { region: 'us-east-1' } },
+    azure: { azure: { baseDomainResourceGroupName: 'os4-common', cloudName: 'AzurePublicCloud', outboundType: 'Loadbalancer', region: 'centralus' } },
+    gcp: { gcp: { projectID: 'openshift-sim-project', region: 'us-central1' } },
+    vsphere: { vsphere: { ...vips, failureDomains: [], vcenters: [{ datacenters: ['datacenter'], port: 443, server: 'vcenter.example.com', user: 'administrator@vsphere.local' }] } },
+    openstack: { openstack: { ...vips, cloud: 'openstack', externalNetwork: 'external' } },
+    nutanix: { nutanix: { ...vips, prismCentral: { endpoint: { address: 'prism-central.example.com', port: 9440 } } } },
+    ibmcloud: { ibmcloud: { region: 'eu-gb' } },
+    baremetal: { baremetal: vips },
+    none: { none: {} },
+  };
+  const platform = byPlatform[o.platform];
   const ic = {
     apiVersion: 'v1',
     baseDomain: 'example.com',

@@ -2,7 +2,7 @@
 // pkg/kubelet/status): the Node object with nodeInfo, conditions and addresses, container statuses and pod conditions.
 // Shapes per openshift.md §2.
 import type { KObject } from '../kube-apiserver/store.ts';
-import { type IPFamily } from '../world/context.ts';
+import { type IPFamily, type SimPlatform } from '../world/context.ts';
 import { releaseShape } from '../world/release.ts';
 import { now, hashOf } from '../world/names.ts';
 
@@ -48,8 +48,10 @@ export interface NodeOpts {
   /** masters that also run workloads (single-node OpenShift): worker role too, no master taint */
   schedulable?: boolean;
   minor: number;
-  platform: 'aws' | 'baremetal' | 'none';
+  platform: SimPlatform;
   zone?: string;
+  /** cloud platforms other than AWS: the instance-type / region / zone labels the cloud provider sets (providers.ts) */
+  cloudLabels?: Record<string, string>;
   providerID?: string;
   /** dual-stack / IPv6: the IPv6 InternalIP and the order of the InternalIPs */
   ipv6?: string;
@@ -96,6 +98,7 @@ export function node(o: NodeOpts): KObject {
     labels['failure-domain.beta.kubernetes.io/region'] = 'us-east-1';
     labels['failure-domain.beta.kubernetes.io/zone'] = o.zone ?? 'us-east-1a';
   }
+  if (o.cloudLabels) Object.assign(labels, o.cloudLabels);
   const spec: any = {};
   if (o.providerID) spec.providerID = o.providerID;
   if (o.role === 'master' && !o.schedulable) spec.taints = [{ key: 'node-role.kubernetes.io/master', effect: 'NoSchedule' }];

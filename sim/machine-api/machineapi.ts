@@ -7,7 +7,8 @@ import type { KObject } from '../kube-apiserver/store.ts';
 import { R } from '../kube-apiserver/resources.ts';
 import { mirrorIP, newNodeIPv6, type SimNode, type WorldContext } from '../world/context.ts';
 import { HOOK, MACHINE_FINALIZER, NS_MACHINE_API, now, rand5 } from '../world/names.ts';
-import { awsInstanceId, machineConditions, setMachineRunning, ZONES } from './objects.ts';
+import { machineConditions, setMachineRunning } from './objects.ts';
+import { cloudProvider, setInstance, type CloudProvider } from './providers.ts';
 import { node as nodeObject } from '../kubelet/objects.ts';
 import { controllerLoop, type ControllerLoop } from '../world/loop.ts';
 import { hostState } from '../metal3/baremetalhost.ts';
@@ -83,6 +84,13 @@ export class MachineApi {
     }
   }
 
+  /** the cloud provider of this world (every platform with machines but bare metal) */
+  private cloud(): CloudProvider {
+    const p = cloudProvider(this.ctx.platform);
+    if (!p) throw new Error(`machine-api: no cloud provider for platform ${this.ctx.platform}`);
+    return p;
+  }
+
   private role(m: KObject): 'master' | 'worker' {
     return m.metadata.labels?.['machine.openshift.io/cluster-api-machine-role'] === 'master' ? 'master' : 'worker';
   }
@@ -92,30 +100,15 @@ export class MachineApi {
     const store = this.ctx.store;
     const uid = m.metadata.uid!;
     const phase = m.status?.phase;
+    const cloud = this.cloud();
     if (!phase) {
+      // the actuator's Create: the instance exists (providerID, the provider's "creating" state), the machine Provisioning
       store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
         if (o.status?.phase) return false;
         o.metadata.finalizers = [...new Set([...(o.metadata.finalizers ?? []), MACHINE_FINALIZER])];
-        o.metadata.annotations ??= {};
-        o.metadata.annotations['machine.openshift.io/instance-state'] = this.ctx.platform === 'aws' ? 'pending' : 'provisioning';
-        if (this.ctx.platform === 'aws') {
-          const zone = o.spec?.providerSpec?.value?.placement?.availabilityZone ?? ZONES[0];
-          const id = awsInstanceId();
-          o.spec.providerID = `aws:///${zone}/${id}`;
-          o.status = {
-            phase: 'Provisioning',
-            lastUpdated: now(),
-            providerStatus: {
-              apiVersion: 'machine.openshift.io/v1beta1',
-              kind: 'AWSMachineProviderStatus',
-              conditions: [{ type: 'MachineCreation', status: 'True', reason: 'MachineCreationSucceeded', message: 'Machine successfully created', lastTransitionTime: now() }],
-              instanceId: id,
-              instanceState: 'pending',
-            },
-          };
-        } else {
-          o.status = { phase: 'Provisioning', lastUpdated: now() };
-        }
+        const inst = cloud.newInstance(o.metadata.name, o.spec?.providerSpec?.value ?? {}, this.deps.infra);
+        o.status = { phase: 'Provisioning', lastUpdated: now() };
+        setInstance(cloud, o, inst, cloud.states.creating, now());
       });
       this.provisioning.set(uid, Date.now());
       this.ctx.log(`machine-api: ${m.metadata.name}: Provisioning`);
@@ -129,9 +122,8 @@ export class MachineApi {
         store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
           o.status.phase = 'Provisioned';
           o.status.lastUpdated = now();
-          if (o.status.providerStatus) o.status.providerStatus.instanceState = 'running';
-          o.metadata.annotations ??= {};
-          o.metadata.annotations['machine.openshift.io/instance-state'] = this.ctx.platform === 'aws' ? 'running' : 'provisioned';
+          const inst = cloud.instanceOf(o);
+          if (inst) setInstance(cloud, o, inst, cloud.states.running, now());
         });
         return;
       }
@@ -186,6 +178,8 @@ export class MachineApi {
     const name = hostName ?? this.nodeNameFor(m, ip);
     const zone = m.spec?.providerSpec?.value?.placement?.availabilityZone;
     const providerID = m.spec?.providerID;
+    const cloud = cloudProvider(this.ctx.platform);
+    const cloudLabels = cloud && cloud.platform !== 'aws' ? cloud.nodeLabels({ role, value: m.spec?.providerSpec?.value ?? {} }) : undefined;
     const v6 = newNodeIPv6(this.ctx, ip); // dual-stack / IPv6 clusters
     if (role === 'master') {
       const sim: SimNode = {
@@ -196,7 +190,7 @@ export class MachineApi {
         role: 'master',
         ...v6,
       };
-      const nodeObj = nodeObject({ name, ip, ...v6, addressOrder: this.ctx.network?.nodeAddressOrder, role, minor: this.ctx.minor, platform: this.ctx.platform, zone, providerID });
+      const nodeObj = nodeObject({ name, ip, ...v6, addressOrder: this.ctx.network?.nodeAddressOrder, role, minor: this.ctx.minor, platform: this.ctx.platform, zone, providerID, cloudLabels });
       nodeObj.metadata.annotations!['machine.openshift.io/machine'] = `${NS_MACHINE_API}/${m.metadata.name}`;
       try {
         store.create(R.nodes, nodeObj);
@@ -206,7 +200,7 @@ export class MachineApi {
       this.ctx.nodes.set(name, sim);
       await this.deps.addMaster(sim);
     } else {
-      const nodeObj = nodeObject({ name, ip, role, minor: this.ctx.minor, platform: this.ctx.platform, zone, providerID });
+      const nodeObj = nodeObject({ name, ip, role, minor: this.ctx.minor, platform: this.ctx.platform, zone, providerID, cloudLabels });
       nodeObj.metadata.annotations!['machine.openshift.io/machine'] = `${NS_MACHINE_API}/${m.metadata.name}`;
       try {
         store.create(R.nodes, nodeObj);
@@ -217,7 +211,7 @@ export class MachineApi {
     const nodeUID = store.get(R.nodes, undefined, name)?.metadata.uid;
     store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
       const addr = { name, ip, ...v6, addressOrder: this.ctx.network?.nodeAddressOrder, uid: nodeUID };
-      if (this.ctx.platform === 'aws') setMachineRunning(o, addr, this.ctx.platform);
+      if (cloud) setMachineRunning(o, addr, cloud.platform);
       if (this.ctx.platform === 'baremetal') setMachineRunning(o, addr, this.ctx.platform, 'provisioned');
     });
     this.provisioning.delete(m.metadata.uid!);
@@ -285,7 +279,10 @@ export class MachineApi {
       await new Promise((r) => setTimeout(r, 300));
       store.mutate(R.machines, NS_MACHINE_API, name, (o) => {
         if (o.metadata.uid !== uid) return false;
-        if (o.metadata.annotations && this.ctx.platform === 'aws') o.metadata.annotations['machine.openshift.io/instance-state'] = 'terminated';
+        // the provider's state of a deleted instance, where it writes one (providers.ts: AWS terminated, Azure Deleting, IBM Cloud deleting)
+        const cloud = cloudProvider(this.ctx.platform);
+        const inst = cloud?.states.deleting ? cloud.instanceOf(o) : null;
+        if (cloud && inst) setInstance(cloud, o, inst, cloud.states.deleting!, now());
         o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f: string) => f !== MACHINE_FINALIZER);
       });
       this.ctx.log(`machine-api: ${name}: deleted`);
@@ -302,13 +299,13 @@ export class MachineApi {
     const name = `${this.deps.infra}-master-${rand5()}-${index}`;
     const tmpl = cpms.spec.template?.machines_v1beta1_machine_openshift_io ?? {};
     const spec = structuredClone(tmpl.spec ?? {});
-    const oldValue = old.spec?.providerSpec?.value;
-    if (spec.providerSpec?.value && oldValue?.placement) {
-      spec.providerSpec.value.placement = { ...oldValue.placement };
-      if (oldValue.subnet) spec.providerSpec.value.subnet = structuredClone(oldValue.subnet);
-    }
+    // the replacement goes into the deleted machine's failure domain: the template with that domain's fields put back
+    // (cluster-control-plane-machine-set-operator providerconfig/<platform>.go InjectFailureDomain)
+    const cloud = cloudProvider(this.ctx.platform);
+    if (cloud && spec.providerSpec?.value) spec.providerSpec.value = cloud.cpmsInject(spec.providerSpec.value, index, this.deps.infra);
     spec.lifecycleHooks = { preDrain: [{ ...HOOK }] };
-    const labels = { ...(old.metadata.labels ?? {}), ...(tmpl.metadata?.labels ?? {}) };
+    // the template's labels; the actuator adds instance type, region and zone
+    const labels = { ...(tmpl.metadata?.labels ?? {}) };
     try {
       store.create(R.machines, {
         apiVersion: 'machine.openshift.io/v1beta1',

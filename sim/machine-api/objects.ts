@@ -1,7 +1,8 @@
 // Machine API objects as the installer creates them and the machine controllers fill them (github:openshift/api
-// machine/v1beta1, machine/v1 ControlPlaneMachineSet; github:openshift/machine-api-provider-aws; the baremetal provider):
+// machine/v1beta1, machine/v1 ControlPlaneMachineSet; the cloud providers in providers.ts; the baremetal provider):
 // providerSpec, Machines, their running status, and the ControlPlaneMachineSet. Shapes per openshift.md §2.
 import { randomBytes } from 'node:crypto';
+import { cleanValue, cloudProvider, setInstance, type CloudPlatform } from './providers.ts';
 import type { KObject } from '../kube-apiserver/store.ts';
 import { type IPFamily } from '../world/context.ts';
 import { NS_MACHINE_API, HOOK, MACHINE_FINALIZER, now, hashOf } from '../world/names.ts';
@@ -17,42 +18,15 @@ export interface MachineOpts {
   name: string;
   infra: string;
   role: 'master' | 'worker' | 'arbiter';
-  platform: 'aws' | 'baremetal';
+  platform: CloudPlatform | 'baremetal';
   minor: number;
   index: number; // failure-domain index
   withHook: boolean;
 }
 
-export function providerSpec(o: { infra: string; role: string; platform: 'aws' | 'baremetal'; index: number }): any {
-  if (o.platform === 'aws') {
-    const zone = ZONES[o.index % 3];
-    return {
-      value: {
-        apiVersion: 'machine.openshift.io/v1beta1',
-        kind: 'AWSMachineProviderConfig',
-        ami: { id: 'ami-0fe05b1aa8dacfa90' },
-        blockDevices: [{ ebs: { encrypted: true, iops: 0, kmsKey: { arn: '' }, volumeSize: 120, volumeType: 'gp3' } }],
-        credentialsSecret: { name: 'aws-cloud-credentials' },
-        deviceIndex: 0,
-        iamInstanceProfile: { id: `${o.infra}-${o.role}-profile` },
-        instanceType: o.role === 'master' ? 'm6i.xlarge' : 'm6i.large',
-        loadBalancers:
-          o.role === 'master'
-            ? [
-                { name: `${o.infra}-int`, type: 'network' },
-                { name: `${o.infra}-ext`, type: 'network' },
-              ]
-            : undefined,
-        metadata: { creationTimestamp: null },
-        metadataServiceOptions: {},
-        placement: { availabilityZone: zone, region: 'us-east-1' },
-        securityGroups: [{ filters: [{ name: 'tag:Name', values: [`${o.infra}-${o.role}-sg`] }] }],
-        subnet: { filters: [{ name: 'tag:Name', values: [`${o.infra}-private-${zone}`] }] },
-        tags: [{ name: `kubernetes.io/cluster/${o.infra}`, value: 'owned' }],
-        userDataSecret: { name: `${o.role}-user-data` },
-      },
-    };
-  }
+export function providerSpec(o: { infra: string; role: string; platform: CloudPlatform | 'baremetal'; index: number }): any {
+  const cloud = cloudProvider(o.platform);
+  if (cloud) return { value: cleanValue(cloud.providerSpec(o)) };
   return {
     value: {
       apiVersion: 'baremetal.cluster.k8s.io/v1alpha1',
@@ -72,15 +46,12 @@ export function machine(o: MachineOpts): KObject {
     'machine.openshift.io/cluster-api-machine-role': o.role,
     'machine.openshift.io/cluster-api-machine-type': o.role,
   };
-  if (o.platform === 'aws') {
-    labels['machine.openshift.io/instance-type'] = o.role === 'master' ? 'm6i.xlarge' : 'm6i.large';
-    labels['machine.openshift.io/region'] = 'us-east-1';
-    labels['machine.openshift.io/zone'] = ZONES[o.index % 3];
-  }
   const spec: any = {
     metadata: {},
     providerSpec: providerSpec(o),
   };
+  const cloud = cloudProvider(o.platform);
+  if (cloud) Object.assign(labels, cloud.machineLabels({ role: o.role, value: spec.providerSpec.value }));
   if (o.withHook) spec.lifecycleHooks = { preDrain: [{ ...HOOK }] };
   else spec.lifecycleHooks = {};
   return {
@@ -98,46 +69,36 @@ export function machine(o: MachineOpts): KObject {
 }
 
 /** Status + annotations of a machine whose instance runs node `n`. Mutates `m`. */
-export function setMachineRunning(m: KObject, n: { name: string; ip: string; uid?: string; ipv6?: string; addressOrder?: IPFamily[] }, platform: 'aws' | 'baremetal', instanceState = 'running'): void {
+export function setMachineRunning(m: KObject, n: { name: string; ip: string; uid?: string; ipv6?: string; addressOrder?: IPFamily[] }, platform: CloudPlatform | 'baremetal', instanceState?: string): void {
   const ts = now();
   m.metadata.annotations = m.metadata.annotations ?? {};
-  const index = Number(/-(\d+)$/.exec(m.metadata.name)?.[1] ?? 0);
-  if (platform === 'aws') {
-    const zone = m.spec?.providerSpec?.value?.placement?.availabilityZone ?? ZONES[index % 3];
-    const instanceId = m.status?.providerStatus?.instanceId ?? /\/(i-[0-9a-f]+)$/.exec(m.spec.providerID ?? '')?.[1] ?? awsInstanceId();
-    m.spec.providerID = `aws:///${zone}/${instanceId}`;
-    m.metadata.annotations['machine.openshift.io/instance-state'] = instanceState;
+  const cloud = cloudProvider(platform);
+  if (cloud) {
+    const value = m.spec?.providerSpec?.value ?? {};
+    const inst = cloud.instanceOf(m) ?? cloud.newInstance(m.metadata.name, value, m.metadata.labels?.['machine.openshift.io/cluster-api-cluster'] ?? '');
+    setInstance(cloud, m, inst, instanceState ?? cloud.states.running, ts);
     m.status = {
-      ...(m.status ?? {}),
+      ...m.status,
       phase: 'Running',
       lastUpdated: ts,
       nodeRef: { kind: 'Node', name: n.name, uid: n.uid },
       addresses: [...internalIPAddresses(n, n.addressOrder), { type: 'InternalDNS', address: n.name }, { type: 'Hostname', address: n.name }],
-      providerStatus: {
-        apiVersion: 'machine.openshift.io/v1beta1',
-        kind: 'AWSMachineProviderStatus',
-        conditions: [
-          { type: 'MachineCreation', status: 'True', reason: 'MachineCreationSucceeded', message: 'Machine successfully created', lastTransitionTime: ts },
-        ],
-        instanceId,
-        instanceState,
-      },
       conditions: machineConditions(ts),
     };
-  } else {
-    const bmh = m.metadata.annotations['metal3.io/BareMetalHost']?.split('/')[1] ?? `${m.metadata.name.replace(/-master-/, '-control-plane-')}`;
-    m.metadata.annotations['metal3.io/BareMetalHost'] = `${NS_MACHINE_API}/${bmh}`;
-    m.metadata.annotations['machine.openshift.io/instance-state'] = instanceState === 'running' ? 'externally provisioned' : instanceState;
-    m.spec.providerID = m.spec.providerID ?? `baremetalhost:///${NS_MACHINE_API}/${bmh}/${hashOf(bmh, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')}`;
-    m.status = {
-      ...(m.status ?? {}),
-      phase: 'Running',
-      lastUpdated: ts,
-      nodeRef: { kind: 'Node', name: n.name, uid: n.uid },
-      addresses: [...internalIPAddresses(n, n.addressOrder), { type: 'Hostname', address: n.name }, { type: 'InternalDNS', address: n.name }],
-      conditions: machineConditions(ts),
-    };
+    return;
   }
+  const bmh = m.metadata.annotations['metal3.io/BareMetalHost']?.split('/')[1] ?? `${m.metadata.name.replace(/-master-/, '-control-plane-')}`;
+  m.metadata.annotations['metal3.io/BareMetalHost'] = `${NS_MACHINE_API}/${bmh}`;
+  m.metadata.annotations['machine.openshift.io/instance-state'] = !instanceState || instanceState === 'running' ? 'externally provisioned' : instanceState;
+  m.spec.providerID = m.spec.providerID ?? `baremetalhost:///${NS_MACHINE_API}/${bmh}/${hashOf(bmh, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')}`;
+  m.status = {
+    ...(m.status ?? {}),
+    phase: 'Running',
+    lastUpdated: ts,
+    nodeRef: { kind: 'Node', name: n.name, uid: n.uid },
+    addresses: [...internalIPAddresses(n, n.addressOrder), { type: 'Hostname', address: n.name }, { type: 'InternalDNS', address: n.name }],
+    conditions: machineConditions(ts),
+  };
 }
 
 export function machineConditions(ts = now()) {
@@ -148,22 +109,12 @@ export function machineConditions(ts = now()) {
   ];
 }
 
-export function controlPlaneMachineSet(o: { infra: string; state: 'Active' | 'Inactive'; platform: 'aws' | 'baremetal'; replicas: number }): KObject {
-  const failureDomains =
-    o.platform === 'aws'
-      ? {
-          platform: 'AWS',
-          aws: ZONES.slice(0, 3).map((z) => ({
-            placement: { availabilityZone: z },
-            subnet: { type: 'Filters', filters: [{ name: 'tag:Name', values: [`${o.infra}-private-${z}`] }] },
-          })),
-        }
-      : { platform: '' };
+export function controlPlaneMachineSet(o: { infra: string; state: 'Active' | 'Inactive'; platform: CloudPlatform | 'baremetal'; replicas: number }): KObject {
+  const cloud = cloudProvider(o.platform);
+  // bare metal: a user-made CPMS, no failure domains (cluster-control-plane-machine-set-operator generic provider config)
+  const failureDomains = cloud ? cloud.cpmsFailureDomains(o.infra) : { platform: '' };
   const spec = structuredClone(providerSpec({ infra: o.infra, role: 'master', platform: o.platform, index: 0 }));
-  if (o.platform === 'aws') {
-    delete spec.value.placement.availabilityZone;
-    delete spec.value.subnet;
-  }
+  if (cloud) spec.value = cloud.cpmsTemplate(spec.value);
   return {
     apiVersion: 'machine.openshift.io/v1',
     kind: 'ControlPlaneMachineSet',
@@ -182,7 +133,7 @@ export function controlPlaneMachineSet(o: { infra: string; state: 'Active' | 'In
       template: {
         machineType: 'machines_v1beta1_machine_openshift_io',
         machines_v1beta1_machine_openshift_io: {
-          failureDomains,
+          ...(failureDomains ? { failureDomains } : {}),
           metadata: {
             labels: {
               'machine.openshift.io/cluster-api-cluster': o.infra,

@@ -60,6 +60,9 @@ export interface Timing {
   learnerPromoteSeconds?: number; // a started learner catches up (is promotable) after this long
 }
 
+/** scenario `platform`: the cloud machine-api providers (sim/machine-api/providers.ts), Metal3 bare metal, or no Machine API */
+export type SimPlatform = 'aws' | 'azure' | 'gcp' | 'vsphere' | 'openstack' | 'nutanix' | 'ibmcloud' | 'baremetal' | 'none';
+
 export interface WorldContext {
   store: Store;
   stateDir: string;
@@ -69,7 +72,7 @@ export interface WorldContext {
   minor: number;
   /** z-stream of the release (scenario `patch`), default per minor */
   patch?: number;
-  platform: 'aws' | 'baremetal' | 'none';
+  platform: SimPlatform;
   timing: Timing;
   /** absent: IPv4 single stack */
   network?: NetworkShape;

@@ -6,6 +6,7 @@ import type { Kubelet } from '../kubelet/kubelet.ts';
 import { NS_MACHINE_API, now } from './names.ts';
 import type { ScenarioFault } from './scenario.ts';
 import { revisionCrashloop, type RolloutOperator } from './revisioncrashloop.ts';
+import { cloudProvider, stopInstance } from '../machine-api/providers.ts';
 
 export interface FaultDeps {
   kubelets: Map<string, Kubelet>;
@@ -56,11 +57,12 @@ export async function applyFault(ctx: WorldContext, deps: FaultDeps, f: Scenario
           });
         }
       } else if (machine) {
+        // the provider's value for a stopped instance (sim/machine-api/providers.ts: AWS stopped, Azure Deallocated,
+        // GCP TERMINATED, vSphere poweredOff, OpenStack SHUTOFF, Nutanix power OFF, IBM Cloud stopped)
+        const cloud = cloudProvider(ctx.platform);
         ctx.store.mutate(R.machines, NS_MACHINE_API, machine, (m) => {
-          m.metadata.annotations ??= {};
-          m.metadata.annotations['machine.openshift.io/instance-state'] = ctx.platform === 'aws' ? 'stopped' : 'powered off';
+          if (cloud) stopInstance(cloud, m);
           m.status ??= {};
-          if (m.status.providerStatus) m.status.providerStatus.instanceState = 'stopped';
           m.status.lastUpdated = now();
         });
       }

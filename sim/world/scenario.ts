@@ -9,6 +9,8 @@
 //   chaos: {seed, apiErrorRate, ...}     seeded fault injection during the run (sim/world/chaos.ts)
 import { parse as parseYaml } from 'yaml';
 import { parseChaos, type ChaosSpec } from './chaos.ts';
+import type { SimPlatform } from './context.ts';
+import { CLOUD_PLATFORMS, cloudProvider } from '../machine-api/providers.ts';
 
 export const FAULT_KINDS = [
   'machine-stopped',
@@ -58,7 +60,7 @@ export interface ScenarioFault {
 export interface Scenario {
   openshift: string; // "4.14"
   minor: number;
-  platform: 'aws' | 'baremetal' | 'none';
+  platform: SimPlatform;
   controlPlaneMachineSet: 'absent' | 'inactive' | 'active';
   masters: ScenarioMaster[];
   /** controlPlaneTopology (default HighlyAvailable) */
@@ -162,12 +164,17 @@ export function parseScenario(input: string | object): Scenario {
   if (topology === 'DualReplica') fail('topology: DualReplica (etcd run by pacemaker, no etcd container in the static pod) is not simulated yet');
 
   const platform = raw.platform ?? 'aws';
-  if (!['aws', 'baremetal', 'none'].includes(platform)) fail(`platform: "${platform}" must be aws, baremetal or none`);
+  const PLATFORMS = [...CLOUD_PLATFORMS, 'baremetal', 'none'];
+  if (!PLATFORMS.includes(platform)) fail(`platform: "${platform}" must be one of ${PLATFORMS.join(', ')}`);
 
   const cpms = raw.controlPlaneMachineSet ?? 'absent';
   if (!['absent', 'inactive', 'active'].includes(cpms)) fail(`controlPlaneMachineSet: "${cpms}" must be absent, inactive or active`);
   if (cpms !== 'absent' && platform === 'none') fail('controlPlaneMachineSet: needs a Machine API (platform is none)');
   if (cpms !== 'absent' && minor < 12) fail(`controlPlaneMachineSet: "${cpms}" needs openshift 4.12 or later`);
+  // the CPMS operator generates a control plane machine set per platform from a release on (providers.ts cpmsFrom)
+  const cloud = cloudProvider(platform);
+  if (cpms !== 'absent' && cloud && cloud.cpmsFrom === null) fail(`controlPlaneMachineSet: the CPMS operator generates none on ${platform}`);
+  if (cpms !== 'absent' && cloud?.cpmsFrom && minor < cloud.cpmsFrom) fail(`controlPlaneMachineSet: the CPMS operator generates one on ${platform} from openshift 4.${cloud.cpmsFrom}, not "${release}"`);
 
   let network: Scenario['network'];
   if (raw.network !== undefined) {

@@ -30,6 +30,7 @@ import { WorldChaos, prng } from './chaos.ts';
 import { Evidence, membershipMonitor } from './evidence.ts';
 import { leaderMover } from './leader-mover.ts';
 import type { ControllerLoop } from './loop.ts';
+import { cloudProvider } from '../machine-api/providers.ts';
 
 export const INITIAL_REVISION = 7;
 
@@ -50,9 +51,11 @@ export interface StartWorldOptions {
   noFaults?: boolean;
 }
 
-function workerName(platform: string, ip: string, infra: string, i: number): string {
+function workerName(platform: string, ip: string, infra: string, i: number, machine?: string): string {
   if (platform === 'aws') return `ip-${ip.replace(/\./g, '-')}.ec2.internal`;
   if (platform === 'baremetal') return `${infra.split('-')[0]}-worker-${i}`;
+  // the other clouds name the instance, and so the node, after the Machine (providers.ts)
+  if (machine && cloudProvider(platform)) return machine;
   return `worker-${i}.${infra.split('-')[0]}.example.com`;
 }
 
@@ -157,7 +160,8 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
 
   const machineOf = new Map<string, string>();
   cpHosts.forEach((m, i) => {
-    const providerID = machinePlatform === 'aws' ? undefined : undefined;
+    const cloud = cloudProvider(scenario.platform);
+    const cloudLabels = cloud && cloud.platform !== 'aws' ? cloud.nodeLabels({ role: m.role, value: cloud.providerSpec({ infra, role: m.role, index: i }) }) : undefined;
     const n = nodeObject({
       name: m.node,
       ip: m.ip,
@@ -168,7 +172,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
       minor: scenario.minor,
       platform: scenario.platform,
       zone: ZONES[i % 3],
-      providerID,
+      cloudLabels,
     });
     if (m.machine) n.metadata.annotations!['machine.openshift.io/machine'] = `${NS_MACHINE_API}/${m.machine}`;
     store.create(R.nodes, n);
@@ -178,11 +182,13 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   const workers: { name: string; ip: string; machine?: string }[] = [];
   for (let i = 0; i < scenario.workers; i++) {
     const ip = `${a}.${b}.${200 + Math.floor(i / 200)}.${10 + (i % 200)}`;
-    const name = workerName(scenario.platform, ip, infra, i);
-    const zone = ZONES[i % 3]!;
-    const machineName = machinePlatform ? `${infra}-worker-${zone}-${Math.random().toString(36).slice(2, 7)}` : undefined;
+    const cloud = cloudProvider(scenario.platform);
+    const zone = cloud?.zones?.[i % 3] ?? (scenario.platform === 'aws' ? ZONES[i % 3]! : undefined);
+    const machineName = machinePlatform ? `${infra}-worker-${zone ? `${zone}-` : ''}${Math.random().toString(36).slice(2, 7)}` : undefined;
+    const name = workerName(scenario.platform, ip, infra, i, machineName);
     workers.push({ name, ip, machine: machineName });
-    const n = nodeObject({ name, ip, role: 'worker', minor: scenario.minor, platform: scenario.platform, zone });
+    const cloudLabels = cloud && cloud.platform !== 'aws' ? cloud.nodeLabels({ role: 'worker', value: cloud.providerSpec({ infra, role: 'worker', index: i }) }) : undefined;
+    const n = nodeObject({ name, ip, role: 'worker', minor: scenario.minor, platform: scenario.platform, zone, cloudLabels });
     if (machineName) n.metadata.annotations!['machine.openshift.io/machine'] = `${NS_MACHINE_API}/${machineName}`;
     store.create(R.nodes, n);
   }
