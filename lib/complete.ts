@@ -7,21 +7,33 @@
 import { Kube } from './cluster/kubectl.ts';
 import yargs from 'yargs';
 import { COMMAND_FLAGS } from './main.ts';
-import { globalArgs, globalFlags, kubeOptions } from './commands/flags.ts';
+import { PLUGIN_NAMESPACES, globalArgs, globalFlags, kubeOptions } from './commands/flags.ts';
 
 const DIRECTIVE_DEFAULT = 0; // the shell completes file names
 const DIRECTIVE_NO_FILE = 4;
 
 /** flags whose value is a file name: let the shell complete files */
-const FILE_FLAGS = new Set(['--kubeconfig', '--junit', '--certificate-authority']);
+const FILE_FLAGS = new Set(['--kubeconfig', '--junit', '--bmh', '--certificate-authority', '--client-certificate', '--client-key', '--cache-dir']);
 
 export function isCompletionInvocation(names: string[]): boolean {
   return names.some((n) => /^(kubectl|oc)_complete-etcd_replace(\.js|\.ts)?$/.test(n));
 }
 
+interface YargsOptions { key: Record<string, unknown>; alias: Record<string, string[]>; choices: Record<string, unknown[]> }
+
+/** The options yargs knows for a command (global ones + its own), or the global ones alone. */
+function optionsOf(command: keyof typeof COMMAND_FLAGS | undefined): YargsOptions {
+  const y = globalFlags(yargs([]));
+  return ((command ? COMMAND_FLAGS[command](y as never) : y) as unknown as { getOptions(): YargsOptions }).getOptions();
+}
+
 /** Completions for `words` (the last one is being completed), and the cobra directive. */
 export async function completions(words: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ items: string[]; directive: number }> {
-  const all = words.length ? words : [''];
+  let all = words.length ? words : [''];
+  // `--flag=<TAB>`: complete the value after the `=` as for `--flag <TAB>` (cobra's bash and zsh scripts put the
+  // `--flag=` back in front of each answer themselves)
+  const eq = all[all.length - 1]!.match(/^(--?[A-Za-z][\w-]*)=(.*)$/s);
+  if (eq) all = [...all.slice(0, -1), eq[1]!, eq[2]!];
   const current = all[all.length - 1]!;
   const prev = all[all.length - 2];
   if (prev && FILE_FLAGS.has(prev)) return { items: [], directive: DIRECTIVE_DEFAULT };
@@ -35,14 +47,18 @@ export async function completions(words: string[], env: NodeJS.ProcessEnv = proc
     return { items: names, directive: DIRECTIVE_NO_FILE };
   }
   if (prev === '--dry-run') return { items: ['client', 'server', 'none'].filter((v) => v.startsWith(current)), directive: DIRECTIVE_NO_FILE };
+  if (prev === '-n' || prev === '--namespace') return { items: PLUGIN_NAMESPACES.filter((v) => v.startsWith(current)), directive: DIRECTIVE_NO_FILE };
   if (prev === '--client') return { items: ['oc', 'kubectl'].filter((v) => v.startsWith(current)), directive: DIRECTIVE_NO_FILE };
-  if ((prev === '-o' || prev === '--output') && all.includes('status')) return { items: ['table', 'json', 'yaml'].filter((v) => v.startsWith(current)), directive: DIRECTIVE_NO_FILE };
   const command = all.slice(0, -1).find((w) => w in COMMAND_FLAGS) as keyof typeof COMMAND_FLAGS | undefined;
+  if (prev === '-o' || prev === '--output') {
+    // the command's own -o choices (status: table|json|yaml; auto, version: json)
+    const choices = command ? (optionsOf(command).choices.output ?? []) : [];
+    return { items: choices.map(String).filter((v) => v.startsWith(current)), directive: DIRECTIVE_NO_FILE };
+  }
   let items: string[];
   if (current.startsWith('-')) {
     // the flags yargs knows for this command: global ones + the command's own
-    const y = globalFlags(yargs([]));
-    const opts = ((command ? COMMAND_FLAGS[command](y as never) : y) as unknown as { getOptions(): unknown }).getOptions() as { key: Record<string, unknown>; alias: Record<string, string[]>; hiddenOptions: string[] };
+    const opts = optionsOf(command);
     const aliases = new Set(Object.values(opts.alias ?? {}).flat());
     items = Object.keys(opts.key)
       .filter((f) => f !== 'help' && f !== 'version' && !aliases.has(f) && !/[A-Z]/.test(f) && f.length > 1)

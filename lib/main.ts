@@ -12,14 +12,15 @@ import { statusCommand, type OutputFormat } from './commands/status.ts';
 import { versionCommand } from './commands/version.ts';
 import { autoCommand } from './commands/auto.ts';
 import { bundleCommand } from './commands/bundle.ts';
-import { FlagError, checkGlobalFlags, globalArgs, globalFlags, parseDryRun } from './commands/flags.ts';
+import { FlagError, GLOBAL_KEYS, PLUGIN_NAMESPACES, checkGlobalFlags, globalArgs, globalFlags, parseDryRun } from './commands/flags.ts';
+import { which } from './cluster/kubectl.ts';
 import { completeMain, isCompletionInvocation } from './complete.ts';
 
 class UsageError extends Error {}
 
 const OUTPUTS = ['table', 'json', 'yaml'] as const;
 
-function usageLine(msg: string): string {
+function usageLine(msg: string, args: readonly string[] = []): string {
   const m = msg.match(/^Invalid values:\s*Argument: (\S+), Given: (.*), Choices: (.*)$/s);
   if (m) {
     const flag = m[1] === 'output' ? '-o/--output' : `--${m[1]}`;
@@ -29,10 +30,36 @@ function usageLine(msg: string): string {
   if (nargs) return `--${nargs[1]} needs a value`;
   const conflict = msg.match(/^Arguments (\S+) and (\S+) are mutually exclusive$/);
   if (conflict) return `--${conflict[1]} and --${conflict[2]} cannot be used together`;
-  return oneLine(msg);
+  // yargs: "Unknown argument: n" / "Unknown arguments: n, foo" / "Unknown command: x" -> kubectl's spelling
+  const unknown = msg.match(/^Unknown arguments?: (.*)$/s);
+  if (unknown) {
+    const words = unknown[1]!.split(/,\s*/);
+    const word = words.find((w) => args.includes(w));
+    if (word !== undefined) return `unknown command or argument "${word}": the commands are status, auto, bundle and version`;
+    const names = words.map((n) => (n.length === 1 ? `-${n}` : `--${n}`));
+    return `unknown flag${names.length > 1 ? 's' : ''}: ${names.join(', ')}`;
+  }
+  const unknownCmd = msg.match(/^Unknown command: (.*)$/s);
+  if (unknownCmd) return `unknown command "${oneLine(unknownCmd[1]!)}": choose one of status, auto, bundle, version`;
+  const text = oneLine(msg);
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-const k = 'kubectl etcd-replace';
+/**
+ * How the user runs us, for help and hints: `oc etcd-replace` or `kubectl etcd-replace`, by the client in use (the one
+ * every call goes through: --client, else oc when on PATH, else kubectl; as Kube resolves it).
+ */
+export function commandName(args: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+  let client: string | undefined;
+  args.forEach((a, i) => {
+    if (a === '--client') client = args[i + 1];
+    else if (a.startsWith('--client=')) client = a.slice('--client='.length);
+  });
+  if (client !== 'oc' && client !== 'kubectl') client = which('oc', env) ? 'oc' : 'kubectl';
+  return `${client} etcd-replace`;
+}
+
+let k = 'kubectl etcd-replace';
 
 /** Each command's flags and examples (also read by shell completion). */
 export const statusFlags = <T>(c: Argv<T>) =>
@@ -78,19 +105,30 @@ export const versionFlags = <T>(c: Argv<T>) =>
 
 export const COMMAND_FLAGS = { status: statusFlags, auto: autoFlags, bundle: bundleFlags, version: versionFlags } as const;
 
+/** A command's own flags under "Flags:", listed before the global ones (yargs lists a command's groups first). */
+function ownFlagsFirst<T>(c: Argv<T>): Argv<T> {
+  const opts = (c as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions();
+  const globals = new Set<string>(GLOBAL_KEYS);
+  for (const key of GLOBAL_KEYS) for (const a of opts.alias[key] ?? []) globals.add(a);
+  const own = Object.keys(opts.key).filter((key) => !globals.has(key) && key !== 'help' && key !== 'version' && !/[A-Z]/.test(key) && key !== '$0');
+  return c.group([...own, 'help'], 'Flags:');
+}
+
 export interface Handlers {
   ran: boolean;
   code: number;
 }
 
 /** The yargs parser (also used by shell completion, which must answer from the same definitions). */
-export function buildParser(args: string[], h: Handlers = { ran: false, code: ExitCode.Ok }): Argv {
+export function buildParser(args: string[], h: Handlers = { ran: false, code: ExitCode.Ok }, name = 'kubectl etcd-replace'): Argv {
+  k = name;
   const y = globalFlags(yargs(args))
     .scriptName(k)
     .usage('$0 <command> [flags]\n\nReplaces an unhealthy etcd member of an OpenShift 4 control plane, safely.')
     .middleware((a) => {
       try {
         checkGlobalFlags(a);
+        if (a.namespace !== undefined) process.stderr.write(`note: -n is not needed: the plugin always works in ${PLUGIN_NAMESPACES.join(' and ')}\n`);
       } catch (err) {
         if (err instanceof FlagError) throw new UsageError(err.message);
         throw err;
@@ -99,7 +137,7 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
     .command(
       'status',
       'show the etcd control plane and the diagnosis',
-      (c) => statusFlags(c),
+      (c) => ownFlagsFirst(statusFlags(c)),
       async (a) => {
         h.ran = true;
         h.code = await statusCommand({ ...globalArgs(a), output: a.output as OutputFormat, color: a.color });
@@ -108,7 +146,7 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
     .command(
       'auto',
       'detect, show the plan, ask, replace the unhealthy member, verify',
-      (c) => autoFlags(c),
+      (c) => ownFlagsFirst(autoFlags(c)),
       async (a) => {
         h.ran = true;
         let dryRun;
@@ -137,7 +175,7 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
     .command(
       'bundle [file]',
       'write a support archive (tar.gz): newest journal, status, the objects read, Secret data removed',
-      (c) => bundleFlags(c),
+      (c) => ownFlagsFirst(bundleFlags(c)),
       async (a) => {
         h.ran = true;
         h.code = await bundleCommand({ ...globalArgs(a), file: a.file });
@@ -146,7 +184,7 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
     .command(
       'version',
       'print the plugin version, commit and Node runtime',
-      (c) => versionFlags(c),
+      (c) => ownFlagsFirst(versionFlags(c)),
       (a) => {
         h.ran = true;
         h.code = versionCommand({ output: a.output });
@@ -155,12 +193,12 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
     .demandCommand(1, 'a command is required: status, auto, bundle or version')
     .example(`${k} status`, 'what is wrong, and what auto would do')
     .example(`${k} auto`, 'replace the unhealthy member (shows the plan and asks first)')
-    .example(`${k} --kubeconfig ~/cluster-a/auth/kubeconfig status`, 'a cluster by its installer kubeconfig')
+    .example(`${k} --kubeconfig ./auth/kubeconfig status`, 'a cluster by its installer kubeconfig')
     .strict()
     .version(false)
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(Math.min(120, process.stdout.columns || 120))
     .exitProcess(false)
     .fail((msg, err) => {
       if (err && err.name === 'YError') throw new UsageError(err.message); // yargs' own validation (nargs, conflicts…)
@@ -173,11 +211,14 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
 /** Runs the CLI; resolves to the process exit code (never calls process.exit itself). */
 export async function main(args: string[]): Promise<number> {
   const h: Handlers = { ran: false, code: ExitCode.Ok };
+  // kubectl's habits: no arguments shows the help (exit 0); --version alone is the version command
+  if (args.length === 0) args = ['--help'];
+  if (args.length === 1 && args[0] === '--version') args = ['version'];
   try {
-    await buildParser(args, h).parseAsync();
+    await buildParser(args, h, commandName(args)).parseAsync();
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`error: ${usageLine(err.message)}. Run "kubectl etcd-replace --help" for usage.\n`);
+      process.stderr.write(`error: ${usageLine(err.message, args)}. Run "${commandName(args)} --help" for usage.\n`);
       return ExitCode.Usage;
     }
     if (err instanceof PluginError) {

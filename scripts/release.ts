@@ -29,6 +29,8 @@ export const MANIFEST_FILES = ['krew-manifest.yaml', join('plugins', `${PLUGIN_N
 export const EXTRA_FILES: { source: string; name: string; mode: number; os?: string[] }[] = [
   { source: 'completion/kubectl_complete-etcd_replace', name: 'kubectl_complete-etcd_replace', mode: 0o755, os: ['linux', 'darwin'] },
   { source: 'completion/oc_complete-etcd_replace', name: 'oc_complete-etcd_replace', mode: 0o755, os: ['linux', 'darwin'] },
+  { source: 'completion/kubectl_complete-etcd_replace.cmd', name: 'kubectl_complete-etcd_replace.cmd', mode: 0o644, os: ['windows'] },
+  { source: 'completion/oc_complete-etcd_replace.cmd', name: 'oc_complete-etcd_replace.cmd', mode: 0o644, os: ['windows'] },
 ];
 
 /** Platforms served by another platform's archive: krew os/arch → the os/arch whose archive it installs. */
@@ -55,9 +57,12 @@ replacing a member, and read the plan it prints before confirming.`, 76),
     wrap(`macOS: the executable is built for Intel (amd64); Apple silicon Macs run it under Rosetta 2
 (softwareupdate --install-rosetta). It has no code signature; if macOS refuses to run it, sign it ad hoc:`, 76),
     `  codesign --sign - ~/.krew/store/${PLUGIN_NAME}/v${version}/${BIN_NAME}`,
-    wrap(`Shell completion (kubectl 1.26+, oc): krew links only the plugin itself; link the completion helpers
-that came with it onto your PATH (Linux and macOS):`, 76),
-    [`  cd ~/.krew/store/${PLUGIN_NAME}/v${version}`, ...EXTRA_FILES.map((f) => `  ln -s "$PWD/${f.name}" ~/.krew/bin/`)].join('\n'),
+    wrap(`Shell completion (kubectl 1.26+, oc): the plugin answers completion when it runs under the helper
+names kubectl and oc look for. Link them to the plugin in krew's bin folder, where they survive
+\`kubectl krew upgrade\` (Linux and macOS):`, 76),
+    ['kubectl', 'oc'].map((c) => `  ln -sf ${BIN_NAME} "\${KREW_ROOT:-$HOME/.krew}/bin/${c}_complete-etcd_replace"`).join('\n'),
+    wrap(`Windows: copy the two .cmd files that came with the plugin (in the store folder of this version) into
+%USERPROFILE%\\.krew\\bin; they call the plugin through PATH.`, 76),
   ].join('\n\n');
 }
 

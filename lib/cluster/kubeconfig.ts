@@ -28,8 +28,35 @@ function problem(file: string): string | null {
   }
 }
 
+/**
+ * The home folder client-go reads `.kube/config` from (k8s.io/client-go util/homedir/homedir.go HomeDir). Elsewhere
+ * $HOME. On Windows: the first of HOME, HOMEDRIVE+HOMEPATH, USERPROFILE that holds `.kube\config`; else the first of
+ * HOME, USERPROFILE, HOMEDRIVE+HOMEPATH that exists and is writable; else the first that exists; else the first set.
+ */
+export function kubeHome(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (platform !== 'win32') return env.HOME || homedir();
+  const driveHome = env.HOMEDRIVE && env.HOMEPATH ? env.HOMEDRIVE + env.HOMEPATH : '';
+  const byConfig = [env.HOME ?? '', driveHome, env.USERPROFILE ?? ''].filter(Boolean);
+  const byProfile = [env.HOME ?? '', env.USERPROFILE ?? '', driveHome].filter(Boolean);
+  const can = (p: string, mode: number) => {
+    try {
+      accessSync(p, mode);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return (
+    byConfig.find((d) => can(join(d, '.kube', 'config'), constants.F_OK)) ??
+    byProfile.find((d) => can(d, constants.W_OK)) ??
+    byProfile.find((d) => can(d, constants.F_OK)) ??
+    byProfile[0] ??
+    homedir()
+  );
+}
+
 /** Throws a one-line PluginError when no usable kubeconfig is there; returns what will be used. */
-export function checkKubeconfig(o: { kubeconfig?: string; server?: string }, env: NodeJS.ProcessEnv = process.env): KubeconfigChoice {
+export function checkKubeconfig(o: { kubeconfig?: string; server?: string }, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): KubeconfigChoice {
   if (o.kubeconfig) {
     const p = problem(o.kubeconfig);
     if (p) throw new PluginError(`kubeconfig ${o.kubeconfig} (from --kubeconfig) ${p}`, { hint: 'pass an existing, readable file with --kubeconfig' });
@@ -47,7 +74,7 @@ export function checkKubeconfig(o: { kubeconfig?: string; server?: string }, env
     }
     return { files: usable, source: 'KUBECONFIG' };
   }
-  const home = join(env.HOME || homedir(), '.kube', 'config');
+  const home = join(kubeHome(env, platform), '.kube', 'config');
   const p = problem(home);
   if (p === null) return { files: [home], source: '~/.kube/config' };
   if (o.server) return { files: [], source: 'none' };

@@ -39,7 +39,11 @@ export interface KubeOptions {
   as?: string;
   asGroup?: string[];
   certificateAuthority?: string;
+  clientCertificate?: string;
+  clientKey?: string;
+  tlsServerName?: string;
   insecureSkipTlsVerify?: boolean;
+  cacheDir?: string;
   /** kubectl duration syntax ("30s", "1m", "0" = none): forwarded as --request-timeout, the per-call default */
   requestTimeout?: string;
   /** kubectl's -v level: forwarded, and any level > 0 prints each call on stderr (as ETCD_REPLACE_DEBUG=1) */
@@ -61,7 +65,11 @@ export function connectionArgs(o: KubeOptions, reveal = false): string[] {
   if (o.as) g.push(`--as=${o.as}`);
   for (const grp of o.asGroup ?? []) g.push(`--as-group=${grp}`);
   if (o.certificateAuthority) g.push(`--certificate-authority=${o.certificateAuthority}`);
+  if (o.clientCertificate) g.push(`--client-certificate=${o.clientCertificate}`);
+  if (o.clientKey) g.push(`--client-key=${o.clientKey}`);
+  if (o.tlsServerName) g.push(`--tls-server-name=${o.tlsServerName}`);
   if (o.insecureSkipTlsVerify) g.push('--insecure-skip-tls-verify=true');
+  if (o.cacheDir) g.push(`--cache-dir=${o.cacheDir}`);
   if (o.requestTimeout) g.push(`--request-timeout=${o.requestTimeout}`);
   if (o.verbosity !== undefined && o.verbosity > 0) g.push(`-v=${o.verbosity}`);
   return g;
@@ -116,7 +124,7 @@ export const DEFAULT_READ_RETRIES = 3;
 const READ_VERBS = new Set(['get', 'describe', 'logs', 'explain', 'api-resources', 'api-versions', 'version', 'config', 'auth', 'top', 'cluster-info', 'wait', 'events']);
 const IDEMPOTENT_VERBS = new Set(['apply', 'patch', 'label', 'annotate', 'delete', 'replace', 'scale']);
 /** kubectl flags that take their value as the next argument (only those that can come before the verb). */
-const KUBECTL_VALUE_FLAGS = new Set(['-n', '--namespace', '--context', '--kubeconfig', '-s', '--server', '--request-timeout', '--as', '--as-group', '--user', '--cluster', '--token', '--certificate-authority', '-v', '--v']);
+const KUBECTL_VALUE_FLAGS = new Set(['-n', '--namespace', '--context', '--kubeconfig', '-s', '--server', '--request-timeout', '--as', '--as-group', '--user', '--cluster', '--token', '--certificate-authority', '--client-certificate', '--client-key', '--tls-server-name', '--cache-dir', '-v', '--v']);
 const ETCDCTL_VALUE_FLAGS = new Set(['-w', '--write-out', '--endpoints', '--command-timeout', '--dial-timeout', '--keepalive-time', '--keepalive-timeout', '--cacert', '--cert', '--key', '--user', '--password']);
 /** etcdctl subcommands that only read (etcd-io/etcd etcdctl/ctlv3/command). */
 const ETCDCTL_READS = ['member list', 'endpoint health', 'endpoint status', 'endpoint hashkv', 'alarm list', 'version', 'get', 'check perf'];
@@ -373,6 +381,12 @@ export class Kube {
     });
     const ms = performance.now() - t0;
     let stderr = redactStderr(String(p.stderr ?? ''));
+    if ((this.opts.verbosity ?? 0) > 0) {
+      // -v N: kubectl's own request log (redacted like everything else) is the user's; what we parse is the rest
+      const { log, rest } = splitKlog(stderr);
+      if (log) process.stderr.write(log);
+      stderr = rest;
+    }
     let exitCode = typeof p.exitCode === 'number' ? p.exitCode : 1;
     if (p.timedOut) {
       stderr += `\n${this.binary} timed out after ${Math.round((o.timeoutMs ?? 0) / 1000)}s`;
@@ -515,6 +529,21 @@ export function isNotFound(stderr: string): boolean {
 /** True when the failure says the resource type is not served (e.g. no Machine API on this cluster). */
 export function isNoResourceType(stderr: string): boolean {
   return /doesn't have a resource type|the server could not find the requested resource|no matches for kind/i.test(stderr);
+}
+
+/**
+ * klog's header (k8s.io/klog/v2 formatHeader: `Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg`, L one of I W E F), the
+ * lines kubectl/oc write at -v N. Splits a stderr into those lines (the log, to pass through to the user as they are)
+ * and the rest (the messages we parse).
+ */
+const KLOG_LINE = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d{6}\s+\d+ [^\s:]+:\d+\] /;
+export function splitKlog(stderr: string): { log: string; rest: string } {
+  const log: string[] = [];
+  const rest: string[] = [];
+  for (const line of stderr.split(/(?<=\n)/)) (KLOG_LINE.test(line) ? log : rest).push(line);
+  const last = log[log.length - 1];
+  if (last !== undefined && !last.endsWith('\n')) log[log.length - 1] = `${last}\n`;
+  return { log: log.join(''), rest: rest.join('') };
 }
 
 /** The most useful line of a kubectl stderr (skips klog noise). */

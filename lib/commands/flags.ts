@@ -13,7 +13,22 @@ export type Client = (typeof CLIENTS)[number];
 export class FlagError extends Error {}
 
 /** Flags taking a value: an empty value (`--member=`) is a usage error, never "use the default". */
-export const VALUED_GLOBALS = ['kubeconfig', 'context', 'cluster', 'user', 'server', 'token', 'as', 'as-group', 'certificate-authority', 'request-timeout', 'client'] as const;
+export const VALUED_GLOBALS = [
+  'kubeconfig', 'context', 'cluster', 'user', 'server', 'token', 'as', 'as-group', 'certificate-authority', 'client-certificate', 'client-key',
+  'tls-server-name', 'cache-dir', 'request-timeout', 'client', 'namespace',
+] as const;
+
+/** The namespaces the plugin works in; `-n` with one of them is accepted (out of kubectl habit) and changes nothing. */
+export const PLUGIN_NAMESPACES = ['openshift-etcd', 'openshift-machine-api'] as const;
+
+/** Every global flag, in the order help lists them. */
+export const GLOBAL_KEYS = [
+  'kubeconfig', 'context', 'cluster', 'user', 'server', 'token', 'as', 'as-group', 'certificate-authority', 'client-certificate', 'client-key',
+  'tls-server-name', 'insecure-skip-tls-verify', 'cache-dir', 'request-timeout', 'namespace', 'v', 'client', 'color',
+] as const;
+
+/** The heading of the global flags in every command's help (the command's own flags come first, under "Options:"). */
+export const GLOBAL_GROUP = 'Global flags (kubectl connection flags, forwarded to every oc/kubectl call):';
 
 export function globalFlags<T>(y: Argv<T>) {
   return y
@@ -26,11 +41,17 @@ export function globalFlags<T>(y: Argv<T>) {
     .option('as', { type: 'string', requiresArg: true, global: true, describe: 'username to impersonate for the operation' })
     .option('as-group', { type: 'string', requiresArg: true, global: true, describe: 'group to impersonate for the operation (repeat for several)' })
     .option('certificate-authority', { type: 'string', requiresArg: true, global: true, describe: 'path to a cert file for the certificate authority' })
+    .option('client-certificate', { type: 'string', requiresArg: true, global: true, describe: 'path to a client certificate file for TLS' })
+    .option('client-key', { type: 'string', requiresArg: true, global: true, describe: 'path to a client key file for TLS' })
+    .option('tls-server-name', { type: 'string', requiresArg: true, global: true, describe: "server name to check the server's certificate against (reach the API by IP when DNS or the load balancer is broken)" })
     .option('insecure-skip-tls-verify', { type: 'boolean', global: true, describe: "don't check the server's certificate (insecure)" })
+    .option('cache-dir', { type: 'string', requiresArg: true, global: true, describe: "kubectl's discovery cache folder (default: ~/.kube/cache)" })
     .option('request-timeout', { type: 'string', requiresArg: true, global: true, describe: 'time limit of a single API request, kubectl syntax (30s, 1m, 0 = none)' })
-    .option('v', { type: 'number', requiresArg: true, global: true, describe: 'log level: forwarded to oc/kubectl; any level > 0 also prints each oc/kubectl call' })
+    .option('namespace', { alias: 'n', type: 'string', requiresArg: true, global: true, describe: `accepted for kubectl habit: the plugin always works in ${PLUGIN_NAMESPACES.join(' and ')}` })
+    .option('v', { type: 'number', requiresArg: true, global: true, describe: "log level: forwarded to oc/kubectl, whose request log then goes to stderr; any level > 0 also prints each oc/kubectl call" })
     .option('client', { choices: CLIENTS, requiresArg: true, global: true, describe: 'the client binary to run (default: oc when on PATH, else kubectl)' })
-    .option('color', { type: 'boolean', default: true, global: true, describe: 'colored output on a terminal (--no-color, NO_COLOR or TERM=dumb disable it)' });
+    .option('color', { type: 'boolean', default: true, global: true, describe: 'colored output on a terminal (--no-color, NO_COLOR or TERM=dumb disable it)' })
+    .group([...GLOBAL_KEYS], GLOBAL_GROUP);
 }
 
 /** kubectl's duration syntax for --request-timeout: a number of seconds or Go durations such as 30s, 1m30s, 500ms. */
@@ -62,6 +83,10 @@ export function checkGlobalFlags(a: Record<string, unknown>): void {
   }
   const rt = one(a['request-timeout']);
   if (rt !== undefined && !validDuration(rt)) throw new FlagError(`invalid value "${rt}" for --request-timeout: use kubectl's syntax, e.g. 30s, 1m or 0`);
+  const ns = one(a.namespace);
+  if (ns !== undefined && !(PLUGIN_NAMESPACES as readonly string[]).includes(ns)) {
+    throw new FlagError(`-n ${ns}: the plugin always works in ${PLUGIN_NAMESPACES.join(' and ')}; leave -n out`);
+  }
   const v = a.v;
   if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) throw new FlagError(`invalid value "${String(v)}" for -v: a log level 0-10`);
 }
@@ -76,7 +101,11 @@ export interface GlobalArgs {
   as?: string;
   asGroup?: string[];
   certificateAuthority?: string;
+  clientCertificate?: string;
+  clientKey?: string;
+  tlsServerName?: string;
   insecureSkipTlsVerify?: boolean;
+  cacheDir?: string;
   requestTimeout?: string;
   verbosity?: number;
   client?: Client;
@@ -95,7 +124,11 @@ export function globalArgs(a: Record<string, unknown>): GlobalArgs {
     as: one(a.as),
     asGroup: asList(a['as-group']),
     certificateAuthority: one(a['certificate-authority']),
+    clientCertificate: one(a['client-certificate']),
+    clientKey: one(a['client-key']),
+    tlsServerName: one(a['tls-server-name']),
     insecureSkipTlsVerify: a['insecure-skip-tls-verify'] === true ? true : undefined,
+    cacheDir: one(a['cache-dir']),
     requestTimeout: one(a['request-timeout']),
     verbosity: typeof a.v === 'number' ? a.v : undefined,
     client: one(a.client) as Client | undefined,

@@ -125,11 +125,18 @@ test('linux/amd64, installed by krew: runs with no node on PATH; kubectl and its
   assert.is(info.version, VERSION);
   assert.match(info.node, /^v24\./, 'Node 24 LTS runtime');
   assert.match(manifest.split('\n')[0]!, new RegExp(`commit ${info.commit}:`), 'the manifest names the embedded commit');
-  // the completion helper krew installed next to it answers through the plugin found on PATH (krew's bin dir)
-  const helper = join(dirname(inst.target), 'kubectl_complete-etcd_replace');
-  const c = run(helper, [''], { PATH: dirname(inst.link) });
-  assert.is(c.status, 0, show(c));
-  assert.match(c.stdout, /^status\b/m, 'completes the subcommands');
+  // completion set up as the caveats say (the ln -sf lines, with KREW_ROOT): the helper names link to the plugin in
+  // krew's bin folder and the plugin answers completion under them
+  const krewRoot = dirname(dirname(inst.link));
+  const lnLines = String(YAML.parse(manifest).spec.caveats).split('\n').map((l) => l.trim()).filter((l) => l.startsWith('ln -sf '));
+  assert.is(lnLines.length, 2, 'the caveats link both helpers');
+  const sh = spawnSync('sh', ['-ec', lnLines.join('\n')], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: TMP, KREW_ROOT: krewRoot } });
+  assert.is(sh.status, 0, sh.stderr);
+  for (const name of ['kubectl_complete-etcd_replace', 'oc_complete-etcd_replace']) {
+    const c = run(join(dirname(inst.link), name), ['auto', '--dry-run='], { PATH: dirname(inst.link) });
+    assert.is(c.status, 0, show(c));
+    assert.equal(c.stdout.split('\n').filter(Boolean), ['client', 'server', 'none', ':4'], `${name} answers --flag= completion`);
+  }
   if (!KUBECTL) assert.unreachable('kubectl not on PATH');
   const kubectlOnly = join(TMP, 'kubectl-only');
   mkdirSync(kubectlOnly, { recursive: true });

@@ -270,6 +270,26 @@ test('shell completion through kubectl plugin completion (kubectl __complete etc
   assert.match(ctx, /^tls$/m);
 });
 
+test('the real kubectl: -v N log passed through untouched, --tls-server-name forwarded, completion from the checkout\'s bin/', async () => {
+  // -v 6: kubectl's own request log reaches the user's stderr as klog lines; stdout and the exit code are what they
+  // are without -v (the log never reaches our parsers)
+  const plain = await plugin(['status', '-o', 'json'], env);
+  const verbose = await plugin(['status', '-o', 'json', '-v', '6'], env);
+  assert.is(verbose.code, plain.code, verbose.stderr.slice(0, 2000));
+  assert.is(JSON.parse(verbose.stdout).diagnosis.scenario, JSON.parse(plain.stdout).diagnosis.scenario);
+  assert.match(verbose.stderr, /^I\d{4} [\d:.]+\s+\d+ round_trippers\.go:\d+\] (GET|POST) https?:\/\/127\.0\.0\.1:\d+\/api/m, 'kubectl request log');
+  assert.not.match(plain.stderr, /round_trippers/, 'no kubectl log without -v');
+  // --tls-server-name: the TLS context's certificate names only its IP, so the right name passes and another fails
+  const right = await plugin(['--context', 'tls', '--tls-server-name', '127.0.0.1', 'status', '-o', 'json'], env);
+  assert.is(right.code, plain.code, right.stderr);
+  const wrong = await plugin(['--context', 'tls', '--tls-server-name', 'api.wrong.example.com', 'status'], env);
+  assert.is(wrong.code, 1, wrong.stderr);
+  assert.match(wrong.stderr, /certificate|x509/i, wrong.stderr);
+  // kubectl finds the plugin and its completion helper in a checkout's bin/ by their names
+  const r = execFileSync('kubectl', ['__complete', 'etcd-replace', 'auto', '--dry-run=s'], { env: { ...process.env, ...env, PATH: `${join(ROOT, 'bin')}:${process.env.PATH}` }, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.split('\n').filter(Boolean), ['server', ':4']);
+});
+
 test('not an OpenShift 4 cluster (no Etcd CR, no openshift-etcd namespace): one line, exit 1 (last: it breaks the sim)', async () => {
   assert.is(kubectl(sim, ['delete', 'etcds.operator.openshift.io', 'cluster', '--wait=false']).exitCode, 0);
   assert.is(kubectl(sim, ['delete', 'namespace', 'openshift-etcd', '--wait=false']).exitCode, 0);
