@@ -16,6 +16,14 @@ export interface EtcdMember {
   healthy: boolean | null;
   healthError?: string;
   leader: boolean;
+  /** DB SIZE of `etcdctl endpoint status` in bytes (about the size of a snapshot), when read */
+  dbSizeBytes?: number;
+}
+
+/** An active etcd alarm (`etcdctl alarm list`): NOSPACE (the backend quota is full: writes fail) or CORRUPT. */
+export interface EtcdAlarm {
+  memberId: MemberId;
+  alarm: string;
 }
 
 export interface ContainerInfo {
@@ -107,6 +115,8 @@ export interface ClusterState {
   /** pod the member list was read from (a healthy etcd pod on another node), null when none could be used */
   memberSource: string | null;
   memberListError?: string;
+  /** `etcdctl alarm list` from the same pod; absent when it could not be read */
+  alarms?: EtcdAlarm[];
   pods: EtcdPod[];
   nodes: NodeInfo[]; // control-plane nodes
   machines: MachineInfo[] | null; // null: no Machine API (UPI / platform none)

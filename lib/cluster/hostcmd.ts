@@ -3,6 +3,11 @@
 // a privileged pod pinned to the node (hostPID, hostNetwork, hostPath / at /host, tolerating everything)
 // runs `chroot /host sh -c SCRIPT`; we wait for it to finish, read its logs, delete it.
 // `script` must be built by the caller only from constants and validated names (lib/cluster/names.ts).
+// Image: the node's own etcd static pod image when that pod has run there (it is in the node's image store), with
+// imagePullPolicy IfNotPresent, so a broken or disconnected registry cannot stop a run halfway (kubelet
+// pkg/kubelet/images/image_manager.go: IfNotPresent pulls only when the image is not present). Otherwise the release's
+// tools image (imagestream openshift/tools, what `oc debug node/X` uses: openshift/oc pkg/cli/debug/debug.go), which
+// the node will pull.
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import { Kube, firstErrorLine, isTransient } from './kubectl.ts';
@@ -50,6 +55,49 @@ export function toolsImage(kube: Kube): Promise<string> {
   return p;
 }
 
+export interface DebugImage {
+  image: string;
+  /** the image is already on the node (no pull needed) */
+  onNode: boolean;
+  /** where it came from, for the preflight table */
+  source: string;
+}
+
+const nodeImageCache = new WeakMap<Kube, Map<string, Promise<DebugImage>>>();
+
+/** The image the debug pod on `node` uses (see the header): the etcd pod's own image, else the tools image. */
+export function debugImage(kube: Kube, node: string): Promise<DebugImage> {
+  let byNode = nodeImageCache.get(kube);
+  if (!byNode) nodeImageCache.set(kube, (byNode = new Map()));
+  let p = byNode.get(node);
+  if (!p) {
+    p = (async (): Promise<DebugImage> => {
+      const r = await kube.run(['-n', DEBUG_NS, 'get', 'pod', `etcd-${node}`, '-o', 'json'], { allowFailure: true, retries: 2 });
+      if (r.exitCode === 0) {
+        try {
+          const img = etcdPodImage(JSON.parse(r.stdout));
+          if (img) return { image: img, onNode: true, source: `the image of etcd-${node}, already on the node` };
+        } catch {
+          /* fall through to the tools image */
+        }
+      }
+      const tools = await toolsImage(kube);
+      return { image: tools, onNode: false, source: tools === FALLBACK_TOOLS_IMAGE ? 'no tools imagestream: the default support-tools image' : 'the release tools image (imagestream openshift/tools)' };
+    })();
+    p.catch(() => byNode!.delete(node));
+    byNode.set(node, p);
+  }
+  return p;
+}
+
+/** The `etcd` container's image of an etcd static pod, when that container has run on the node (its status has an imageID). */
+export function etcdPodImage(pod: any): string | null {
+  const spec = ((pod?.spec?.containers ?? []) as any[]).find((c) => c?.name === 'etcd');
+  const st = ((pod?.status?.containerStatuses ?? []) as any[]).find((c) => c?.name === 'etcd');
+  if (!spec?.image || !st?.imageID) return null;
+  return String(spec.image);
+}
+
 export function debugPodName(node: string): string {
   return `${DEBUG_POD_PREFIX}${shortHash(node)}-${randomBytes(3).toString('hex').slice(0, 5)}`;
 }
@@ -77,6 +125,7 @@ export function debugPodManifest(name: string, node: string, image: string, scri
         {
           name: 'debug',
           image,
+          imagePullPolicy: 'IfNotPresent',
           command: ['chroot', '/host', 'sh', '-c', script],
           securityContext: { privileged: true, runAsUser: 0 },
           volumeMounts: [{ name: 'host', mountPath: '/host' }],
@@ -120,7 +169,7 @@ export async function runOnNode(kube: Kube, node: string, script: string, o: Hos
   validNodeName(node);
   const timeoutMs = o.timeoutMs ?? 5 * 60_000;
   const pollMs = o.pollMs ?? 500;
-  const image = o.image ?? (await toolsImage(kube));
+  const image = o.image ?? (await debugImage(kube, node)).image;
   const name = debugPodName(node);
   const manifest = stringify(debugPodManifest(name, node, image, script));
   await createDebugPod(kube, name, manifest);

@@ -5,6 +5,7 @@
 import type {
   ClusterState,
   Condition,
+  EtcdAlarm,
   ContainerInfo,
   EtcdMember,
   EtcdOperatorInfo,
@@ -17,6 +18,7 @@ import { Kube, isNoResourceType, isNotFound, notOpenShift, firstErrorLine } from
 import { PluginError } from '../errors.ts';
 import { parseMemberList, parseEndpointStatus } from '../etcd/members.ts';
 import { parseEndpointHealth, applyHealth } from '../etcd/health.ts';
+import { parseAlarmList, parseHumanBytes } from '../etcd/alarms.ts';
 import { etcdctl, ETCD_NS } from '../etcd/exec.ts';
 import { readSourceHint, writeSourceHint } from './source-hint.ts';
 import { parse as parseYaml } from 'yaml';
@@ -301,16 +303,18 @@ interface MemberRead {
   members: EtcdMember[];
   memberSource: string | null;
   memberListError?: string;
+  alarms?: EtcdAlarm[];
 }
 
 type PodRead = MemberRead | { error: string };
 
-/** member list + endpoint health + endpoint status from one pod (the three execs in parallel). */
+/** member list + endpoint health + endpoint status + alarm list from one pod (the four execs in parallel). */
 async function readMembersFrom(kube: Kube, pod: string): Promise<PodRead> {
-  const [list, health, status] = await Promise.all([
+  const [list, health, status, alarm] = await Promise.all([
     etcdctl(kube, pod, ['member', 'list', '-w', 'json'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
     etcdctl(kube, pod, ['endpoint', 'health', '--cluster', '-w', 'json'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
     etcdctl(kube, pod, ['endpoint', 'status', '--cluster', '-w', 'simple'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
+    etcdctl(kube, pod, ['alarm', 'list'], { allowFailure: true, timeoutMs: EXEC_TIMEOUT_MS }),
   ]);
   // JSON so that output cut short by a broken exec stream (kubectl still exits 0) fails to parse instead of
   // showing fewer members / no health (parseMemberListJson)
@@ -323,9 +327,14 @@ async function readMembersFrom(kube: Kube, pod: string): Promise<PodRead> {
   if (list.exitCode !== 0 || members.length === 0) {
     return { error: `${pod}: ${firstErrorLine(list.stderr) || firstErrorLine(list.stdout) || `exit code ${list.exitCode}`}` };
   }
-  const leaders = new Set(parseEndpointStatus(status.stdout).filter((s) => s.isLeader).map((s) => s.id));
-  const withHealth = applyHealth(members, parseEndpointHealth(health.stdout, health.stderr)).map((m) => ({ ...m, leader: leaders.has(m.id) }));
-  return { members: withHealth, memberSource: pod };
+  const statuses = parseEndpointStatus(status.stdout);
+  const leaders = new Set(statuses.filter((s) => s.isLeader).map((s) => s.id));
+  const dbSize = new Map(statuses.map((s) => [s.id, parseHumanBytes(s.dbSize)] as const));
+  const withHealth = applyHealth(members, parseEndpointHealth(health.stdout, health.stderr)).map((m) => {
+    const db = dbSize.get(m.id);
+    return { ...m, leader: leaders.has(m.id), ...(typeof db === 'number' ? { dbSizeBytes: db } : {}) };
+  });
+  return { members: withHealth, memberSource: pod, ...(alarm.exitCode === 0 ? { alarms: parseAlarmList(alarm.stdout) } : {}) };
 }
 
 /**
@@ -489,6 +498,7 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
     members: read.members,
     memberSource: read.memberSource,
     ...(read.memberListError ? { memberListError: read.memberListError } : {}),
+    ...(read.alarms ? { alarms: read.alarms } : {}),
     pods,
     nodes,
     machines,

@@ -18,6 +18,7 @@ import { deleteLeftoverDebugPods } from '../cluster/hostcmd.ts';
 import type { PlanFacts } from '../runbooks/step.ts';
 import type { ClusterState, Condition, Diagnosis, EtcdMember } from '../types.ts';
 import { BmhFileError, validateBmhManifest } from '../runbooks/baremetal-host.ts';
+import { runPreflight } from '../preflight/preflight.ts';
 
 export interface AutoArgs extends GlobalArgs {
   yes?: boolean;
@@ -154,6 +155,8 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
       throw new PluginError(`journal ${dir} lists different steps than this version of the plugin would run`, { hint: 'finish it with the plugin version that started it' });
     }
     const first = journal.firstOpenStep();
+    const done = new Set(journal.data.steps.filter((s) => s.status === 'done' || s.status === 'skipped').map((s) => s.id));
+    plan.preflight = await runPreflight(kube, f, plan.steps, { members }, { from: first, done, dryRun, user: identity?.user ?? undefined });
     err(`resuming run ${journal.data.runId} at step ${first + 1}/${plan.steps.length}${plan.steps[first] ? ` (${plan.steps[first]!.id})` : ''}`);
     return runPlan(plan, kube, () => journal, opts(f.target.memberId || f.target.node || 'finish'));
   }
@@ -203,6 +206,7 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
     throw e;
   }
   const plan = buildPlan(kube, facts);
+  plan.preflight = await runPreflight(kube, facts, plan.steps, state, { dryRun, user: identity?.user ?? undefined });
   if (unfinished && !json) process.stdout.write(`note: an unfinished run exists (${unfinished}); a real run would refuse until it is resumed.\n`);
   return runPlan(plan, kube, () => Journal.create(root, cluster, facts, plan.steps), opts(facts.target.memberId || facts.target.node || 'finish'));
 }

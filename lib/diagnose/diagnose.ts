@@ -40,6 +40,8 @@ export const Reason = {
   TargetHealthy: 'TargetHealthy',
   MemberNotFound: 'MemberNotFound',
   TooFewMembers: 'TooFewMembers',
+  AlarmNoSpace: 'AlarmNoSpace',
+  AlarmCorrupt: 'AlarmCorrupt',
 } as const;
 export type ReasonName = (typeof Reason)[keyof typeof Reason];
 
@@ -194,6 +196,11 @@ function diagnoseMembers(s: ClusterState, opts: DiagnoseOptions): Diagnosis {
       action: restoreAction(s),
     };
   }
+
+  // 2b. An etcd alarm: NOSPACE (the backend reached its quota: etcd accepts only reads and deletes) or CORRUPT. Every
+  // write of the procedure would fail part-way: never start a replacement through it.
+  const alarmed = alarmDiagnosis(s);
+  if (alarmed) return alarmed;
 
   // 3. --member: pick the requested member.
   let requested: EtcdMember | null = null;
@@ -381,6 +388,36 @@ function diagnoseMembers(s: ClusterState, opts: DiagnoseOptions): Diagnosis {
     `investigate the etcd logs (oc -n openshift-etcd logs ${pod.name} -c etcd) and the network between control plane nodes; it may recover by itself`,
     ref,
   );
+}
+
+/** The documented remedy for a NOSPACE alarm (OpenShift docs "Defragmenting etcd data", "Increasing the database size for etcd"). */
+export const NOSPACE_REMEDY =
+  'free the space first: defragment every member (docs "Defragmenting etcd data": `etcdctl defrag --command-timeout=30s` in each etcd pod, the leader last), ' +
+  'then clear the alarm (`etcdctl alarm disarm`); if the data really needs more room, raise the quota (4.16+: `oc patch etcd/cluster --type=merge -p \'{"spec": {"backendQuotaGiB": <GiB>}}\'`, ' +
+  'docs "Increasing the database size for etcd"); then run status again';
+
+function alarmDiagnosis(s: ClusterState): Diagnosis | null {
+  const alarms = (s.alarms ?? []).filter((a) => a.alarm === 'NOSPACE' || a.alarm === 'CORRUPT');
+  if (!alarms.length) return null;
+  const who = (id: string) => {
+    const m = s.members.find((x) => x.id === id);
+    return m ? memberLabel(m) : id;
+  };
+  const reasons = alarms.map((a) =>
+    a.alarm === 'NOSPACE'
+      ? r(Reason.AlarmNoSpace, `etcd raised the NOSPACE alarm on member ${who(a.memberId)}: its database reached the space quota (--quota-backend-bytes${sizeNote(s, a.memberId)}), and until the alarm is cleared etcd accepts only reads and deletes, so the API server cannot write`)
+      : r(Reason.AlarmCorrupt, `etcd raised the CORRUPT alarm on member ${who(a.memberId)}: its data does not match the other members', and etcd refuses writes while the alarm is active`),
+  );
+  const noSpace = alarms.some((a) => a.alarm === 'NOSPACE');
+  const action = noSpace
+    ? `do not replace members through an alarm (every step that writes would fail part-way): ${NOSPACE_REMEDY}`
+    : 'do not replace members through an alarm: find the corrupt member (`etcdctl endpoint hashkv --cluster`) and follow the OpenShift documentation with Red Hat support; restoring from a backup ("Restoring to a previous cluster state") may be needed';
+  return unsafe(reasons, action);
+}
+
+function sizeNote(s: ClusterState, id: string): string {
+  const b = s.members.find((m) => m.id === id)?.dbSizeBytes;
+  return typeof b === 'number' ? `; DB size ${(b / 1e6).toFixed(1)} MB` : '';
 }
 
 function changesInProgress(s: ClusterState, suspectNode: string | null, targetMachine: string | null = null): string[] {

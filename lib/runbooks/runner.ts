@@ -20,12 +20,15 @@ import { ManualStop, StepRefusal, WaitTimeout, type PlanFacts, type RunContext, 
 import { createProgress, type Progress } from '../ui/progress.ts';
 import { confirm as askTTY } from '../ui/prompt.ts';
 import type { Kube } from '../cluster/kubectl.ts';
+import { formatPreflight, preflightFailed, type PreflightCheck } from '../preflight/preflight.ts';
 
 export interface Plan {
   procedure: string; // e.g. "A"
   title: string; // one line: what this plan does
   facts: PlanFacts;
   steps: Step[];
+  /** the preflight checks (lib/preflight), printed with the plan; one failed → refused before any change */
+  preflight?: PreflightCheck[];
 }
 
 /** The cluster lease as the runner uses it (lease.ts RunLease). */
@@ -81,6 +84,7 @@ export function formatPlan(plan: Plan, journal?: Journal | null, cluster?: Clust
     lines.push(`  ${String(i + 1).padStart(String(total).length)}. ${s.title}${s.destructive ? '  [changes the cluster]' : ''}${mark}`);
     for (const c of s.command) lines.push(`       $ ${c}`);
   });
+  if (plan.preflight?.length) lines.push('', ...formatPreflight(plan.preflight));
   return lines;
 }
 
@@ -152,8 +156,13 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
 
   for (const l of formatPlan(plan, null, o.cluster)) out(l);
   out('');
-  emit({ event: 'plan', procedure: plan.procedure, title: plan.title, cluster: o.cluster ?? null, steps: total });
+  emit({ event: 'plan', procedure: plan.procedure, title: plan.title, cluster: o.cluster ?? null, steps: total, ...(plan.preflight ? { preflight: plan.preflight } : {}) });
   plan.steps.forEach((s, i) => emit({ event: 'planned', step: s.id, index: i + 1, total, title: s.title, destructive: s.destructive, commands: s.command }));
+  const failedChecks = preflightFailed(plan.preflight ?? []);
+  if (failedChecks.length) {
+    err(`refused by the preflight checks: ${failedChecks.map((c) => `${c.title}: ${c.detail}`).join(' | ')}. Nothing was changed.`);
+    return result(ExitCode.Refused, 'refused', { preflight: plan.preflight, reasons: failedChecks.map((c) => `${c.id}: ${c.detail}`) });
+  }
   if (dryRun === 'client') {
     out('dry run: nothing was changed.');
     return result(ExitCode.Ok, 'dry-run');
