@@ -100,8 +100,8 @@ async function debugPods(kube: Kube, nodes: string[]): Promise<PreflightCheck> {
 async function space(kube: Kube, f: PlanFacts, state: Pick<ClusterState, 'members'>, steps: Step[], o: PreflightOptions): Promise<PreflightCheck[]> {
   const ids = new Set(steps.slice(o.from ?? 0).map((s) => s.id));
   const out: PreflightCheck[] = [];
-  const backupTitle = `backup space on ${f.backupNode}`;
-  const moveTitle = `room to move the etcd data aside on ${f.target.node}`;
+  const backupTitle = 'backup space';
+  const moveTitle = 'room to move the etcd data';
   const wantBackup = ids.has('backup') && !o.done?.has('backup');
   const wantMove = ids.has('stop-etcd-pod') && !o.done?.has('stop-etcd-pod');
   if (o.dryRun !== 'none') {
@@ -130,7 +130,7 @@ async function space(kube: Kube, f: PlanFacts, state: Pick<ClusterState, 'member
       if (db === null) out.push(bad('backup-space', backupTitle, 'the DB size could not be read (etcdctl endpoint status), so the space cluster-backup.sh needs is unknown'));
       else {
         const need = backupNeedKiB(db, b.resourcesKiB);
-        const line = `${fmtKiB(b.backupFreeKiB)} free in ${b.backupDir}; cluster-backup.sh needs about ${fmtKiB(need)} (snapshot ≈ DB size ${fmtKiB(Math.ceil(db / 1024))} + static pod resources ${fmtKiB(b.resourcesKiB)})`;
+        const line = `${f.backupNode}: ${fmtKiB(b.backupFreeKiB)} free in ${b.backupDir}; cluster-backup.sh needs about ${fmtKiB(need)} (snapshot ≈ DB size ${fmtKiB(Math.ceil(db / 1024))} + static pod resources ${fmtKiB(b.resourcesKiB)})`;
         out.push(b.backupFreeKiB >= need ? ok('backup-space', backupTitle, line) : bad('backup-space', backupTitle, `not enough space: ${line}; free space on ${f.backupNode} first (e.g. old backups in ${b.backupDir})`));
       }
     }
@@ -140,9 +140,9 @@ async function space(kube: Kube, f: PlanFacts, state: Pick<ClusterState, 'member
     else if (m instanceof Error) out.push(bad('data-move', moveTitle, m.message));
     else if (m) {
       const data = m.etcdDataKiB ?? 0;
-      if (m.sameFs) out.push(ok('data-move', moveTitle, `/var/lib/etcd (${fmtKiB(data)}) and /tmp are on the same filesystem: the move is a rename`));
+      if (m.sameFs) out.push(ok('data-move', moveTitle, `${f.target.node}: /var/lib/etcd (${fmtKiB(data)}) and /tmp are on the same filesystem: the move is a rename`));
       else {
-        const line = `/var/lib/etcd holds ${fmtKiB(data)}, /tmp has ${fmtKiB(m.tmpFreeKiB ?? 0)} free (another filesystem: the data is copied)`;
+        const line = `${f.target.node}: /var/lib/etcd holds ${fmtKiB(data)}, /tmp has ${fmtKiB(m.tmpFreeKiB ?? 0)} free (another filesystem: the data is copied)`;
         out.push(data < (m.tmpFreeKiB ?? 0) ? ok('data-move', moveTitle, line) : bad('data-move', moveTitle, `not enough room: ${line}`));
       }
     }
@@ -176,7 +176,7 @@ export function neededOperators(f: PlanFacts, steps: Step[], from: number): [str
 }
 
 async function controllers(kube: Kube, f: PlanFacts, steps: Step[], from: number): Promise<PreflightCheck> {
-  const title = 'controllers the plan relies on';
+  const title = 'controllers';
   const need = neededOperators(f, steps, from);
   if (!need.length) return skip('controllers', title, f.procedure === 'B' ? 'procedure B creates no machine' : 'no machine is created by this plan');
   const r = await kube.run(['get', 'clusteroperators.config.openshift.io', ...need.map(([n]) => n), '-o', 'json'], { allowFailure: true, retries: 2 });
