@@ -182,6 +182,13 @@ export async function runOnNode(kube: Kube, node: string, script: string, o: Hos
         pod = JSON.parse(r.stdout);
         const phase = pod?.status?.phase;
         if (phase === 'Succeeded' || phase === 'Failed') break;
+        // the image cannot be pulled (the kubelet already retried once: back-off): waiting longer changes nothing
+        const w = pod?.status?.containerStatuses?.[0]?.state?.waiting;
+        if (w && ['ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull'].includes(w.reason)) {
+          throw new PluginError(`the debug pod ${DEBUG_NS}/${name} on node ${node} cannot start: ${w.reason} for image ${image}${w.message ? ` (${w.message})` : ''}`, {
+            hint: 'the node cannot pull that image (registry unreachable?); nothing was run on the node',
+          });
+        }
       }
       if (Date.now() > deadline) {
         const phase = pod?.status?.phase ?? 'unknown';

@@ -179,6 +179,13 @@ function diagnoseMembers(s: ClusterState, opts: DiagnoseOptions): Diagnosis {
     return unsafe([why], 'check the etcd pods (oc -n openshift-etcd get pods -l k8s-app=etcd) and the etcd operator (oc get co etcd), then run status again');
   }
 
+  // 2. An etcd alarm: NOSPACE (the backend reached its quota: etcd accepts only reads and deletes) or CORRUPT. Every
+  // write of the procedure would fail part-way: never start a replacement through it. Checked before the quorum:
+  // `etcdctl endpoint health` reports every member unhealthy ("Active Alarm(s): NOSPACE") while an alarm is active
+  // (etcd-io/etcd release-3.4 etcdctl/ctlv3/command/ep_command.go), which is not a lost quorum.
+  const alarmed = alarmDiagnosis(s);
+  if (alarmed) return alarmed;
+
   const vs = voters(s);
   const dead = vs.filter((m) => m.healthy === false);
   const healthy = vs.filter((m) => m.healthy === true);
@@ -196,11 +203,6 @@ function diagnoseMembers(s: ClusterState, opts: DiagnoseOptions): Diagnosis {
       action: restoreAction(s),
     };
   }
-
-  // 2b. An etcd alarm: NOSPACE (the backend reached its quota: etcd accepts only reads and deletes) or CORRUPT. Every
-  // write of the procedure would fail part-way: never start a replacement through it.
-  const alarmed = alarmDiagnosis(s);
-  if (alarmed) return alarmed;
 
   // 3. --member: pick the requested member.
   let requested: EtcdMember | null = null;

@@ -53,6 +53,7 @@ export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o
   const execNode = state.pods.find((p) => p.name === execPod)?.node;
   const backupNode = healthyNodes.includes(execNode ?? '') ? execNode! : healthyNodes[0] ?? execNode;
   if (!backupNode) throw new PlanError('no healthy control-plane node to take the backup on');
+  const backupDb = state.members.find((m) => m.name === backupNode)?.dbSizeBytes;
   const mode = procedure === 'A' ? machineMode(state) : 'manual';
   if (procedure === 'A' && mode !== 'manual' && !target.machine) throw new PlanError(`no machine is known for node ${target.node}`);
   const bareMetal = procedure === 'A' && mode !== 'manual' ? bareMetalFacts(state, target.machine, o.bmh) : undefined;
@@ -75,6 +76,7 @@ export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o
     platform: state.platform,
     target,
     backupNode,
+    ...(backupDb !== undefined ? { backupDbBytes: backupDb } : {}),
     execPod,
     machineMode: mode,
     machinesAtPlan: (state.machines ?? []).map((m) => m.name),

@@ -23,6 +23,8 @@ export interface PlanFacts {
   target: Target;
   /** healthy node that runs cluster-backup.sh */
   backupNode: string;
+  /** the DB size of the member on backupNode at plan time (its snapshot's size): the backup's space check */
+  backupDbBytes?: number;
   /** etcd pod the plan shows `etcdctl` commands against (re-picked live before each use) */
   execPod: string;
   machineMode: MachineMode;

@@ -195,6 +195,8 @@ export function startEtcd(node: SimNode, opts: EtcdStartOptions): EtcdProcess {
     '--logger', 'zap',
     '--log-outputs', 'stderr',
     '--snapshot-count', '10000',
+    // fault etcd-alarm-nospace: a small backend quota (quota.ts); OpenShift passes the flag always (8 GiB)
+    ...(node.quotaBackendBytes ? ['--quota-backend-bytes', String(node.quotaBackendBytes)] : []),
   ];
   if (opts.initialCluster) args.push('--initial-cluster', opts.initialCluster);
   else args.push('--initial-cluster', `${node.name}=${peerURL(node)}`);

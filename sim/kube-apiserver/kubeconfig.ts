@@ -12,7 +12,7 @@ import YAML from 'yaml';
 export function writeKubeconfig(
   path: string,
   url: string,
-  opts: { cluster?: string; context?: string; user?: string; token?: string; identity?: string; tls?: { url: string; caPem: string; token: string } } = {},
+  opts: { cluster?: string; context?: string; user?: string; token?: string; identity?: string; tls?: { url: string; caPem: string; token: string }; users?: { name: string; token: string }[] } = {},
 ): void {
   const cluster = opts.cluster ?? 'sim';
   const context = opts.context ?? 'admin';
@@ -26,11 +26,17 @@ export function writeKubeconfig(
       { name: cluster, cluster: { server: opts.identity ? `${url.replace(/\/+$/, '')}/sim-user/${encodeURIComponent(opts.identity)}` : url } },
       ...(opts.tls ? [{ name: 'sim-tls', cluster: { server: opts.tls.url, 'certificate-authority-data': Buffer.from(opts.tls.caPem).toString('base64') } }] : []),
     ],
-    users: [{ name: user, user: { token } }, ...(opts.tls ? [{ name: 'kubeadmin', user: { token: opts.tls.token } }] : [])],
+    users: [
+      { name: user, user: { token } },
+      ...(opts.tls ? [{ name: 'kubeadmin', user: { token: opts.tls.token } }] : []),
+      ...(opts.tls ? (opts.users ?? []).map((u) => ({ name: u.name, user: { token: u.token } })) : []),
+    ],
     contexts: [
       { name: context, context: { cluster, user, namespace: 'default' } },
       ...(context !== cluster ? [{ name: cluster, context: { cluster, user } }] : []),
       ...(opts.tls ? [{ name: 'tls', context: { cluster: 'sim-tls', user: 'kubeadmin' } }] : []),
+      // scenario key `users`: a context named after each user, over TLS (kubectl sends tokens only there)
+      ...(opts.tls ? (opts.users ?? []).map((u) => ({ name: u.name, context: { cluster: 'sim-tls', user: u.name } })) : []),
     ],
     'current-context': context,
   };

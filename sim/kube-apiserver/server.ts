@@ -41,6 +41,8 @@ import { PatchError, applyPatch } from './patch.ts';
 import { toTable, wantsTable, type IncludeObject } from './table.ts';
 import { ExecServer, rejectUpgrade, resolveContainer } from './exec-websocket.ts';
 import { answerFault, type ApiChaos } from './faults.ts';
+import { admitPodSecurity } from './podsecurity.ts';
+import { ALLOWED_REASON, authorize, forbiddenMessage, type ResourceAttributes, type SimUser } from './authorization.ts';
 
 export interface ApiServerOptions {
   store: Store;
@@ -57,6 +59,8 @@ export interface ApiServerOptions {
   chaos?: ApiChaos;
   /** the OpenShift minor release modelled (default 14): CRD schemas (crds.ts) and server-side field validation (1.25+) */
   release?: number;
+  /** scenario key `users`: token users and what their roles do not grant (authorization.ts) */
+  users?: SimUser[];
 }
 
 export interface ApiServer {
@@ -67,6 +71,9 @@ export interface ApiServer {
   /** The API server goes away for `seconds` (connections cut, then connection refused), then listens again. */
   outage(seconds: number): Promise<void>;
 }
+
+/** The token of a scenario user (key `users`), as `oc login -u <name>` would store one (sha256~…). */
+export const userToken = (name: string) => `sha256~sim-user-${name}`;
 
 /** The token `oc login -u kubeadmin` would hold, as the sim knows it. */
 export const KUBEADMIN_TOKEN = 'sha256~sim-kubeadmin';
@@ -290,7 +297,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (m) {
       user = decodeURIComponent(m[1]);
       req.url = m[2] || '/';
-    } else if (token) user = token === KUBEADMIN_TOKEN ? 'kube:admin' : token;
+    } else if (token) user = token === KUBEADMIN_TOKEN ? 'kube:admin' : (opts.users ?? []).find((u) => userToken(u.name) === token)?.name ?? token;
     const id: Identity = { user, groups: groupsOf(user), token, tls };
     const iu = req.headers['impersonate-user'];
     const ig = req.headers['impersonate-group'];
@@ -322,23 +329,26 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (t && listOf('expired-tokens', 'tokens').includes(t)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
   }
 
-  function checkForbidden(req: IncomingMessage, verb: string, route: Route): void {
+  /** Is `user` allowed `a`? Users in the ConfigMap sim-system/forbidden-users are allowed nothing; scenario users all but their `deny` rules. */
+  function allowed(user: string, a: ResourceAttributes): boolean {
     const cm = store.get(R.configmaps, 'sim-system', 'forbidden-users');
-    if (!cm) return;
-    const forbidden = String(cm.data?.users ?? '')
-      .split(/[\s,]+/)
-      .filter(Boolean);
+    const forbidden = cm ? String(cm.data?.users ?? '').split(/[\s,]+/).filter(Boolean) : [];
+    if (forbidden.includes(user)) return false;
+    return authorize(opts.users ?? [], user, a);
+  }
+
+  function checkForbidden(req: IncomingMessage, verb: string, route: Route): void {
     const user = userOf(req);
-    if (!forbidden.includes(user)) return;
     const t = route.type;
-    const res = route.sub && route.sub !== 'status' ? `${t.resource}/${route.sub}` : t.resource;
-    const ns = route.namespace ? ` in the namespace "${route.namespace}"` : t.namespaced ? '' : ' at the cluster scope';
-    throw new ApiError(
-      403,
-      'Forbidden',
-      `${res}${t.group ? '.' + t.group : ''}${route.name ? ` "${route.name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${res}" in API group "${t.group}"${ns}`,
-      { name: route.name, group: t.group || undefined, kind: t.resource },
-    );
+    const sub = route.sub && route.sub !== 'status' ? route.sub : undefined;
+    const attrs: ResourceAttributes = { verb, group: t.group, resource: t.resource, ...(sub ? { subresource: sub } : {}), ...(route.namespace ? { namespace: route.namespace } : {}), ...(route.name ? { name: route.name } : {}) };
+    if (allowed(user, attrs)) return;
+    const res = sub ? `${t.resource}/${sub}` : t.resource;
+    throw new ApiError(403, 'Forbidden', `${res}${t.group ? '.' + t.group : ''}${route.name ? ` "${route.name}"` : ''} is forbidden: ${forbiddenMessage(user, attrs)}`, {
+      name: route.name,
+      group: t.group || undefined,
+      kind: t.resource,
+    });
   }
 
   /** /api/v1/... or /apis/g/v/... -> Route; undefined when not a resource path. */
@@ -622,6 +632,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         normalize(t, obj);
         admit(t, obj, undefined, q, res);
         if (t.resource === 'pods' && !obj.status) obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
+        // admission (dry runs too): Pod Security as the namespace's labels decide (podsecurity.ts)
+        if (t.resource === 'pods') admitPodSecurity(obj, store.get(R.namespaces, undefined, ns!));
         if (dryRun(q)) {
           if (store.get(t, ns, obj.metadata.name)) {
             throw new ApiError(409, 'AlreadyExists', `${t.resource}${t.group ? '.' + t.group : ''} "${obj.metadata.name}" already exists`, { name: obj.metadata.name, group: t.group || undefined, kind: t.resource });
@@ -802,16 +814,24 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
     }
     if (path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews' && req.method === 'POST') {
-      // `kubectl auth can-i`: everything is allowed except for users listed in forbidden-users.
+      // `kubectl auth can-i`: the same rules as the requests themselves (authorization.ts)
       const review = parseObject(await readBody(req), req.headers['content-type']);
-      const cm = store.get(R.configmaps, 'sim-system', 'forbidden-users');
-      const denied = String(cm?.data?.users ?? '').split(/[\s,]+/).includes(userOf(req));
+      const ra = review?.spec?.resourceAttributes ?? {};
+      const attrs: ResourceAttributes = {
+        verb: String(ra.verb ?? ''),
+        group: String(ra.group ?? ''),
+        resource: String(ra.resource ?? ''),
+        ...(ra.subresource ? { subresource: String(ra.subresource) } : {}),
+        ...(ra.namespace ? { namespace: String(ra.namespace) } : {}),
+        ...(ra.name ? { name: String(ra.name) } : {}),
+      };
+      const ok = allowed(userOf(req), attrs);
       return send(res, 201, {
         ...review,
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SelfSubjectAccessReview',
         metadata: { ...(review.metadata ?? {}), creationTimestamp: null },
-        status: denied ? { allowed: false } : { allowed: true, reason: 'simulated cluster-admin' },
+        status: ok ? { allowed: true, reason: ALLOWED_REASON } : { allowed: false },
       });
     }
     if (path === '/apis/authentication.k8s.io') {

@@ -25,6 +25,7 @@ import {
   type EtcdProcess,
 } from '../etcd/etcd.ts';
 import { ETCD_MANIFEST, runPodCommand } from '../node/hostfs.ts';
+import { needsPull, unreachablePullError } from './images.ts';
 
 export const BACKOFF_BASE_MS = 1000;
 export const BACKOFF_MAX_MS = 10_000;
@@ -96,6 +97,13 @@ export class Kubelet {
   private busy = false; // a manifest transition (stop old etcd) is in progress
 
   private readonly runPods = new Map<string, RunPod>();
+  /** images pulled onto this node (images.ts) */
+  private readonly pulled = new Set<string>();
+  /** the node's images: those its static pods ran (they stay in the image store after the pod goes) and those pulled */
+  private images(): Set<string> {
+    for (const k of [...(this.manifest?.pod.spec?.containers ?? []), ...(this.manifest?.pod.spec?.initContainers ?? [])]) if (k?.image) this.pulled.add(String(k.image));
+    return this.pulled;
+  }
   private readonly handled = new Set<string>();
 
   constructor(
@@ -352,6 +360,7 @@ export class Kubelet {
         this.deleteMirrorPod(old);
       }
       this.manifest = next;
+      this.images(); // its images are on the node from now on
       this.state = { kind: 'none' };
       this.restartCount = 0;
       this.lastState = undefined;
@@ -748,6 +757,26 @@ export class Kubelet {
       ];
     };
     const others = (pod.spec?.containers ?? []).slice(1);
+    // images (images.ts): pull what the node does not have, as the pull policy says; a failed pull never starts the pod
+    for (const k of [c, ...others]) {
+      const image = String(k.image ?? '');
+      if (!needsPull(image, k.imagePullPolicy, this.images())) continue;
+      if (this.ctx.registry === 'unreachable') {
+        const waiting = (reason: string, message: string) =>
+          setStatus((s) => {
+            s.phase = 'Pending';
+            s.hostIP = this.node.ip;
+            s.startTime ??= startedAt;
+            s.containerStatuses = [c, ...others].map((x: any) => ({ name: x.name, image: x.image ?? '', imageID: '', lastState: {}, ready: false, restartCount: 0, started: false, state: { waiting: { reason, message } } }));
+          });
+        waiting('ErrImagePull', unreachablePullError(image));
+        await new Promise((r) => setTimeout(r, 1000));
+        rp.running = false;
+        if (this.agentRunning) waiting('ImagePullBackOff', `Back-off pulling image "${image}"`);
+        return;
+      }
+      this.pulled.add(image);
+    }
     setStatus((s) => {
       baseStatus(s, true, 'Running');
       s.containerStatuses = [c, ...others].map((k: any) => ({

@@ -27,6 +27,7 @@ import { runsEtcd, type SimNode } from '../world/context.ts';
 import { track } from '../etcd/etcd.ts';
 import { clusterBackupScript, etcdCommonTools, etcdEnv } from '../scripts/cluster-backup.ts';
 import { ETCD_DISK_SETUP, etcdDiskEnv } from './etcddisk.ts';
+import { nodeMountNs } from './backupdisk.ts';
 
 export const KUBECONFIG_PATH = 'etc/kubernetes/static-pod-resources/kube-apiserver-certs/secrets/node-kubeconfigs/localhost.kubeconfig';
 export const MANIFESTS_DIR = 'etc/kubernetes/manifests';
@@ -181,7 +182,8 @@ export function spawnInPod(node: SimNode, podUid: string, argv: string[], opts: 
     ...etcdDiskEnv(opts.dedicatedEtcdDisk === true && runsEtcd(node)),
   };
   const setpriv = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'KILL'] : [];
-  const full = [...setpriv, '/usr/bin/unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', SETUP, 'sh', ...argv];
+  // a node with a backup disk of its own (backupdisk.ts): start from the namespace that holds it
+  const full = [...setpriv, ...nodeMountNs(node), '/usr/bin/unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', SETUP, 'sh', ...argv];
   const child = spawn(full[0]!, full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env, detached: true });
   track(child);
   const cleanup = () => {

@@ -14,6 +14,8 @@ export interface SimNode {
   ipv6?: string;
   /** the service network is IPv6: etcd peer/client URLs use `ipv6` (OPERATOR@main pkg/dnshelpers/util.go GetPreferredIPFamily) */
   preferIPv6?: boolean;
+  /** etcd's --quota-backend-bytes on this member (fault etcd-alarm-nospace, etcd/quota.ts) */
+  quotaBackendBytes?: number;
 }
 
 /** Does this node run an etcd member? Masters, and arbiters (openshift/enhancements arbiter-clusters.md "ETCD Operator Change"). */
@@ -78,6 +80,8 @@ export interface WorldContext {
   network?: NetworkShape;
   /** scenario `etcdDisk`: dedicated = /var/lib/etcd is its own mount point on every master (etcddisk.ts) */
   etcdDisk?: 'shared' | 'dedicated';
+  /** scenario `registry`: unreachable = every image pull fails (kubelet/images.ts) */
+  registry?: 'reachable' | 'unreachable';
   nodes: Map<string, SimNode>;
   /** infrastructure status.controlPlaneTopology of the scenario (default HighlyAvailable) */
   topology?: 'HighlyAvailable' | 'SingleReplica' | 'HighlyAvailableArbiter' | 'DualReplica' | 'External';

@@ -2,6 +2,7 @@
 import { R } from '../kube-apiserver/resources.ts';
 import { mirrorIP, runsEtcd, type SimNode, type WorldContext } from './context.ts';
 import { clientURL, etcdctl } from '../etcd/etcd.ts';
+import { fillUntilNoSpace } from '../etcd/quota.ts';
 import type { Kubelet } from '../kubelet/kubelet.ts';
 import { NS_MACHINE_API, now } from './names.ts';
 import type { ScenarioFault } from './scenario.ts';
@@ -31,6 +32,12 @@ export async function applyFault(ctx: WorldContext, deps: FaultDeps, f: Scenario
   if (f.node && !kubelet) throw new Error(`fault ${f.kind}: no kubelet for node ${f.node}`);
   ctx.log(`fault: ${f.kind}${f.node ? ` on ${f.node}` : ''}`);
   switch (f.kind) {
+    case 'etcd-alarm-nospace': {
+      // every member runs with a small quota (world.ts); fill the keyspace until etcd raises NOSPACE (etcd/quota.ts)
+      const alarms = await fillUntilNoSpace([...ctx.nodes.values()].filter((n) => n.role === 'master' && deps.kubelets.get(n.name)?.etcdHealthy), ctx.log);
+      ctx.log(`fault: etcd-alarm-nospace: ${alarms.replace(/\s+/g, ' ')}`);
+      return;
+    }
     case 'machine-deleting': {
       // The instance stopped AND someone (an admin, a MachineHealthCheck, the docs' CPMS branch) already deleted the
       // Machine: it stays Deleting, held by the EtcdQuorumOperator preDrain hook until its member leaves the member list

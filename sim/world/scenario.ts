@@ -11,6 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseChaos, type ChaosSpec } from './chaos.ts';
 import type { SimPlatform } from './context.ts';
 import { CLOUD_PLATFORMS, cloudProvider } from '../machine-api/providers.ts';
+import type { DenyRule, SimUser } from '../kube-apiserver/authorization.ts';
 
 export const FAULT_KINDS = [
   'machine-stopped',
@@ -22,6 +23,7 @@ export const FAULT_KINDS = [
   'machine-finalizer-stuck',
   'revision-crashloop',
   'machine-deleting',
+  'etcd-alarm-nospace',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -33,6 +35,8 @@ export interface ScenarioMaster {
   bmh?: string;
   /** IPv6 InternalIP (needed when network.ipFamilies has IPv6) */
   ipv6?: string;
+  /** free bytes `df` reports where cluster-backup.sh writes (/home/core/assets/backup); absent: the real disk's */
+  backupFreeBytes?: number;
 }
 
 /** An arbiter node (topology HighlyAvailableArbiter): runs an etcd member, nothing else of the control plane. */
@@ -84,6 +88,10 @@ export interface Scenario {
   etcdDisk: 'shared' | 'dedicated';
   /** Optional fault injection during the run (sim/world/chaos.ts). */
   chaos?: ChaosSpec;
+  /** token users besides kubeadmin, each denied what its roles do not grant (kube-apiserver/authorization.ts) */
+  users: SimUser[];
+  /** `unreachable`: image pulls of anything not already on the node fail (kubelet/images.ts) */
+  registry: 'reachable' | 'unreachable';
 }
 
 export class ScenarioError extends Error {}
@@ -143,6 +151,8 @@ export function parseScenario(input: string | object): Scenario {
     'name',
     'description',
     'chaos',
+    'users',
+    'registry',
   ]);
   for (const k of Object.keys(raw)) if (!known.has(k)) fail(`unknown field "${k}"`);
 
@@ -213,7 +223,11 @@ export function parseScenario(input: string | object): Scenario {
   const bmhs = new Set<string>();
   const masters: ScenarioMaster[] = rawMasters.map((m: any, i: number) => {
     if (!m || typeof m !== 'object') fail(`masters[${i}]: must be a mapping {node, ip, machine}`);
-    for (const k of Object.keys(m)) if (!['node', 'ip', 'machine', 'bmh', 'ipv6'].includes(k)) fail(`masters[${i}]: unknown field "${k}"`);
+    for (const k of Object.keys(m)) if (!['node', 'ip', 'machine', 'bmh', 'ipv6', 'backupFreeBytes'].includes(k)) fail(`masters[${i}]: unknown field "${k}"`);
+    const backupFreeBytes = m.backupFreeBytes;
+    if (backupFreeBytes !== undefined && (!Number.isInteger(backupFreeBytes) || backupFreeBytes < 4096 || backupFreeBytes > 2 ** 40)) {
+      fail(`masters[${i}].backupFreeBytes: "${backupFreeBytes}" must be an integer number of bytes, 4096 to 1 TiB`);
+    }
     const ipv6 = m.ipv6 === undefined ? undefined : String(m.ipv6);
     if (needV6 && !ipv6) fail(`masters[${i}].ipv6: required when network.ipFamilies has IPv6`);
     if (ipv6 !== undefined && (!needV6 || !isIPv6(ipv6))) fail(`masters[${i}].ipv6: "${ipv6}" ${needV6 ? 'is not an IPv6 address' : 'needs IPv6 in network.ipFamilies'}`);
@@ -247,7 +261,7 @@ export function parseScenario(input: string | object): Scenario {
     } else if (m.bmh !== undefined) {
       fail(`masters[${i}].bmh: only platform baremetal has BareMetalHosts`);
     }
-    return { node, ip, machine, ...(bmh ? { bmh } : {}), ...(ipv6 ? { ipv6 } : {}) };
+    return { node, ip, machine, ...(bmh ? { bmh } : {}), ...(ipv6 ? { ipv6 } : {}), ...(backupFreeBytes !== undefined ? { backupFreeBytes } : {}) };
   });
 
   const arbiters: ScenarioArbiter[] = [];
@@ -293,7 +307,8 @@ export function parseScenario(input: string | object): Scenario {
     const kind = String(f.kind ?? '');
     if (!(FAULT_KINDS as readonly string[]).includes(kind)) fail(`faults[${i}].kind: unknown fault kind "${kind}" (one of ${FAULT_KINDS.join(', ')})`);
     const node = f.node === undefined ? undefined : String(f.node);
-    const needsNode = kind !== 'extra-unstarted-member' && kind !== 'learner';
+    const needsNode = kind !== 'extra-unstarted-member' && kind !== 'learner' && kind !== 'etcd-alarm-nospace';
+    if (kind === 'etcd-alarm-nospace' && node !== undefined) fail(`faults[${i}].node: etcd-alarm-nospace is cluster-wide (no node)`);
     if (needsNode && !node) fail(`faults[${i}].node: required for ${kind}`);
     if (node !== undefined && !names.has(node)) fail(`faults[${i}].node: "${node}" is not one of the masters${arbiters.length ? ' or arbiters' : ''}`);
     if (kind === 'machine-deleting' && platform === 'none') fail(`faults[${i}].kind: machine-deleting needs a Machine API (platform is none)`);
@@ -340,7 +355,13 @@ export function parseScenario(input: string | object): Scenario {
   const etcdDisk = raw.etcdDisk ?? 'shared';
   if (etcdDisk !== 'shared' && etcdDisk !== 'dedicated') fail(`etcdDisk: "${etcdDisk}" must be shared or dedicated`);
 
+  const users = parseUsers(raw.users);
+  const registry = raw.registry ?? 'reachable';
+  if (registry !== 'reachable' && registry !== 'unreachable') fail(`registry: "${registry}" must be reachable or unreachable`);
+
   return {
+    users,
+    registry,
     openshift: release,
     minor,
     platform,
@@ -359,6 +380,38 @@ export function parseScenario(input: string | object): Scenario {
     etcdDisk,
     chaos: parseChaos(raw.chaos, fail),
   };
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** `users: [{name, deny: [{verb, group, resource, subresource, namespace}]}]` */
+function parseUsers(raw: unknown): SimUser[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) fail('users: must be a list of {name, deny}');
+  const seen = new Set<string>();
+  return raw.map((u: any, i: number) => {
+    if (!u || typeof u !== 'object') fail(`users[${i}]: must be a mapping {name, deny}`);
+    for (const k of Object.keys(u)) if (!['name', 'deny'].includes(k)) fail(`users[${i}]: unknown field "${k}"`);
+    const name = String(u.name ?? '');
+    if (!NAME.test(name) || ['admin', 'sim', 'tls', 'kubeadmin'].includes(name)) fail(`users[${i}].name: "${name}" must be a DNS label other than admin, sim, tls, kubeadmin`);
+    if (seen.has(name)) fail(`users[${i}].name: duplicate user "${name}"`);
+    seen.add(name);
+    const deny = u.deny ?? [];
+    if (!Array.isArray(deny)) fail(`users[${i}].deny: must be a list of {verb, group, resource, subresource, namespace}`);
+    const rules: DenyRule[] = deny.map((d: any, j: number) => {
+      if (!d || typeof d !== 'object') fail(`users[${i}].deny[${j}]: must be a mapping`);
+      for (const k of Object.keys(d)) if (!['verb', 'group', 'resource', 'subresource', 'namespace'].includes(k)) fail(`users[${i}].deny[${j}]: unknown field "${k}"`);
+      if (!d.verb || !d.resource) fail(`users[${i}].deny[${j}]: verb and resource are required`);
+      return {
+        verb: String(d.verb),
+        resource: String(d.resource),
+        ...(d.group !== undefined ? { group: String(d.group) } : {}),
+        ...(d.subresource !== undefined ? { subresource: String(d.subresource) } : {}),
+        ...(d.namespace !== undefined ? { namespace: String(d.namespace) } : {}),
+      };
+    });
+    return { name, deny: rules };
+  });
 }
 
 /** Infrastructure ID: scenario value, else derived from the first machine name (`<infra>-master-0`). */

@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Store, type KObject } from '../kube-apiserver/store.ts';
 import { R } from '../kube-apiserver/resources.ts';
-import { KUBEADMIN_TOKEN, startApiServer } from '../kube-apiserver/server.ts';
+import { KUBEADMIN_TOKEN, startApiServer, userToken } from '../kube-apiserver/server.ts';
 import { writeKubeconfig } from '../kube-apiserver/kubeconfig.ts';
 import { etcdHost, mirrorIP, type SimNode, type WorldContext } from './context.ts';
 import { bootstrapCluster, killAllTracked, memberList, clientURL } from '../etcd/etcd.ts';
@@ -20,6 +20,9 @@ import { NodeLifecycle } from '../kube-controller-manager/nodelifecycle.ts';
 import { GarbageCollector } from '../kube-controller-manager/garbagecollector.ts';
 import { applyFault } from './faults.ts';
 import { infraName, parseScenario, type Scenario } from './scenario.ts';
+import { startBackupDisk } from '../node/backupdisk.ts';
+import { SMALL_QUOTA_BYTES } from '../etcd/quota.ts';
+import { controlPlaneMachineSetOperator, machineApiOperator } from '../machine-api/clusteroperators.ts';
 import { NS_ETCD, NS_ETCD_OPERATOR, NS_MACHINE_API, now } from './names.ts';
 import { allCertsSecret, configMap, etcdCR, nodeSecret, scriptsConfigMap, SECRET_KINDS } from '../cluster-etcd-operator/objects.ts';
 import { clusterOperator, clusterVersion, infrastructure, installConfigMap, kubeApiServerOperator, namespaces, networkConfig, toolsImageStream } from '../installer/objects.ts';
@@ -97,6 +100,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     timing: scenario.timing,
     ...(scenario.network ? { network: scenario.network } : {}),
     etcdDisk: scenario.etcdDisk,
+    registry: scenario.registry,
     nodes: new Map(),
     topology: scenario.topology,
     log,
@@ -114,6 +118,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     root: path.join(stateDir, 'nodes', m.node, 'root'),
     role: m.role,
     ...(m.ipv6 ? { ipv6: m.ipv6, preferIPv6: scenario.network?.ipFamilies[0] === 'IPv6' } : {}),
+    ...(scenario.faults.some((f) => f.kind === 'etcd-alarm-nospace') ? { quotaBackendBytes: SMALL_QUOTA_BYTES } : {}),
   }));
   const addressOrder = scenario.network?.nodeAddressOrder;
   for (const m of masters) ctx.nodes.set(m.name, m);
@@ -125,9 +130,12 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   const chaos = scenario.chaos ? new WorldChaos(scenario.chaos, evidence, log) : undefined;
   const hooks = createWorldHooks(ctx, kubelets, chaos, evidence);
   // an https listener too (context `tls` of the kubeconfig) and a log of every request with its user/impersonation
-  const api = await startApiServer({ store, hooks, host: '127.0.0.1', port: 0, tls: true, requestLog: path.join(stateDir, 'requests.jsonl'), chaos, release: scenario.minor });
+  const api = await startApiServer({ store, hooks, host: '127.0.0.1', port: 0, tls: true, requestLog: path.join(stateDir, 'requests.jsonl'), chaos, release: scenario.minor, users: scenario.users });
   const kubeconfigPath = path.join(stateDir, 'kubeconfig');
-  writeKubeconfig(kubeconfigPath, api.url, { tls: api.tls ? { ...api.tls, token: KUBEADMIN_TOKEN } : undefined });
+  writeKubeconfig(kubeconfigPath, api.url, {
+    tls: api.tls ? { ...api.tls, token: KUBEADMIN_TOKEN } : undefined,
+    users: scenario.users.map((u) => ({ name: u.name, token: userToken(u.name) })),
+  });
   const kubeconfigText = readFileSync(kubeconfigPath, 'utf8');
   log(`API server ${api.url} up after ${Date.now() - t0} ms`);
 
@@ -203,6 +211,11 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
       { type: 'Disabled', status: scenario.platform === 'baremetal' ? 'False' : 'True', reason: scenario.platform === 'baremetal' ? 'AsExpected' : 'UnsupportedPlatform', lastTransitionTime: coTs },
     ]),
   );
+  // the Machine API's operators (machine-api/clusteroperators.ts): where there is a Machine API
+  if (scenario.platform !== 'none') {
+    store.create(R.clusteroperators, machineApiOperator(scenario.minor, scenario.patch));
+    if (scenario.minor >= 12) store.create(R.clusteroperators, controlPlaneMachineSetOperator(scenario.minor, scenario.patch));
+  }
   // installer-provisioned bare metal: one externally provisioned BareMetalHost per master, consumed by its Machine
   const hostOf = new Map<string, KObject>();
   if (scenario.platform === 'baremetal') {
@@ -264,6 +277,8 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   log(`objects created after ${Date.now() - t0} ms`);
   // ---- host folders + real etcd ----
   for (const m of masters) prepareHostRoot(m, kubeconfigText);
+  // `masters[].backupFreeBytes`: the backup dir is a disk of that size (node/backupdisk.ts)
+  await Promise.all(scenario.masters.map((m, i) => (m.backupFreeBytes !== undefined ? startBackupDisk(masters[i]!, m.backupFreeBytes) : undefined)));
   log(`host roots prepared after ${Date.now() - t0} ms`);
   const tBoot = Date.now();
   await bootstrapCluster(masters, stateDir);
@@ -329,7 +344,8 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   }
   log(`healthy cluster up after ${Date.now() - t0} ms`);
   if (!opts.noFaults) {
-    for (const f of scenario.faults) {
+    // the alarm first: it needs a quorum to raise it (a later fault may stop a member)
+    for (const f of [...scenario.faults].sort((a, b) => Number(b.kind === 'etcd-alarm-nospace') - Number(a.kind === 'etcd-alarm-nospace'))) {
       await applyFault(ctx, { kubelets, machineOf, allocateIP: () => machineApi.allocateIP(), operator, finalizerStuck: (machineName) => metal3?.stuck.add(machineName) }, f);
     }
   }

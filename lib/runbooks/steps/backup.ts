@@ -9,6 +9,7 @@ import type { Kube } from '../../cluster/kubectl.ts';
 import { hostCommandDisplay, runOnNode } from '../../cluster/hostcmd.ts';
 import { StepRefusal, type PlanFacts, type RunContext, type Step } from '../step.ts';
 import { TIMEOUTS, lastLines } from './shared.ts';
+import { backupSpaceGuard } from '../../preflight/space.ts';
 
 const MIN = 60_000;
 
@@ -35,8 +36,13 @@ export function savedSnapshot(output: string): string | null {
 export function backupStep(kube: Kube, f: PlanFacts): Step {
   const plain = `${SCRIPT} ${BACKUP_DIR}`;
   const forced = `${SCRIPT} --force ${BACKUP_DIR}`;
+  // the space cluster-backup.sh needs, checked on the node right before it runs (preflight/space.ts); exit 3: too little
+  const guard = f.backupDbBytes !== undefined ? `${backupSpaceGuard(Math.ceil(f.backupDbBytes / 1024))}\n` : '';
   const run = async (ctx: RunContext, script: string) => {
-    const r = await runOnNode(kube, f.backupNode, script, { timeoutMs: TIMEOUTS.backup });
+    const r = await runOnNode(kube, f.backupNode, guard + script, { timeoutMs: TIMEOUTS.backup });
+    if (guard && r.exitCode === 3 && /not enough space for the backup/.test(r.output)) {
+      throw new StepRefusal(`${r.output.trim().split('\n').filter((l) => /not enough space/.test(l)).pop()}; free space on ${f.backupNode} and run again (nothing was changed)`);
+    }
     if (r.exitCode === 0) {
       const file = savedSnapshot(r.output);
       if (!file) throw new Error(`cluster-backup.sh on ${f.backupNode} did not say which snapshot it saved: ${lastLines(r.output)}`);
@@ -49,6 +55,7 @@ export function backupStep(kube: Kube, f: PlanFacts): Step {
     id: 'backup',
     title: `Back up etcd on ${f.backupNode}`,
     command: [
+      ...(guard ? [`first, in the same pod: free space in ${BACKUP_DIR} ≥ the snapshot (DB size) + the static pod resources, else refused`] : []),
       hostCommandDisplay(kube.binary, f.backupNode, plain),
       f.backupForce
         ? `clusteroperator/etcd is expected to refuse it (Progressing because of this failure), then: ${forced}   (files marked __POSSIBLY_DIRTY__)`
