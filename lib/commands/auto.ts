@@ -206,7 +206,8 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
     throw e;
   }
   const plan = buildPlan(kube, facts);
-  plan.preflight = await runPreflight(kube, facts, plan.steps, state, { dryRun, user: identity?.user ?? undefined });
+  // without --yes and without a terminal the runner stops before anything (exit 2): no preflight then (it starts pods)
+  if (dryRun !== 'none' || argv.yes || tty) plan.preflight = await runPreflight(kube, facts, plan.steps, state, { dryRun, user: identity?.user ?? undefined });
   if (unfinished && !json) process.stdout.write(`note: an unfinished run exists (${unfinished}); a real run would refuse until it is resumed.\n`);
   return runPlan(plan, kube, () => Journal.create(root, cluster, facts, plan.steps), opts(facts.target.memberId || facts.target.node || 'finish'));
 }
