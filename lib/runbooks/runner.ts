@@ -20,11 +20,8 @@ import { ManualStop, StepRefusal, WaitTimeout, type PlanFacts, type RunContext, 
 import { createProgress, type Progress } from '../ui/progress.ts';
 import { confirm as askTTY } from '../ui/prompt.ts';
 import type { Kube } from '../cluster/kubectl.ts';
-<<<<<<< HEAD
 import { formatPreflight, preflightFailed, type PreflightCheck } from '../preflight/preflight.ts';
-=======
 import { readSecrets, writeSecrets } from './secret-store.ts';
->>>>>>> afeaeea (bare metal: save the Secrets a BareMetalHost owns (BMC credentials, network and user data) only in the run's 0600 secrets.json and create them again without owner before the new host (same hardware and --bmh, also a --bmh Secret with the old name); --bmh Secret data out of the plan facts; bundle leaves secrets.json out; per-release BareMetalHost spec fields (automatedCleaningMode from 4.8); check-machine-address (4.11+) stops with exit 5 when the new Machine does not list the node's InternalIP)
 
 export interface Plan {
   procedure: string; // e.g. "A"
