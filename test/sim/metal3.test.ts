@@ -89,6 +89,12 @@ test('a Machine without an available host stays Provisioning; a new host is insp
       },
     },
   ];
+  // a field the release's CRD does not declare is refused, as kubectl + the API server do
+  const bogus = { ...manifest[1], metadata: { name: 'worker-bogus', namespace: NS }, spec: { ...(manifest[1] as any).spec, noSuchField: 1 } };
+  const refused = kubectl(sim, ['apply', '-f', '-'], JSON.stringify(bogus));
+  assert.is(refused.exitCode, 1, refused.stdout);
+  assert.match(refused.stderr, 'BareMetalHost in version "v1alpha1" cannot be handled as a BareMetalHost: strict decoding error: unknown field "spec.noSuchField"');
+  assert.is(kubectl(sim, ['get', 'bmh', '-n', NS, 'worker-bogus']).exitCode, 1, 'nothing written');
   const r = kubectl(sim, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifest }));
   assert.is(r.exitCode, 0, r.stderr);
   const host = await waitFor('host provisioned', () => {

@@ -90,14 +90,22 @@ export function saveHostStep(kube: Kube, f: PlanFacts): Step {
       const refs = referencedSecrets(host);
       const add: SavedSecret[] = [];
       const missing: string[] = [];
+      const kept: string[] = [];
       for (const ref of refs) {
-        if (saved.has(ref.name)) continue;
-        const o = await getJson(kube, ['-n', NS_MAPI, 'get', 'secret', ref.name]);
-        if (!o) {
-          missing.push(`${ref.role} ${ref.name}`);
+        if (saved.has(ref.name)) {
+          kept.push(ref.name);
           continue;
         }
-        add.push(toSaved(ref.role, o));
+        const o = await getJson(kube, ['-n', NS_MAPI, 'get', 'secret', ref.name]);
+        if (o) {
+          add.push(toSaved(ref.role, o));
+          kept.push(ref.name);
+        } else if (ref.role === 'bmc' || ref.role === 'preprovisioningNetworkData') {
+          missing.push(`${ref.role} ${ref.name}`);
+        } else {
+          // user and network data Secrets are only read by the operator, never owned: nothing to keep
+          ctx.note(`the ${ref.role} Secret ${ref.name} does not exist now; nothing saved for it`);
+        }
       }
       if (missing.length) {
         throw new StepRefusal(
@@ -108,9 +116,9 @@ export function saveHostStep(kube: Kube, f: PlanFacts): Step {
       ctx.saveFile('old-host.yaml', r.stdout);
       ctx.saveFile('new-host.yaml', def.yaml);
       ctx.record('oldHostUid', old.metadata?.uid ?? '');
-      ctx.record('hostSecrets', refs.map((x) => x.name));
+      ctx.record('hostSecrets', kept);
       ctx.record('newHost', def.name);
-      return `old host ${name} (BMC ${old.spec?.bmc?.address ?? '?'}, secret ${old.spec?.bmc?.credentialsName ?? '?'}, MAC ${old.spec?.bootMACAddress ?? '?'}); new host ${def.name}; Secrets saved: ${refs.map((x) => `${x.name} (${x.role})`).join(', ')}`;
+      return `old host ${name} (BMC ${old.spec?.bmc?.address ?? '?'}, secret ${old.spec?.bmc?.credentialsName ?? '?'}, MAC ${old.spec?.bootMACAddress ?? '?'}); new host ${def.name}; Secrets saved: ${refs.filter((x) => kept.includes(x.name)).map((x) => `${x.name} (${x.role})`).join(', ')}`;
     },
     async verify(ctx) {
       if (!ctx.readFile('new-host.yaml')) throw new Error('new-host.yaml is missing from the journal');
