@@ -19,6 +19,7 @@ test('inspection misses the production IP: a clear stop (exit 5) before the roll
 
     const r = await plugin(['auto', '--yes', '--client', 'kubectl'], env);
     assert.is(r.code, 5, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /stopped at manual step \d+\/\d+ \(check-machine-address/, r.stderr);
     const node = await k.json(['get', 'node', 'openshift-control-plane-2']);
     const ip: string = node.status.addresses.find((a: any) => a.type === 'InternalIP').address;
     const machine = await k.json(['-n', NS, 'get', 'machines.machine.openshift.io', 'examplecluster-control-plane-3']);
