@@ -88,15 +88,12 @@ export interface Scenario {
   etcdDisk: 'shared' | 'dedicated';
   /** Optional fault injection during the run (sim/world/chaos.ts). */
   chaos?: ChaosSpec;
-<<<<<<< HEAD
   /** token users besides kubeadmin, each denied what its roles do not grant (kube-apiserver/authorization.ts) */
   users: SimUser[];
   /** `unreachable`: image pulls of anything not already on the node fail (kubelet/images.ts) */
   registry: 'reachable' | 'unreachable';
-=======
   /** platform baremetal (interface.md): static network data per host; whether inspection sees the node's InternalIP */
   baremetal: { networkData: boolean; inspectionSeesNodeIP: boolean };
->>>>>>> 40f666c (sim: Metal3 claims the BMC and preprovisioning network data Secrets (owner per release, 4.10+ label and finalizer, released on deletion); a minimal background garbage collector (kube-controller-manager/garbagecollector.ts); inspection's NICs in status.hardware and the bare-metal actuator's Machine addresses from them; the hardwaredetails annotation; scenario baremetal.networkData / inspectionSeesNodeIP; CEO checks the node's Machine only from 4.11; 4.7/4.8 provider spec with an image, per-release BareMetalHost spec)
 }
 
 export class ScenarioError extends Error {}
@@ -156,12 +153,9 @@ export function parseScenario(input: string | object): Scenario {
     'name',
     'description',
     'chaos',
-<<<<<<< HEAD
     'users',
     'registry',
-=======
     'baremetal',
->>>>>>> 40f666c (sim: Metal3 claims the BMC and preprovisioning network data Secrets (owner per release, 4.10+ label and finalizer, released on deletion); a minimal background garbage collector (kube-controller-manager/garbagecollector.ts); inspection's NICs in status.hardware and the bare-metal actuator's Machine addresses from them; the hardwaredetails annotation; scenario baremetal.networkData / inspectionSeesNodeIP; CEO checks the node's Machine only from 4.11; 4.7/4.8 provider spec with an image, per-release BareMetalHost spec)
   ]);
   for (const k of Object.keys(raw)) if (!known.has(k)) fail(`unknown field "${k}"`);
 
@@ -364,15 +358,10 @@ export function parseScenario(input: string | object): Scenario {
   const etcdDisk = raw.etcdDisk ?? 'shared';
   if (etcdDisk !== 'shared' && etcdDisk !== 'dedicated') fail(`etcdDisk: "${etcdDisk}" must be shared or dedicated`);
 
-<<<<<<< HEAD
   const users = parseUsers(raw.users);
   const registry = raw.registry ?? 'reachable';
   if (registry !== 'reachable' && registry !== 'unreachable') fail(`registry: "${registry}" must be reachable or unreachable`);
 
-  return {
-    users,
-    registry,
-=======
   const bmRaw = raw.baremetal ?? {};
   if (typeof bmRaw !== 'object' || bmRaw === null || Array.isArray(bmRaw)) fail('baremetal: must be a mapping');
   for (const k of Object.keys(bmRaw)) if (!['networkData', 'inspectionSeesNodeIP'].includes(k)) fail(`baremetal: unknown field "${k}"`);
@@ -383,8 +372,9 @@ export function parseScenario(input: string | object): Scenario {
   const baremetal = { networkData: bmRaw.networkData === true, inspectionSeesNodeIP: bmRaw.inspectionSeesNodeIP !== false };
 
   return {
+    users,
+    registry,
     baremetal,
->>>>>>> 40f666c (sim: Metal3 claims the BMC and preprovisioning network data Secrets (owner per release, 4.10+ label and finalizer, released on deletion); a minimal background garbage collector (kube-controller-manager/garbagecollector.ts); inspection's NICs in status.hardware and the bare-metal actuator's Machine addresses from them; the hardwaredetails annotation; scenario baremetal.networkData / inspectionSeesNodeIP; CEO checks the node's Machine only from 4.11; 4.7/4.8 provider spec with an image, per-release BareMetalHost spec)
     openshift: release,
     minor,
     platform,
