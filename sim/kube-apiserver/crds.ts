@@ -94,6 +94,7 @@ function etcdSchema(minor: number): Schema {
 // per release (sim/metal3/baremetalhost.ts bmhSpecFields: automatedCleaningMode from 4.8, customDeploy from 4.9,
 // preprovisioningNetworkDataName from 4.10, …). Each spec field's own subtree, and status, are kept as written.
 
+const preserve: Schema = { 'x-kubernetes-preserve-unknown-fields': true };
 function bareMetalHostSchema(minor: number): Schema {
   const spec: Record<string, Schema> = {};
   for (const f of bmhSpecFields(minor)) spec[f] = preserve;
