@@ -60,7 +60,7 @@ replacing a member, and read the plan it prints before confirming.`, 76),
     wrap(`Shell completion (kubectl 1.26+, oc): the plugin answers completion when it runs under the helper
 names kubectl and oc look for. Link them to the plugin in krew's bin folder, where they survive
 \`kubectl krew upgrade\` (Linux and macOS):`, 76),
-    ['kubectl', 'oc'].map((c) => `  ln -sf ${BIN_NAME} "\${KREW_ROOT:-$HOME/.krew}/bin/${c}_complete-etcd_replace"`).join('\n'),
+    ['  b="${KREW_ROOT:-$HOME/.krew}/bin"', ...['kubectl', 'oc'].map((c) => `  ln -sf ${BIN_NAME} "$b/${c}_complete-etcd_replace"`)].join('\n'),
     wrap(`Windows: copy the two .cmd files that came with the plugin (in the store folder of this version) into
 %USERPROFILE%\\.krew\\bin; they call the plugin through PATH.`, 76),
   ].join('\n\n');

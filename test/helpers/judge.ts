@@ -372,7 +372,7 @@ export function requestMark(w: World): number {
 /**
  * No client wrote anything through the API since `mark` (the simulator's request log, <state>/requests.jsonl: every
  * request a client sent, with its method; the simulated controllers do not go through it). Commands run in pods
- * (POST pods/exec) are not counted: compare etcd's member list before and after for those.
+ * (POST pods/exec), access reviews and server-side dry runs (`dryRun=All`) are not counted: compare etcd's member list before and after for those.
  */
 export function expectNoWritesSince(w: World, mark: number): void {
   const file = path.join(w.stateDir, 'requests.jsonl');
@@ -382,6 +382,9 @@ export function expectNoWritesSince(w: World, mark: number): void {
   const writes = lines
     .slice(mark)
     .map((l) => JSON.parse(l))
-    .filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method) && !/\/selfsubject(access|rules)?reviews|\/pods\/[^/]+\/exec\?/.test(r.url));
+    .filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method) && !/\/selfsubject(access|rules)?reviews|\/pods\/[^/]+\/exec\?/.test(r.url))
+    // a server-side dry run (`?dryRun=All`, as `kubectl create --dry-run=server` sends) is admitted and validated but
+    // never persisted (kubernetes.io/docs/reference/using-api/api-concepts/#dry-run): not a write
+    .filter((r) => !/[?&]dryRun=All(&|$)/.test(r.url));
   assert.is(writes.length, 0, `API writes: ${writes.map((r) => `${r.method} ${r.url}`).join('; ')}`);
 }
