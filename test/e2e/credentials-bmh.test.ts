@@ -1,0 +1,152 @@
+// End-to-end (issue 20): no credential leaves the cluster through the plugin. Canary values, each unique to this run:
+//  - a bearer token in a kubeconfig user (sent over TLS by kubectl), and another given with --token;
+//  - a client key (client-key-data of the kubeconfig user, a real key made with openssl);
+//  - the etcd TLS keys of the openshift-etcd Secrets, as the simulated etcd operator planted them (read here with plain
+//    kubectl, no lib/ code);
+//  - a BMC password in a `--bmh` file.
+// (Every command with every output option: credentials.test.ts.) Here a bare-metal `auto --bmh` run is killed after the old host is deleted,
+// bundled while stopped, resumed to the end and bundled again. Every byte the plugin wrote is collected: stdout,
+// stderr, the trace, JUnit, the bundles' contents, the journal's files, the Events it posted. No canary may appear,
+// except the BMC password in a 0600 secret file of the 0700 run directory while the run is unfinished.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import YAML from 'yaml';
+import { runPlugin, startJudgedSim, stateEnv, waitDiagnosis, type Run } from '../helpers/plugin.ts';
+import { NS, scenario } from '../helpers/baremetal.ts';
+
+const uniq = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+
+/** Every file of a ustar archive (the bundle is tar.gz), read without lib/ code. */
+function untar(gz: Buffer): { name: string; data: Buffer }[] {
+  const tar = gunzipSync(gz);
+  const out: { name: string; data: Buffer }[] = [];
+  for (let off = 0; off + 512 <= tar.length; ) {
+    const h = tar.subarray(off, off + 512);
+    if (h.every((b) => b === 0)) break;
+    const name = h.toString('latin1', 0, 100).replace(/\0.*$/s, '');
+    const prefix = h.toString('latin1', 345, 500).replace(/\0.*$/s, '');
+    const size = parseInt(h.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
+    out.push({ name: prefix ? `${prefix}/${name}` : name, data: tar.subarray(off + 512, off + 512 + size) });
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
+
+const kubectl = (kubeconfig: string, args: string[]) => execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+
+test('canaries through a bare-metal --bmh run, killed, bundled, resumed and bundled: the BMC password only in a 0600 secret file until the run ends', async () => {
+  const sim = await startJudgedSim(scenario({ oct: 58, openshift: '4.16', cpms: 'active', fault: 'machine-stopped' }));
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'er-canary-'));
+    // ---- the canaries
+    const TOKEN = `sha256~canary-kubeconfig-token-${uniq()}`;
+    const FLAG_TOKEN = `sha256~canary-flag-token-${uniq()}`;
+    const BMC_PASSWORD = `canary-bmc-password-${uniq()}`;
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=canary',
+      '-keyout', join(dir, 'client.key'), '-out', join(dir, 'client.crt')], { stdio: 'ignore' });
+    const clientKey = readFileSync(join(dir, 'client.key'), 'utf8');
+    const kc = YAML.parse(readFileSync(sim.kubeconfig, 'utf8'));
+    const tlsCluster = kc.clusters.find((c: any) => c.name === 'sim-tls').cluster;
+    kc.users.push({ name: 'canary', user: { token: TOKEN, 'client-certificate-data': Buffer.from(readFileSync(join(dir, 'client.crt'))).toString('base64'), 'client-key-data': Buffer.from(clientKey).toString('base64') } });
+    kc.contexts.push({ name: 'canary', context: { cluster: 'sim-tls', user: 'canary' } });
+    kc['current-context'] = 'canary';
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, YAML.stringify(kc), { mode: 0o600 });
+    const ca = join(dir, 'ca.crt');
+    writeFileSync(ca, Buffer.from(tlsCluster['certificate-authority-data'], 'base64'));
+    await waitDiagnosis(sim, 'not-ready');
+    const etcdSecrets = JSON.parse(kubectl(sim.kubeconfig, ['-n', 'openshift-etcd', 'get', 'secrets', '-o', 'json'])).items as any[];
+    const etcdKeys = etcdSecrets.flatMap((s) => Object.entries(s.data ?? {}).filter(([k]) => k.endsWith('.key')).map(([, v]) => String(v)));
+    assert.ok(etcdKeys.length >= 9, `the etcd operator planted TLS keys (${etcdKeys.length})`);
+    const pemLines = (pem: string) => pem.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----'));
+    const canaries: Record<string, string[]> = {
+      'kubeconfig token': [TOKEN],
+      '--token': [FLAG_TOKEN],
+      'client key': [Buffer.from(clientKey).toString('base64'), ...pemLines(clientKey)],
+      'etcd TLS key': etcdKeys.flatMap((k) => [k, ...pemLines(Buffer.from(k, 'base64').toString('utf8')).slice(0, 2)]),
+      'BMC password': [BMC_PASSWORD, Buffer.from(BMC_PASSWORD).toString('base64')],
+    };
+    const leaks = (what: string, text: string) =>
+      Object.entries(canaries).flatMap(([name, values]) => (values.some((v) => text.includes(v)) ? [`${name} in ${what}`] : []));
+
+    // ---- every command, every output option
+    const env = stateEnv({ ETCD_REPLACE_TRACE: join(dir, 'trace.jsonl'), ETCD_REPLACE_MACHINE_DELETE_WAIT_S: '4' });
+    const outputs: { what: string; text: string }[] = [];
+    const run = async (args: string[], o: { killWhen?: () => boolean } = {}): Promise<Run> => {
+      const r = await runPlugin(null, args, { env: { ...env, KUBECONFIG: kubeconfig }, killWhen: o.killWhen });
+      outputs.push({ what: `stdout of ${args.join(' ')}`, text: r.stdout }, { what: `stderr of ${args.join(' ')}`, text: r.stderr });
+      return r;
+    };
+    assert.is((await run(['status', '-o', 'json'])).code, 3, 'status: replaceable');
+    const bmh = join(dir, 'bmh.yaml');
+    writeFileSync(bmh, [
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'openshift-control-plane-3-bmc-secret', namespace: NS }, type: 'Opaque', stringData: { username: 'admin', password: BMC_PASSWORD } },
+      { apiVersion: 'metal3.io/v1alpha1', kind: 'BareMetalHost', metadata: { name: 'openshift-control-plane-3', namespace: NS }, spec: {
+        automatedCleaningMode: 'disabled', bmc: { address: 'redfish://10.58.61.19:443/redfish/v1/Systems/1', credentialsName: 'openshift-control-plane-3-bmc-secret', disableCertificateVerification: true },
+        bootMACAddress: '48:df:37:b0:58:cc', bootMode: 'UEFI', externallyProvisioned: false, online: true, rootDeviceHints: { deviceName: '/dev/sda' }, userData: { name: 'master-user-data-managed', namespace: NS } } },
+    ].map((d) => YAML.stringify(d)).join('---\n'));
+
+    // ---- the bare-metal run: killed once the old host is deleted, bundled, resumed, bundled again
+    const root = join(env.XDG_STATE_HOME, 'etcd-replace');
+    const runDir = () => (existsSync(root) ? readdirSync(root).flatMap((c) => readdirSync(join(root, c)).map((r) => join(root, c, r)))[0] : undefined);
+    const journal = () => { try { return JSON.parse(readFileSync(join(runDir()!, 'journal.json'), 'utf8')); } catch { return null; } };
+    const stepDone = (id: string) => journal()?.steps?.find((s: any) => s.id === id)?.status === 'done';
+    const junit1 = join(dir, 'junit-1.xml');
+    const killed = await run(['auto', '--yes', '--bmh', bmh, '--junit', junit1, '-o', 'json'], { killWhen: () => stepDone('delete-host') });
+    assert.is(killed.code, 'killed', `${killed.stdout}\n${killed.stderr}`);
+    const d = runDir()!;
+    assert.is(statSync(d).mode & 0o777, 0o700, 'the run directory is 0700');
+    /** the run's files the journal does not list as its own: its secret files */
+    const secretFiles = () => {
+      const own = new Set(['journal.json', ...Object.keys(journal()?.files ?? {})]);
+      return readdirSync(d).filter((f) => !own.has(f) && !f.includes('.tmp-'));
+    };
+    const journalText = () => readdirSync(d).filter((f) => !secretFiles().includes(f)).map((f) => ({ what: `journal file ${f}`, text: readFileSync(join(d, f), 'utf8') }));
+    const held = secretFiles().filter((f) => readFileSync(join(d, f), 'utf8').includes(Buffer.from(BMC_PASSWORD).toString('base64')) || readFileSync(join(d, f), 'utf8').includes(BMC_PASSWORD));
+    assert.ok(held.length >= 1, `the BMC password is kept for the resume in a secret file (files: ${readdirSync(d).join(', ')})`);
+    for (const f of held) assert.is(statSync(join(d, f)).mode & 0o777, 0o600, `${f} is 0600`);
+    const midJournal = journalText();
+    const bundles: string[] = [];
+    const bundle = async (name: string) => {
+      const f = join(dir, name);
+      const r = await run(['bundle', f]);
+      assert.is(r.code, 0, r.stderr);
+      bundles.push(f);
+      return untar(readFileSync(f));
+    };
+    const mid = await bundle('bundle-stopped.tar.gz');
+    const readme = mid.find((e) => e.name.endsWith('/README.txt'))!.data.toString();
+    for (const f of held) {
+      assert.not.ok(mid.some((e) => e.name.endsWith(`/journal/${f}`)), `${f} is not in the bundle`);
+      assert.match(readme, f, 'README.txt names the secret file it left out');
+    }
+    const junit2 = join(dir, 'junit-2.xml');
+    const resumed = await run(['auto', '--resume', '--yes', '--junit', junit2, '-o', 'json']);
+    assert.is(resumed.code, 0, `${resumed.stdout}\n${resumed.stderr}`);
+    assert.equal(secretFiles(), [], 'the secret files are deleted when the run ends');
+    const end = await bundle('bundle-done.tar.gz');
+
+    // ---- collect every byte and look for the canaries
+    const texts = [
+      ...outputs,
+      ...midJournal,
+      ...journalText(),
+      { what: 'the trace', text: readFileSync(join(dir, 'trace.jsonl'), 'utf8') },
+      ...[junit1, junit2].filter(existsSync).map((f) => ({ what: f, text: readFileSync(f, 'utf8') })),
+      ...[...mid, ...end].map((e) => ({ what: `bundle entry ${e.name}`, text: e.data.toString('utf8') })),
+      { what: 'Events', text: kubectl(sim.kubeconfig, ['get', 'events', '-A', '-o', 'json']) },
+    ];
+    assert.ok(existsSync(junit2), 'JUnit written');
+    const found = texts.flatMap((t) => leaks(t.what, t.text));
+    assert.equal(found, [], `canaries leaked:\n${found.join('\n')}`);
+  } finally {
+    await sim.stop();
+  }
+});
+
+test.run();
