@@ -5,18 +5,21 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { startSim } from '../helpers/sim.ts';
+import { startJudgedSim } from '../helpers/plugin.ts';
+import * as judge from '../helpers/judge.ts';
 import { readClusterState } from '../../lib/cluster/read.ts';
 import { diagnose } from '../../lib/diagnose/diagnose.ts';
 import { NS, assertReplaced, envFor, journal, kubeFor, plugin, scenario, stepStatus, waitNotReady } from '../helpers/baremetal.ts';
 
 test('stopped bare-metal master, active CPMS, --bmh onto new hardware: bad manifests refused before any change (exit 2), then the CPMS machine lands on the new host', async () => {
-  const sim = await startSim(scenario({ oct: 32, openshift: '4.16', cpms: 'active', fault: 'machine-stopped' }));
+  const sim = await startJudgedSim(scenario({ oct: 32, openshift: '4.16', cpms: 'active', fault: 'machine-stopped' }));
   try {
     const env = envFor(sim.kubeconfig);
-    await waitNotReady(sim.kubeconfig);
+    await waitNotReady(sim);
     const k = kubeFor(sim.kubeconfig);
-    const oldId = (await readClusterState(k)).members.find((m) => m.name === 'openshift-control-plane-2')!.id;
+    const oldId = await judge.memberId(sim, 'openshift-control-plane-2');
+    const idsBefore = (await judge.members(sim)).map((m) => m.id).sort();
+    // the plugin's reader and diagnosis are the product under test here (status names the host)
     const state = await readClusterState(k);
     const h2 = state.hosts!.find((h) => h.name === 'openshift-control-plane-2')!;
     assert.equal([h2.state, h2.consumer, h2.online, h2.poweredOn], ['externally provisioned', 'examplecluster-control-plane-2', true, false]);
@@ -55,16 +58,15 @@ test('stopped bare-metal master, active CPMS, --bmh onto new hardware: bad manif
       assert.ok(r.stderr.includes('--bmh'), r.stderr);
       assert.is(journal(env.XDG_STATE_HOME), null, 'nothing started');
     }
-    assert.is((await readClusterState(k)).members.length, 3, 'no member removed');
+    assert.equal((await judge.members(sim)).map((m) => m.id).sort(), idsBefore, 'no member removed');
 
     const r = await plugin(['auto', '--yes', '--client', 'kubectl', '--bmh', file({})], env);
     assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
     const j = journal(env.XDG_STATE_HOME);
     assert.is(stepStatus(j, 'save-machine'), undefined, 'CPMS: no machine YAML copy');
     assert.is(stepStatus(j, 'remove-machine-finalizer'), 'skipped');
-    const old = await k.run(['-n', NS, 'get', 'bmh', 'openshift-control-plane-2'], { allowFailure: true });
-    assert.is(old.exitCode, 1, 'the old host is gone');
-    await assertReplaced(sim.kubeconfig, { oldId, host: 'openshift-control-plane-3', machine: /^examplecluster-master-[a-z0-9]{5}-2$/ });
+    await judge.expectGone(sim, ['-n', NS, 'bmh', 'openshift-control-plane-2'], 'the old host');
+    await assertReplaced(sim, { oldId, host: 'openshift-control-plane-3', machine: /^examplecluster-master-[a-z0-9]{5}-2$/ });
   } finally {
     await sim.stop();
   }

@@ -1,16 +1,14 @@
 // Shared by the bare-metal e2e files: the scenario, the plugin as a child process, the journal, the end-state check
-// (three started, healthy, voting members; the new BareMetalHost provisioned and consumed by the new Running machine).
+// judged by test/helpers/judge.ts (three started, healthy, voting members; the new BareMetalHost provisioned and
+// consumed by the new Running machine).
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Kube } from '../../lib/cluster/kubectl.ts';
-import { readClusterState } from '../../lib/cluster/read.ts';
-import { diagnose } from '../../lib/diagnose/diagnose.ts';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import type { SimHandle } from './sim.ts';
+import { runPlugin, traceCount, waitDiagnosis } from './plugin.ts';
+import * as judge from './judge.ts';
 export const NS = 'openshift-machine-api';
 
 export function scenario(o: { oct: number; openshift?: string; cpms?: string; fault: string }) {
@@ -27,31 +25,10 @@ export function scenario(o: { oct: number; openshift?: string; cpms?: string; fa
   };
 }
 
-export interface Run { code: number | 'killed'; stdout: string; stderr: string }
+export type { Run } from './plugin.ts';
 
-/** Runs the plugin; SIGKILLs it when `killWhen` turns true. */
-export function plugin(args: string[], env: NodeJS.ProcessEnv, killWhen?: () => boolean): Promise<Run> {
-  return new Promise((res) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lib/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    const t = killWhen
-      ? setInterval(() => {
-          if (!killed && killWhen()) {
-            killed = true;
-            p.kill('SIGKILL');
-          }
-        }, 20)
-      : undefined;
-    p.on('close', (code) => {
-      if (t) clearInterval(t);
-      res({ code: killed ? 'killed' : (code ?? -1), stdout, stderr });
-    });
-  });
-}
+/** Runs the plugin (the shared runner); SIGKILLs it when `killWhen` turns true. */
+export const plugin = (args: string[], env: NodeJS.ProcessEnv, killWhen?: () => boolean) => runPlugin(null, args, { env, killWhen });
 
 export function envFor(kubeconfig: string) {
   const state = mkdtempSync(join(tmpdir(), 'er-bm-'));
@@ -82,43 +59,30 @@ export function journal(stateHome: string): any | null {
 
 export const stepStatus = (j: any, id: string) => j?.steps?.find((s: any) => s.id === id)?.status;
 
-export function traceCount(trace: string, re: RegExp): number {
-  if (!existsSync(trace)) return 0;
-  return readFileSync(trace, 'utf8').split('\n').filter(Boolean).filter((l) => re.test((JSON.parse(l).argv as string[]).join(' '))).length;
-}
+export { traceCount };
 
 export const kubeFor = (kubeconfig: string) => new Kube({ client: 'kubectl', kubeconfig });
 
-export async function waitNotReady(kubeconfig: string) {
-  let last = '';
-  for (let t = 0; t < 90; t++) {
-    last = diagnose(await readClusterState(kubeFor(kubeconfig))).scenario;
-    if (last === 'not-ready') return;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  assert.unreachable(`diagnosis stayed ${last}, expected not-ready`);
-}
+export const waitNotReady = (sim: SimHandle) => waitDiagnosis(sim, 'not-ready');
 
-/** Three started, healthy, voting members (the old one gone); `host` provisioned and consumed by the new Running machine. */
-export async function assertReplaced(kubeconfig: string, o: { oldId: string; host: string; machine: RegExp }) {
-  const k = kubeFor(kubeconfig);
-  const s = await readClusterState(k);
-  assert.is(s.members.length, 3, JSON.stringify(s.members.map((m) => [m.id, m.name])));
-  for (const m of s.members) assert.ok(m.started && !m.isLearner && m.healthy === true, `member ${m.id} ${m.name} started=${m.started} learner=${m.isLearner} healthy=${m.healthy}`);
-  assert.not.ok(s.members.some((m) => m.id === o.oldId), 'old member gone');
-  const h = await k.json(['-n', NS, 'get', 'bmh', o.host]);
+/**
+ * Judged from the simulator's side (test/helpers/judge.ts): three started, healthy, voting members, the old one gone;
+ * `host` provisioned and consumed by the new Running machine, whose node is named after the host; the old machine gone;
+ * the quorum guard restored and quorum never lost over the run.
+ */
+export async function assertReplaced(sim: SimHandle, o: { oldId: string; host: string; machine: RegExp; survivors?: string[] }) {
+  const h = await judge.expectExists(sim, ['-n', NS, 'bmh', o.host]);
   assert.is(h.status.provisioning.state, 'provisioned');
   assert.is(h.spec.externallyProvisioned, false);
   const consumer: string = h.spec.consumerRef?.name;
   assert.match(consumer, o.machine);
-  const m = await k.json(['-n', NS, 'get', 'machines.machine.openshift.io', consumer]);
+  const m = await judge.expectExists(sim, ['-n', NS, 'machines.machine.openshift.io', consumer]);
   assert.is(m.status.phase, 'Running');
   assert.is(m.status.nodeRef.name, o.host, 'the node is named after the host');
   assert.is(m.metadata.annotations['metal3.io/BareMetalHost'], `${NS}/${o.host}`);
-  assert.ok(s.members.some((x) => x.name === o.host), 'a member runs on the new node');
-  const gone = await k.run(['-n', NS, 'get', 'machines.machine.openshift.io', 'examplecluster-control-plane-2'], { allowFailure: true });
-  assert.is(gone.exitCode, 1, 'old machine gone');
-  const cr = await k.json(['get', 'etcd', 'cluster']);
-  assert.is(cr.spec.unsupportedConfigOverrides ?? null, null, 'quorum guard restored');
+  await judge.expectHealthy(sim, [...(o.survivors ?? ['openshift-control-plane-0', 'openshift-control-plane-1']), o.host]);
+  await judge.expectReplaced(sim, { oldId: o.oldId, name: o.host });
+  await judge.expectGone(sim, ['-n', NS, 'machines.machine.openshift.io', 'examplecluster-control-plane-2'], 'the old machine');
+  await judge.expectGuardRestored(sim, null);
+  judge.expectQuorumNeverLost(sim);
 }
-
