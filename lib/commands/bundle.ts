@@ -1,5 +1,5 @@
 // `bundle [FILE]`: a support archive (tar.gz) to attach to a support case: the newest run's journal for this
-// cluster, `status -o yaml`, and the openshift-etcd / openshift-machine-api objects the plugin reads, as YAML, with
+// cluster (without its secrets.json), `status -o yaml`, and the openshift-etcd / openshift-machine-api objects the plugin reads, as YAML, with
 // every Secret's data removed (only its key names are kept, in an annotation).
 // Credentials (issue 20): from the journal folder only journal.json and the files the journal lists as its own
 // (Journal.saveFile) are taken, never its secret files (NAME.secret.json, Journal.saveSecret) nor anything else; every
@@ -14,6 +14,7 @@ import { diagnose } from '../diagnose/diagnose.ts';
 import { PluginError } from '../errors.ts';
 import { sanitizeCluster, stateRoot } from '../runbooks/journal.ts';
 import { readLease } from '../runbooks/lease.ts';
+import { SECRETS_FILE } from '../runbooks/secret-store.ts';
 import { tarGz, type TarEntry } from '../bundle/tar.ts';
 import type { Kube } from '../cluster/kubectl.ts';
 import { connect, type GlobalArgs } from './flags.ts';
@@ -78,7 +79,8 @@ export function journalFiles(run: string): { take: string[]; leftOut: string[] }
   for (const f of readdirSync(run).sort()) {
     const p = join(run, f);
     if (!statSync(p).isFile() || f.includes('.tmp-')) continue;
-    if ((f === 'journal.json' || own.includes(f)) && !f.endsWith('.secret.json')) take.push(f);
+    // secrets.json (bare metal: the Secrets a host owns, secret-store.ts) is never taken either
+    if ((f === 'journal.json' || own.includes(f)) && !f.endsWith('.secret.json') && f !== SECRETS_FILE) take.push(f);
     else leftOut.push(f);
   }
   return { take, leftOut };

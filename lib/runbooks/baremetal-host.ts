@@ -10,11 +10,63 @@ export const BMH_API = 'metal3.io/v1alpha1';
 const MAC = /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/;
 
 /**
+ * BareMetalHost spec fields each release's CRD knows (github:openshift/baremetal-operator BareMetalHostSpec json tags:
+ * release-4.6 b4b10a088 and 4.7 e36cbc13f; automatedCleaningMode and raid from 4.8 5492cf523; firmware and customDeploy
+ * from 4.9 4e7605ba5; preprovisioningNetworkDataName from 4.10 41872192b; architecture from 4.14 483d01914;
+ * disablePowerOff from 4.19 2be798a2d). A field the release does not know is refused by kubectl/the API server, so the
+ * plugin never writes one.
+ */
+const SPEC_FIELDS_SINCE: Record<string, number> = {
+  taints: 6, bmc: 6, hardwareProfile: 6, rootDeviceHints: 6, bootMode: 6, bootMACAddress: 6, online: 6, consumerRef: 6,
+  image: 6, userData: 6, networkData: 6, metaData: 6, description: 6, externallyProvisioned: 6,
+  automatedCleaningMode: 8, raid: 8, firmware: 9, customDeploy: 9, preprovisioningNetworkDataName: 10, architecture: 14,
+  disablePowerOff: 19,
+};
+
+function minorOf(release: string | null | undefined): number | null {
+  const m = /^4\.(\d+)/.exec(release ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+/** Whether the release's BareMetalHost CRD has spec.<field> (an unknown release: the newest schema). */
+export function specFieldKnown(release: string | null | undefined, field: string): boolean {
+  const since = SPEC_FIELDS_SINCE[field];
+  if (since === undefined) return false;
+  const minor = minorOf(release);
+  return minor === null || minor >= since;
+}
+
+/** The release that brought spec.<field>, for messages ("4.8"), or null for a field no release has. */
+export function specFieldSince(field: string): string | null {
+  const since = SPEC_FIELDS_SINCE[field];
+  return since === undefined ? null : `4.${since}`;
+}
+
+/** The Secrets a host spec references in its own namespace, by role (credentials, network and user data). */
+export function referencedSecrets(host: any): { role: 'bmc' | 'preprovisioningNetworkData' | 'networkData' | 'userData'; name: string }[] {
+  const s = host?.spec ?? {};
+  const ns = host?.metadata?.namespace ?? NS_MAPI;
+  const out: { role: 'bmc' | 'preprovisioningNetworkData' | 'networkData' | 'userData'; name: string }[] = [];
+  const add = (role: (typeof out)[number]['role'], ref: { name?: string; namespace?: string } | string | undefined) => {
+    const name = typeof ref === 'string' ? ref : ref?.name;
+    const refNs = typeof ref === 'string' ? ns : (ref?.namespace ?? ns);
+    if (name && refNs === ns && !out.some((o) => o.name === name)) out.push({ role, name });
+  };
+  add('bmc', s.bmc?.credentialsName);
+  add('preprovisioningNetworkData', s.preprovisioningNetworkDataName);
+  add('networkData', s.networkData);
+  add('userData', s.userData);
+  return out;
+}
+
+/**
  * The same hardware re-provisioned: BMC address, credentials secret, bootMACAddress, bootMode and rootDeviceHints from the
  * old host; `externallyProvisioned: false` (the docs: "do not leave the externallyProvisioned field set to true"),
- * `online: true`, userData `master-user-data-managed`, `automatedCleaningMode: disabled` (as in the docs' example).
+ * `online: true`, the old host's userData (else `master-user-data-managed`), its static network data
+ * (preprovisioningNetworkDataName, networkData: the installer sets them for hosts with a network config), and
+ * `automatedCleaningMode: disabled` (as in the docs' example) on releases whose CRD has that field (4.8+).
  */
-export function reprovisionedHost(old: any): any {
+export function reprovisionedHost(old: any, release?: string | null): any {
   if (!old || old.kind !== 'BareMetalHost') throw new Error('not a BareMetalHost object');
   const s = old.spec ?? {};
   if (!s.bmc?.address || !s.bmc?.credentialsName) throw new Error(`host ${old.metadata?.name} has no BMC address or credentials secret to re-use`);
@@ -31,8 +83,11 @@ export function reprovisionedHost(old: any): any {
     externallyProvisioned: false,
     online: true,
     ...(s.rootDeviceHints ? { rootDeviceHints: structuredClone(s.rootDeviceHints) } : {}),
-    userData: { name: 'master-user-data-managed', namespace: NS_MAPI },
+    ...(s.preprovisioningNetworkDataName ? { preprovisioningNetworkDataName: s.preprovisioningNetworkDataName } : {}),
+    ...(s.networkData?.name ? { networkData: structuredClone(s.networkData) } : {}),
+    userData: s.userData?.name ? structuredClone(s.userData) : { name: 'master-user-data-managed', namespace: NS_MAPI },
   };
+  for (const k of Object.keys(spec)) if (!specFieldKnown(release, k)) delete spec[k];
   const labels = old.metadata?.labels && Object.keys(old.metadata.labels).length ? { labels: { ...old.metadata.labels } } : {};
   return { apiVersion: BMH_API, kind: 'BareMetalHost', metadata: { name: old.metadata.name, namespace: NS_MAPI, ...labels }, spec };
 }
@@ -40,15 +95,12 @@ export function reprovisionedHost(old: any): any {
 export interface HostDefinition {
   /** the BareMetalHost name */
   name: string;
-  /** the BMC credentials Secret to create first, or null when the existing one is re-used */
-  secretName: string | null;
-  /** YAML of the documents to `apply -f -` (Secret first, then the BareMetalHost) */
+  /** YAML of the BareMetalHost to `apply -f -` (its Secrets are created first from the run's 0600 secrets.json) */
   yaml: string;
 }
 
-export function definitionOf(host: any, secret: any | null): HostDefinition {
-  const docs = secret ? [secret, host] : [host];
-  return { name: host.metadata.name, secretName: secret ? secret.metadata.name : null, yaml: docs.map((d) => stringify(d)).join('---\n') };
+export function definitionOf(host: any): HostDefinition {
+  return { name: host.metadata.name, yaml: stringify(host) };
 }
 
 export class BmhFileError extends Error {}
@@ -57,7 +109,7 @@ export class BmhFileError extends Error {}
  * A `--bmh FILE` manifest: exactly one BareMetalHost and its BMC credentials Secret, for hardware that no other
  * host uses. `others` are the cluster's hosts except the one being replaced. Throws BmhFileError (one line).
  */
-export function validateBmhManifest(text: string, others: HostInfo[]): { host: any; secret: any } {
+export function validateBmhManifest(text: string, others: HostInfo[], release?: string | null): { host: any; secret: any } {
   let docs: any[];
   try {
     const parsed = parseAllDocuments(text);
@@ -89,6 +141,15 @@ export function validateBmhManifest(text: string, others: HostInfo[]): { host: a
     o.metadata = { ...o.metadata, namespace: NS_MAPI };
   }
   const s = host.spec ?? {};
+  for (const k of Object.keys(s)) {
+    if (specFieldKnown(release, k)) continue;
+    const since = specFieldSince(k);
+    throw new BmhFileError(
+      since
+        ? `spec.${k} is not a BareMetalHost field in OpenShift ${release} (it came in ${since}); remove it`
+        : `spec.${k} is not a BareMetalHost field${release ? ` in OpenShift ${release}` : ''} (kubectl would refuse it as an unknown field)`,
+    );
+  }
   if (s.externallyProvisioned === true) throw new BmhFileError('the BareMetalHost sets externallyProvisioned: true; a host to provision must have externallyProvisioned: false');
   if (!s.bmc?.address) throw new BmhFileError('the BareMetalHost has no spec.bmc.address');
   if (!s.bmc?.credentialsName) throw new BmhFileError('the BareMetalHost has no spec.bmc.credentialsName');

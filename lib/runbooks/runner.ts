@@ -21,6 +21,7 @@ import { createProgress, type Progress } from '../ui/progress.ts';
 import { confirm as askTTY } from '../ui/prompt.ts';
 import type { Kube } from '../cluster/kubectl.ts';
 import { formatPreflight, preflightFailed, type PreflightCheck } from '../preflight/preflight.ts';
+import { readSecrets, writeSecrets } from './secret-store.ts';
 
 export interface Plan {
   procedure: string; // e.g. "A"
@@ -231,6 +232,7 @@ export async function runPlan(plan: Plan, kube: Kube, openJournal: () => Journal
     vars: journal.data.vars,
     record: (k, v) => journal.record(k, v),
     saveFile: (name, text) => journal.saveFile(name, text),
+    secrets: { read: () => readSecrets(journal.dir), write: (x) => writeSecrets(journal.dir, x) },
     readFile: (name) => journal.readFile(name),
     saveSecret: (name, value, what) => journal.saveSecret(name, value, what),
     readSecret: (name) => journal.readSecret(name),

@@ -2,6 +2,7 @@
 // The runner (runner.ts), not the step, owns spinners, prompts, the journal and resume.
 import type { Kube } from '../cluster/kubectl.ts';
 import type { MemberId, PartialReplacement } from '../types.ts';
+import type { SavedSecret } from './secret-store.ts';
 
 /** The member being replaced, fixed at plan time and stored in the journal. */
 export interface Target {
@@ -37,7 +38,7 @@ export interface PlanFacts {
   /** spec.unsupportedConfigOverrides when the plan was made (shown in the restore command) */
   overridesAtPlan?: unknown;
   /** platform BareMetal (openshift.md §1.6): the old host, and the `--bmh FILE` host + Secret for new hardware */
-  bareMetal?: { host: string; manifest?: { host: any; secret: any } };
+  bareMetal?: { host: string; manifest?: { host: any; secretName: string } };
   /**
    * Other unhealthy voting members when the plan was made (5 members, 2 down, `--member` named one): this run removes
    * its member and replaces its machine, and the next run (`auto --member <other>`) lets the operator add both.
@@ -73,6 +74,8 @@ export interface RunContext {
   /** Credentials a resume needs (Credential/SecretData inside `value`): NAME.secret.json, 0600, deleted when the run ends */
   saveSecret(name: string, value: unknown, what?: string): void;
   readSecret<T = unknown>(name: string): T | undefined;
+  /** Secret data kept across a host deletion: only in the run directory's 0600 secrets.json (secret-store.ts) */
+  secrets: { read(): SavedSecret[]; write(s: SavedSecret[]): void };
   /** the original spec.unsupportedConfigOverrides; recorded once per run (a resumed run keeps the first) */
   originalOverrides(): { recorded: boolean; value?: unknown };
   recordOriginalOverrides(value: unknown): boolean;

@@ -13,7 +13,7 @@ import { diagnose } from '../../lib/diagnose/diagnose.ts';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const NS = 'openshift-machine-api';
 
-export function scenario(o: { oct: number; openshift?: string; cpms?: string; fault: string }) {
+export function scenario(o: { oct: number; openshift?: string; cpms?: string; fault: string; baremetal?: { networkData?: boolean; inspectionSeesNodeIP?: boolean } }) {
   const masters = [0, 1, 2].map((i) => ({ node: `openshift-control-plane-${i}`, ip: `10.${o.oct}.111.${20 + i}`, machine: `examplecluster-control-plane-${i}` }));
   return {
     openshift: o.openshift ?? '4.14',
@@ -24,6 +24,7 @@ export function scenario(o: { oct: number; openshift?: string; cpms?: string; fa
     workers: 0,
     faults: [{ node: 'openshift-control-plane-2', kind: o.fault }],
     timing: { provisionSeconds: 1, rolloutSeconds: 1, inspectSeconds: 1 },
+    ...(o.baremetal ? { baremetal: o.baremetal } : {}),
   };
 }
 
@@ -78,6 +79,24 @@ export function journal(stateHome: string): any | null {
     }
   }
   return null;
+}
+
+/** The run directory of the (only) journal under `stateHome`. */
+export function journalDir(stateHome: string): string | null {
+  const root = join(stateHome, 'etcd-replace');
+  if (!existsSync(root)) return null;
+  for (const c of readdirSync(root)) for (const r of readdirSync(join(root, c))) if (existsSync(join(root, c, r, 'journal.json'))) return join(root, c, r);
+  return null;
+}
+
+/** Polls `check` every 500 ms until it is true; fails the test after `timeoutMs`. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) assert.unreachable(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 export const stepStatus = (j: any, id: string) => j?.steps?.find((s: any) => s.id === id)?.status;

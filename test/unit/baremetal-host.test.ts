@@ -2,7 +2,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseAllDocuments, stringify } from 'yaml';
-import { BmhFileError, definitionOf, reprovisionedHost, validateBmhManifest } from '../../lib/runbooks/baremetal-host.ts';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { BmhFileError, definitionOf, referencedSecrets, reprovisionedHost, specFieldKnown, validateBmhManifest } from '../../lib/runbooks/baremetal-host.ts';
+import { SECRETS_FILE, readSecrets, secretManifest, toSaved, writeSecrets } from '../../lib/runbooks/secret-store.ts';
 import { hostOfMachine, toHostInfo, type HostInfo } from '../../lib/cluster/baremetal.ts';
 import { buildNewMachine } from '../../lib/runbooks/machine.ts';
 
@@ -43,14 +48,49 @@ test('reprovisionedHost: same hardware, externallyProvisioned false, online, man
   assert.throws(() => reprovisionedHost({ kind: 'Machine' }), /not a BareMetalHost/);
 });
 
-test('definitionOf: Secret first, then the host; no secret when the existing one is re-used', () => {
-  const h = reprovisionedHost(oldHost);
-  const only = definitionOf(h, null);
-  assert.is(only.secretName, null);
-  assert.is(parseAllDocuments(only.yaml).length, 1);
-  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'openshift-machine-api' }, stringData: { username: 'a', password: 'b' } };
-  const both = definitionOf(h, secret);
-  assert.equal(parseAllDocuments(both.yaml).map((d) => (d.toJS() as any).kind), ['Secret', 'BareMetalHost']);
+test('definitionOf: only the host (its Secrets are created from the 0600 secrets.json)', () => {
+  const only = definitionOf(reprovisionedHost(oldHost));
+  assert.equal(parseAllDocuments(only.yaml).map((d) => (d.toJS() as any).kind), ['BareMetalHost']);
+});
+
+test('reprovisionedHost per release: automatedCleaningMode only from 4.8; static network data and the old userData kept', () => {
+  const withNet = { ...oldHost, spec: { ...oldHost.spec, preprovisioningNetworkDataName: 'openshift-control-plane-2-network-config', networkData: { name: 'nd-2' }, userData: { name: 'ud-2', namespace: 'openshift-machine-api' } } };
+  const h14 = reprovisionedHost(withNet, '4.14.8');
+  assert.is(h14.spec.automatedCleaningMode, 'disabled');
+  assert.is(h14.spec.preprovisioningNetworkDataName, 'openshift-control-plane-2-network-config');
+  assert.equal(h14.spec.networkData, { name: 'nd-2' });
+  assert.equal(h14.spec.userData, { name: 'ud-2', namespace: 'openshift-machine-api' });
+  assert.equal(referencedSecrets(h14).map((r) => `${r.role}:${r.name}`), [
+    'bmc:openshift-control-plane-2-bmc-secret',
+    'preprovisioningNetworkData:openshift-control-plane-2-network-config',
+    'networkData:nd-2',
+    'userData:ud-2',
+  ]);
+  const h7 = reprovisionedHost(withNet, '4.7.60');
+  assert.not.ok('automatedCleaningMode' in h7.spec, '4.7 CRD has no automatedCleaningMode');
+  assert.not.ok('preprovisioningNetworkDataName' in h7.spec, 'nor preprovisioningNetworkDataName (4.10+)');
+  assert.ok('automatedCleaningMode' in reprovisionedHost(oldHost, '4.8.0').spec);
+  assert.ok(specFieldKnown('4.9.1', 'customDeploy') && !specFieldKnown('4.8.9', 'customDeploy'));
+  assert.not.ok(specFieldKnown('4.14', 'noSuchField'));
+});
+
+test('validateBmhManifest: a field the release does not know is refused', () => {
+  assert.throws(() => validateBmhManifest(manifest(), others, '4.7.60'), (e: Error) => e instanceof BmhFileError && /spec.automatedCleaningMode is not a BareMetalHost field in OpenShift 4.7.60 \(it came in 4.8\)/.test(e.message));
+  assert.throws(() => validateBmhManifest(manifest({ host: { bogus: 1 } }), others, '4.14.8'), /spec.bogus is not a BareMetalHost field/);
+  assert.ok(validateBmhManifest(manifest(), others, '4.8.0'));
+});
+
+test('secret store: data only in the 0600 file; the value never serialises', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'er-ss-'));
+  const s = toSaved('bmc', { metadata: { name: 'x', namespace: 'openshift-machine-api', labels: { 'environment.metal3.io': 'baremetal', keep: 'y' }, ownerReferences: [{ uid: 'u' }] }, type: 'Opaque', data: { password: 'c2VjcmV0' }, stringData: { username: 'root' } });
+  for (const text of [JSON.stringify(s), String(s.data), `${s.data}`, inspect(s)]) assert.not.ok(text.includes('c2VjcmV0') || text.includes('root'), text);
+  writeSecrets(dir, [s]);
+  assert.is(statSync(join(dir, SECRETS_FILE)).mode & 0o777, 0o600);
+  const back = readSecrets(dir);
+  assert.is(back.length, 1);
+  assert.equal(secretManifest(back[0]!), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'openshift-machine-api', labels: { keep: 'y' } }, type: 'Opaque', data: { password: 'c2VjcmV0', username: Buffer.from('root').toString('base64') } });
+  writeSecrets(dir, [toSaved('bmc', { metadata: { name: 'x', namespace: 'n' }, data: { password: 'b3RoZXI=' } })]);
+  assert.is(readSecrets(dir).length, 1, 'same role and name replaced');
 });
 
 const others: HostInfo[] = [toHostInfo(oldHost)].map((h) => ({ ...h, name: 'openshift-control-plane-0', bootMACAddress: '48:df:37:b0:8a:01', bmcAddress: 'redfish://10.46.61.10:443/redfish/v1/Systems/1' }));
