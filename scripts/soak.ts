@@ -1,7 +1,8 @@
 // `npm run soak -- --runs N --seed S [--keep]`: N runs over random scenarios of the simulator's scenario space
 // (scripts/soak/space.ts: release, platform, CPMS, 3 or 5 masters, fault, chaos profile), each `auto --yes` (then
-// `auto --resume --yes` while it stops resumable, exit 5) and `status`, judged from the simulator's evidence
-// (scripts/soak/judge.ts), never from the plugin's claims. Prints one line per run and a table:
+// `auto --resume --yes` while it stops resumable, exit 5), judged from the simulator's evidence (scripts/soak/judge.ts)
+// and the end state as test/helpers/judge.ts reads it (etcdctl at the real etcd processes), never from the plugin's
+// claims. Prints one line per run and a table:
 // ended healthy / refused correctly / stopped resumable (then resumed) / wrong / other. Exit 1 when any run is wrong.
 // Run it inside a private network namespace (see README): every run starts a simulator with real etcds.
 import { spawn } from 'node:child_process';
@@ -9,7 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startSim, kubectl } from '../test/helpers/sim.ts';
+import { startSim, kubectl, waitFor } from '../test/helpers/sim.ts';
+import * as world from '../test/helpers/judge.ts';
 import { pickCase, type SoakCase } from './soak/space.ts';
 import { judge, parseEvidence } from './soak/judge.ts';
 
@@ -107,21 +109,37 @@ export async function soakRun(i: number, c: SoakCase, o: { keep?: boolean; log?:
     while ((r.code === 5 || r.code === 1) && /auto --resume/.test(r.stderr) && resumes < 8) {
       notes.push(`exit ${r.code}: ${r.stderr.trim().split('\n').filter((l) => /^(stopped|failed|refused|error)/.test(l)).pop() ?? r.stderr.trim().split('\n').pop()}`);
       resumes++;
-      await sleep(2000);
       r = await plugin(['auto', '--resume', '--yes'], env);
       codes.push(r.code);
     }
     if (r.code !== 0) notes.push(`last exit ${r.code}: ${r.stderr.trim().split('\n').filter((l) => /^(refused|stopped|failed|error)/.test(l)).slice(-2).join(' / ') || r.stderr.trim().split('\n').slice(-2).join(' / ')}`);
 
-    // then `status`: health probes right after a rollout can be slow; give the final diagnosis up to a minute
-    let finalDiag = 'unreadable';
-    const want = c.fault.expect === 'refused' ? SETTLED.refused : ['healthy'];
-    for (let k = 0; k < 20; k++) {
-      finalDiag = (await statusJson(env))?.diagnosis?.scenario ?? 'unreadable';
-      if (want.includes(finalDiag)) break;
-      await sleep(3000);
+    // then the cluster as it really is (test/helpers/judge.ts: etcdctl straight at the etcd processes, not the plugin's
+    // reader): every member a started, running, healthy voter, one per master. Health right after a rollout can be
+    // slow: up to a minute.
+    let healthy = false;
+    let health = '';
+    if (c.fault.expect !== 'refused') {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          const ms = await world.members(sim);
+          const bad = ms.filter((m) => !m.started || m.learner || !m.running || !m.healthy);
+          healthy = ms.length === c.masters && bad.length === 0;
+          health = `${ms.length} members${bad.length ? `, not healthy voters: ${bad.map((m) => `${m.name || m.id} (${m.healthDetail})`).join(', ')}` : ''}`;
+        } catch (e) {
+          health = (e as Error).message;
+        }
+        if (healthy || Date.now() > deadline) break;
+        await sleep(1000);
+      }
+      // the evidence monitor (one poll a second) has caught up once its last member list is the one etcd gives now
+      const ids = async () => (await world.members(sim)).map((m) => `${m.id}:${m.learner}`).sort().join(',');
+      await waitFor('the evidence to record the final member list', async () => {
+        const last = world.membershipHistory(sim).pop();
+        return !!last && last.members.map((m) => `${m.id}:${m.learner}`).sort().join(',') === (await ids());
+      }, 30_000, 500).catch((e) => notes.push((e as Error).message));
     }
-    await sleep(2500); // the evidence monitor polls every second
     const after = JSON.parse(await kubectlRetry(sim, ['get', 'etcd', 'cluster', '-o', 'json'])).spec?.unsupportedConfigOverrides ?? null;
     const pods = JSON.parse(await kubectlRetry(sim, ['-n', 'openshift-etcd', 'get', 'pods', '-l', 'app=etcd-replace-debug', '-o', 'json'])).items.map((p: any) => p.metadata.name);
     const evFile = join(sim.stateDir, 'evidence.jsonl');
@@ -137,10 +155,10 @@ export async function soakRun(i: number, c: SoakCase, o: { keep?: boolean; log?:
       notes.push(...verdict.wrong.map((w) => `WRONG: ${w}`));
     } else if (c.fault.expect === 'refused') {
       outcome = r.code === 4 && codes.length === 1 && verdict.removed.length === 0 ? 'refused' : 'other';
-    } else if (r.code === 0 && finalDiag === 'healthy' && (c.fault.expect === 'nothing-to-do' || verdict.removed.length === 1)) {
+    } else if (r.code === 0 && healthy && (c.fault.expect === 'nothing-to-do' || verdict.removed.length === 1)) {
       outcome = codes.length > 1 ? 'resumed' : 'healthy';
     } else {
-      notes.push(`ended with exit ${r.code}, diagnosis ${finalDiag}, ${verdict.removed.length} member(s) removed`);
+      notes.push(`ended with exit ${r.code}, ${health}, ${verdict.removed.length} member(s) removed`);
     }
   } catch (e) {
     notes.push(`harness error: ${(e as Error).message}`);

@@ -2,7 +2,7 @@
 // network): status and plans on the simulator, through the plugin as a real process.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { diagnosisUntil, healthyVoters, masters, octet, plugin, stateEnv, statusUntil, withSim } from '../helpers/shapes.ts';
+import { masters, octet, plugin, stateEnv, statusUntil, withSim } from '../helpers/shapes.ts';
 
 test('item 8: 5-master 4.10 cluster (no observedConfig.controlPlane.replicas): healthy, 5 expected members from the install-config', async () => {
   await withSim({ openshift: '4.10', platform: 'aws', masters: masters(5), workers: 0, timing: { provisionSeconds: 1, rolloutSeconds: 1 } }, async (sim) => {
