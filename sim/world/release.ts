@@ -36,6 +36,17 @@ const KUBE: Record<number, string> = {
   20: 'v1.33.5',
 };
 
+/**
+ * The Kubernetes gitVersion of an OpenShift release (kube-apiserver's /version and the kubelets' nodeInfo): each
+ * OpenShift minor ships one Kubernetes minor (openshift/kubernetes release-4.x branches; 4.6 → 1.19 … 4.14 → 1.27 …
+ * 4.18 → 1.31, 4.19 → 1.32, 4.20 → 1.33). The kubectl on this machine is the gcloud dispatcher, which runs the
+ * kubectl of the server's minor (GoogleCloudPlatform/kubectl-dispatcher README: "executing the exact kubectl version
+ * which matches the API Server version") as users' `oc` of that release would be; see sim/kube-apiserver/README.md.
+ */
+export function kubeVersion(minor: number): string {
+  return KUBE[minor] ?? 'v1.27.6';
+}
+
 const DEFAULT_PATCH: Record<number, number> = {
   6: 48, 7: 60, 8: 57, 9: 59, 10: 67, 11: 59, 12: 70, 13: 54, 14: 8, 15: 39, 16: 20, 17: 14, 18: 6, 19: 9, 20: 4,
 };
@@ -77,7 +88,7 @@ export function releaseShape(minor: number): ReleaseShape {
           : '/etc/kubernetes/static-pod-certs/configmaps/etcd-serving-ca/ca-bundle.crt',
     scripts,
     etcdVersion: minor >= 9 ? '3.5' : '3.4',
-    kubeletVersion: KUBE[minor] ?? 'v1.27.6',
+    kubeletVersion: kubeVersion(minor),
   };
 }
 

@@ -28,7 +28,7 @@ import { allCertsSecret, configMap, etcdCR, nodeSecret, scriptsConfigMap, SECRET
 import { clusterOperator, clusterVersion, infrastructure, installConfigMap, kubeApiServerOperator, namespaces, networkConfig, toolsImageStream } from '../installer/objects.ts';
 import { controlPlaneMachineSet, machine, setMachineRunning, ZONES } from '../machine-api/objects.ts';
 import { node as nodeObject } from '../kubelet/objects.ts';
-import { fullVersion } from './release.ts';
+import { fullVersion, kubeVersion } from './release.ts';
 import { WorldChaos, prng } from './chaos.ts';
 import { Evidence, membershipMonitor } from './evidence.ts';
 import { leaderMover } from './leader-mover.ts';
@@ -130,7 +130,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   const chaos = scenario.chaos ? new WorldChaos(scenario.chaos, evidence, log) : undefined;
   const hooks = createWorldHooks(ctx, kubelets, chaos, evidence);
   // an https listener too (context `tls` of the kubeconfig) and a log of every request with its user/impersonation
-  const api = await startApiServer({ store, hooks, host: '127.0.0.1', port: 0, tls: true, requestLog: path.join(stateDir, 'requests.jsonl'), chaos, release: scenario.minor, users: scenario.users });
+  const api = await startApiServer({ store, hooks, host: '127.0.0.1', port: 0, tls: true, requestLog: path.join(stateDir, 'requests.jsonl'), chaos, release: scenario.minor, gitVersion: kubeVersion(scenario.minor), users: scenario.users });
   const kubeconfigPath = path.join(stateDir, 'kubeconfig');
   writeKubeconfig(kubeconfigPath, api.url, {
     tls: api.tls ? { ...api.tls, token: KUBEADMIN_TOKEN } : undefined,
