@@ -33,6 +33,7 @@ import { Store, StoreError, type ChangeEvent, type DeleteOptions, type KObject, 
 import { applyDefaults, decodeCheck, decodeError, invalid, invalidError, notSupported, validateCreate, validateUpdate, type FieldError } from './validation.ts';
 import { prune, validateCustomResource } from './structural.ts';
 import { schemaFor } from './crds.ts';
+import { coreSchemaFor } from './coretypes.ts';
 import { ALL_RESOURCES, R, groupVersion, type ResourceType } from './resources.ts';
 import type { WorldHooks } from './hooks.ts';
 import { ApiError, badRequest, notFound, statusBody } from './status.ts';
@@ -162,7 +163,12 @@ function resourceList(gv: string, types: ResourceType[]) {
 }
 
 /** OpenAPI v3 document of one group/version: paths with the GVK extension and the query params kubectl probes for. */
-function openapiGV(gv: string, types: ResourceType[], gitVersion: string) {
+function openapiGV(gv: string, types: ResourceType[], gitVersion: string, kubeMinor: number) {
+  // `fieldValidation` is a query parameter of create/update/patch from Kubernetes 1.23 (metav1 CreateOptions,
+  // UpdateOptions, PatchOptions .FieldValidation, KEP-2885); kubectl >= 1.25 looks it up here (cli-runtime
+  // QueryParamVerifierV3, falling back to /openapi/v2) and, where it is missing, validates on the client side
+  // (kubectl pkg/validation/schema.go paramVerifyingSchema) instead of sending it
+  const fv = kubeMinor >= 23 ? ['fieldValidation'] : [];
   const prefix = gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`;
   const q = (name: string) => ({ name, in: 'query', description: name, schema: { type: 'string', uniqueItems: true } });
   const paths: Record<string, object> = {};
@@ -178,12 +184,12 @@ function openapiGV(gv: string, types: ResourceType[], gitVersion: string) {
     });
     paths[base] = {
       get: op('list', ['labelSelector', 'fieldSelector', 'watch', 'resourceVersion', 'timeoutSeconds', 'limit']),
-      post: op('post', ['dryRun', 'fieldManager', 'fieldValidation']),
+      post: op('post', ['dryRun', 'fieldManager', ...fv]),
     };
     paths[`${base}/{name}`] = {
       get: op('get', []),
-      put: op('put', ['dryRun', 'fieldManager', 'fieldValidation']),
-      patch: op('patch', ['dryRun', 'fieldManager', 'fieldValidation', 'force']),
+      put: op('put', ['dryRun', 'fieldManager', ...fv]),
+      patch: op('patch', ['dryRun', 'fieldManager', ...fv, 'force']),
       delete: op('delete', ['dryRun', 'gracePeriodSeconds', 'propagationPolicy']),
     };
   }
@@ -235,6 +241,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const host = opts.host ?? '127.0.0.1';
   const gitVersion = opts.gitVersion ?? 'v1.27.6+b49f9d1';
   const release = opts.release ?? 14;
+  // the Kubernetes minor the built-in types' fields follow: that of /version (OpenShift 4.x ships 1.(x+13))
+  const kubeMinor = Number(gitVersion.match(/^v1\.(\d+)/)?.[1] ?? release + 13);
   const gvs = byGroup();
   const grp = groups();
   const execServer = new ExecServer(hooks, opts.chaos);
@@ -254,7 +262,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const openapiDocs = new Map<string, { body: string; hash: string }>();
   for (const [gv, types] of gvs) {
-    const body = JSON.stringify(openapiGV(gv, types, gitVersion));
+    const body = JSON.stringify(openapiGV(gv, types, gitVersion, kubeMinor));
     openapiDocs.set(gv.includes('/') ? `apis/${gv}` : `api/${gv}`, { body, hash: createHash('sha512').update(body).digest('hex').toUpperCase().slice(0, 128) });
   }
 
@@ -517,12 +525,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     applyDefaults(t, obj);
     if (!t.namespaced) delete obj.metadata.namespace; // rest.BeforeCreate clears it on cluster-scoped types
     const schema = t.crd ? schemaFor(t.resource, t.group, release) : undefined;
-    if (schema) {
-      const unknown = prune(obj, schema);
+    // custom resources: pruning by the CRD's structural schema; built-in types: decoding into the release's Go struct
+    // drops what it does not know (coretypes.ts). Both report the dropped paths as unknown fields.
+    const decoding = schema ?? coreSchemaFor(t, kubeMinor);
+    if (decoding) {
+      const unknown = prune(obj, decoding);
       if (unknown.length) {
         // ServerSideFieldValidation (beta, on by default from Kubernetes 1.25 = OpenShift 4.12): Strict refuses, Warn
         // (the default when the client sends nothing) warns, Ignore drops silently; older servers drop silently
-        const supported = release >= 12;
+        // (1.23/1.24: the gate is alpha and off, handlers' fieldValidation() answers Ignore; before 1.23 no parameter)
+        const supported = kubeMinor >= 25;
         const mode = supported ? (q.get('fieldValidation') ?? 'Warn') : 'Ignore';
         const texts = unknown.map((p) => `unknown field ${JSON.stringify(p)}`);
         if (mode === 'Strict') throw decodeError(t, `strict decoding error: ${texts.join(', ')}`);

@@ -17,6 +17,7 @@ import { writeKubeconfig } from '../../sim/kube-apiserver/kubeconfig.ts';
 import { GarbageCollector } from '../../sim/kube-controller-manager/garbagecollector.ts';
 import { Kube } from '../../lib/cluster/kubectl.ts';
 import { EventPoster } from '../../lib/runbooks/events.ts';
+import { kubeVersion } from '../../sim/world/release.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-conformance-'));
 const store = new Store();
@@ -67,8 +68,25 @@ test.before(async () => {
   gc.start();
 });
 
+/** Another simulated API server, of OpenShift 4.<minor> (its Kubernetes on /version, as the world starts it), with its own store. */
+async function serverAt(minor: number) {
+  const st = new Store();
+  for (const ns of ['default', 'openshift-machine-api']) st.create(R.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  const a = await startApiServer({ store: st, hooks, host: '127.0.0.1', port: 0, release: minor, gitVersion: kubeVersion(minor) });
+  closers.push(a.close);
+  const file = join(dir, `kubeconfig-4.${minor}`);
+  writeKubeconfig(file, a.url);
+  const run = async (args: string[], input?: string) => {
+    const r = await execa('kubectl', ['--kubeconfig', file, ...args], { reject: false, input, timeout: 60_000, env: { KUBECACHEDIR: join(dir, `cache-4.${minor}`), HOME: dir } });
+    return { stdout: String(r.stdout), stderr: String(r.stderr), code: r.exitCode ?? -1 };
+  };
+  return { store: st, kubectl: run };
+}
+const closers: (() => Promise<void>)[] = [];
+
 test.after(async () => {
   gc.stop();
+  for (const c of closers) await c();
   await close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -301,6 +319,80 @@ test('plugin events: the EventPoster posts where the API server accepts them; Fo
   assert.is(lines.length, 1, lines.join('\n'));
   assert.match(lines[0]!, /^events: posting Event ReplacementStarted in namespace default is forbidden \(you are not allowed to create events in default/);
   assert.equal(denied.results, [{ reason: 'ReplacementStarted', posted: false, error: denied.results[0]!.error }]);
+});
+
+// ---- the Kubernetes of each release, and the kubectl that talks to it ---------------------------------------------------
+
+test('version: a server of OpenShift 4.x reports the Kubernetes that release shipped; the kubectl dispatcher runs the client of that minor', async () => {
+  for (const [minor, kube] of [[11, '1.24'], [16, '1.29'], [20, '1.33']] as const) {
+    const s = await serverAt(minor);
+    const r = await s.kubectl(['version', '-o', 'json']);
+    const v = JSON.parse(r.stdout);
+    assert.match(v.serverVersion.gitVersion, `v${kube}.`);
+    assert.is(`${v.serverVersion.major}.${v.serverVersion.minor}`, kube);
+    // /usr/bin/kubectl is the gcloud kubectl dispatcher with kubectl.1.27 … kubectl.1.33 beside it: it runs the one of
+    // the server's minor, and its own built-in kubectl (1.32) for any other server (4.6–4.13 here)
+    if (minor >= 14) assert.match(v.clientVersion.gitVersion, `v${kube}.`);
+    else assert.match(r.stderr, 'exceeds the supported minor version skew');
+  }
+});
+
+// ---- unknown fields of the built-in types ---------------------------------------------------------------------------------
+
+const pod = (name: string, container: Record<string, unknown>, spec: Record<string, unknown> = {}) =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x', ...container }], ...spec } });
+const lease = (name: string, spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'default' }, spec });
+
+test('core types on Kubernetes >= 1.25 (1.27 here): an unknown field is refused with Strict (kubectl create/replace/apply), warned and dropped with Warn and by patch', async () => {
+  // PodSpec.resources is a field of 1.32; Container.resizePolicy one of 1.27 (github:kubernetes/api core/v1/types.go)
+  const strict = await kubectl(['create', '-f', '-'], pod('p1', { bogus: 1, resizePolicy: [] }, { resources: {} }));
+  assert.is(strict.code, 1);
+  assert.match(strict.stderr, 'Error from server (BadRequest): error when creating "STDIN": Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].bogus", unknown field "spec.resources"');
+  const secret = await kubectl(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'u1', namespace: 'default' }, spec: {} }));
+  assert.match(secret.stderr, 'Secret in version "v1" cannot be handled as a Secret: strict decoding error: unknown field "spec"');
+  const meta = await kubectl(['create', '-f', '-'], cm('u2', {}, { bogus: 'x' }));
+  assert.match(meta.stderr, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "metadata.bogus"');
+  // LeaseSpec.strategy and preferredHolder are fields of 1.31 (OpenShift 4.18)
+  const later = await kubectl(['create', '-f', '-'], lease('u3', { holderIdentity: 'me', strategy: 'OldestEmulationVersion' }));
+  assert.match(later.stderr, 'Lease in version "v1" cannot be handled as a Lease: strict decoding error: unknown field "spec.strategy"');
+  const ev = await kubectl(['create', '-f', '-'], event('default', 'u4', { involvedObject: { kind: 'Etcd', name: 'cluster', bogus: true } }));
+  assert.match(ev.stderr, 'Event in version "v1" cannot be handled as a Event: strict decoding error: unknown field "involvedObject.bogus"');
+  for (const n of ['p1', 'u1', 'u2', 'u3', 'u4']) assert.not.ok([R.pods, R.secrets, R.configmaps, R.leases, R.events].some((t) => store.get(t, 'default', n)), n);
+  const warn = await kubectl(['create', '--validate=warn', '-f', '-'], pod('p2', { bogus: 1 }));
+  assert.is(warn.code, 0, warn.stderr);
+  assert.match(warn.stderr, 'Warning: unknown field "spec.containers[0].bogus"');
+  assert.equal(store.get(R.pods, 'default', 'p2')?.spec.containers, [{ name: 'c', image: 'x' }]);
+  // kubectl patch sends no fieldValidation: the server's default, Warn
+  assert.is((await kubectl(['create', '-f', '-'], cm('u5'))).code, 0);
+  const patch = await kubectl(['patch', 'configmap', 'u5', '--type=merge', '-p', '{"bogus":{"x":1}}']);
+  assert.is(patch.code, 0, patch.stderr);
+  assert.match(patch.stderr, 'Warning: unknown field "bogus"');
+  assert.is(store.get(R.configmaps, 'default', 'u5')?.bogus, undefined);
+  // the same Lease is fine on a 1.31 server
+  const s18 = await serverAt(18);
+  const ok = await s18.kubectl(['create', '-f', '-'], lease('u3', { holderIdentity: 'me', strategy: 'OldestEmulationVersion' }));
+  assert.is(ok.code, 0, ok.stderr);
+  assert.is(s18.store.get(R.leases, 'default', 'u3')?.spec.strategy, 'OldestEmulationVersion');
+});
+
+test('before Kubernetes 1.25 (4.11 = 1.24, 4.7 = 1.20): no server-side field validation; decoding (core types) and pruning (CRDs) drop unknown fields silently', async () => {
+  const s11 = await serverAt(11);
+  // PodSpec.hostUsers is a field of 1.25
+  const p = await s11.kubectl(['create', '-f', '-'], pod('p1', { bogus: 1 }, { hostUsers: false }));
+  assert.is(p.code, 0, p.stderr);
+  assert.not.match(p.stderr, 'unknown field');
+  const stored = s11.store.get(R.pods, 'default', 'p1')!;
+  assert.equal([stored.spec.hostUsers, stored.spec.containers[0].bogus], [undefined, undefined]);
+  const m = await s11.kubectl(['create', '-f', '-'], JSON.stringify({ apiVersion: 'machine.openshift.io/v1beta1', kind: 'Machine', metadata: { name: 'm1', namespace: 'openshift-machine-api' }, spec: { providerID: 'p', bogus: 1 } }));
+  assert.is(m.code, 0, m.stderr);
+  assert.equal(s11.store.get(R.machines, 'openshift-machine-api', 'm1')?.spec, { providerID: 'p' });
+  // 1.20 has no fieldValidation parameter at all: kubectl finds none in the OpenAPI document and says so for warn
+  // (kubectl pkg/validation/schema.go paramVerifyingSchema), then sends none
+  const s7 = await serverAt(7);
+  const l = await s7.kubectl(['create', '--validate=warn', '-f', '-'], lease('l1', { holderIdentity: 'me', bogus: 1 }));
+  assert.is(l.code, 0, l.stderr);
+  assert.match(l.stderr, 'cannot perform warn validation if server-side field validation is unsupported, skipping validation');
+  assert.equal(s7.store.get(R.leases, 'default', 'l1')?.spec, { holderIdentity: 'me' });
 });
 
 test.run();

@@ -147,6 +147,10 @@ test('4.6 shape: 3/3 etcd pods, etcd-quorum-guard pods, no guard pods', async ()
     assert.not.ok(pod.metadata.annotations?.['kubectl.kubernetes.io/default-container']);
     const m = json(sim, ['get', 'machine', '-n', 'openshift-machine-api', 'clustername-8qw5l-master-0']);
     assert.not.ok(m.spec.lifecycleHooks?.preDrain);
+    // the API server is the Kubernetes 4.6 shipped (1.19), and so are the kubelets
+    const v = JSON.parse(kubectl(sim, ['version', '-o', 'json']).stdout);
+    assert.match(v.serverVersion.gitVersion, /^v1\.19\./);
+    assert.match(json(sim, ['get', 'node', s.names[0]!]).status.nodeInfo.kubeletVersion, /^v1\.19\./);
   } finally {
     await sim.stop();
   }
@@ -157,6 +161,10 @@ test('learner fault: an unstarted learner shows in the member list', async () =>
   (s.yaml as any).unsupportedConfigOverrides = { someOtherKey: 'kept' };
   const sim = await startSim(s.yaml);
   try {
+    // 4.16 is Kubernetes 1.29: the kubectl dispatcher runs kubectl 1.29 (exec over SPDY; websocket from 1.30)
+    const v = JSON.parse(kubectl(sim, ['version', '-o', 'json']).stdout);
+    assert.match(v.serverVersion.gitVersion, /^v1\.29\./);
+    assert.match(v.clientVersion.gitVersion, /^v1\.29\./);
     const list = etcdctl(sim, `etcd-${s.names[0]}`, ['member', 'list', '-w', 'table']);
     assert.is(list.exitCode, 0, list.stderr);
     const rows = list.stdout.split('\n').filter((l) => /^\|\s+[0-9a-f]+\s+\|/.test(l));
