@@ -30,29 +30,30 @@ const strMap: Schema = { type: 'object', additionalProperties: { type: 'string' 
 /** A struct: field name → its schema, or [schema, first Kubernetes minor whose struct has it]. */
 type Fields = Record<string, Schema | [Schema, number]>;
 
-function struct(kube: number, fields: Fields): Schema {
+function struct(kube: number, fields: Fields, definition?: string): Schema {
   const properties: Record<string, Schema> = {};
   for (const [k, v] of Object.entries(fields)) {
     const [s, since] = Array.isArray(v) ? v : [v, 0];
     if (kube >= since) properties[k] = s;
   }
-  return { type: 'object', properties };
+  return { type: 'object', properties, ...(definition ? { definition } : {}) };
 }
+const V1 = 'io.k8s.api.core.v1.';
 const list = (items: Schema): Schema => ({ type: 'array', items });
 /** fields whose own shape is not modelled */
 const any = (...names: string[]): Fields => Object.fromEntries(names.map((n) => [n, ANY]));
 
 function objectReference(kube: number): Schema {
-  return struct(kube, any('kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'));
+  return struct(kube, any('kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'), `${V1}ObjectReference`);
 }
 
 function container(kube: number): Schema {
   const securityContext = struct(kube, {
-    capabilities: struct(kube, any('add', 'drop')),
+    capabilities: struct(kube, any('add', 'drop'), `${V1}Capabilities`),
     ...any('privileged', 'seLinuxOptions', 'windowsOptions', 'runAsUser', 'runAsGroup', 'runAsNonRoot', 'readOnlyRootFilesystem', 'allowPrivilegeEscalation', 'procMount', 'seccompProfile'),
     appArmorProfile: [ANY, 30],
-  });
-  const volumeMount = struct(kube, { ...any('name', 'readOnly', 'mountPath', 'subPath', 'mountPropagation', 'subPathExpr'), recursiveReadOnly: [ANY, 30] });
+  }, `${V1}SecurityContext`);
+  const volumeMount = struct(kube, { ...any('name', 'readOnly', 'mountPath', 'subPath', 'mountPropagation', 'subPathExpr'), recursiveReadOnly: [ANY, 30] }, `${V1}VolumeMount`);
   return struct(kube, {
     ...any('name', 'image', 'command', 'args', 'workingDir', 'ports', 'envFrom', 'env', 'resources'),
     volumeMounts: list(volumeMount),
@@ -61,17 +62,17 @@ function container(kube: number): Schema {
     ...any('stdin', 'stdinOnce', 'tty'),
     resizePolicy: [ANY, 27],
     restartPolicy: [ANY, 28],
-  });
+  }, `${V1}Container`);
 }
 
 function volume(kube: number): Schema {
   return struct(kube, {
     name: ANY,
-    hostPath: struct(kube, any('path', 'type')),
+    hostPath: struct(kube, any('path', 'type'), `${V1}HostPathVolumeSource`),
     ...any('emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi', 'glusterfs', 'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker'),
     ...any('downwardAPI', 'fc', 'azureFile', 'configMap', 'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected', 'portworxVolume', 'scaleIO', 'storageos', 'csi', 'ephemeral'),
     image: [ANY, 31],
-  });
+  }, `${V1}Volume`);
 }
 
 function pod(kube: number): Schema {
@@ -83,7 +84,7 @@ function pod(kube: number): Schema {
     ...any('ephemeralContainers', 'restartPolicy', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'dnsPolicy', 'nodeSelector', 'serviceAccountName', 'serviceAccount'),
     ...any('automountServiceAccountToken', 'nodeName', 'hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'securityContext', 'imagePullSecrets', 'hostname', 'subdomain'),
     ...any('affinity', 'schedulerName'),
-    tolerations: list(struct(kube, any('key', 'operator', 'value', 'effect', 'tolerationSeconds'))),
+    tolerations: list(struct(kube, any('key', 'operator', 'value', 'effect', 'tolerationSeconds'), `${V1}Toleration`)),
     ...any('hostAliases', 'priorityClassName', 'priority', 'dnsConfig', 'readinessGates', 'runtimeClassName', 'enableServiceLinks', 'preemptionPolicy', 'overhead'),
     ...any('topologySpreadConstraints', 'setHostnameAsFQDN'),
     os: [ANY, 23],
@@ -91,16 +92,16 @@ function pod(kube: number): Schema {
     schedulingGates: [ANY, 26],
     resourceClaims: [ANY, 26],
     resources: [ANY, 32],
-  });
-  return struct(kube, { apiVersion: ANY, kind: ANY, metadata: ANY, spec, status: ANY });
+  }, `${V1}PodSpec`);
+  return struct(kube, { apiVersion: ANY, kind: ANY, metadata: ANY, spec, status: ANY }, `${V1}Pod`);
 }
 
 function secret(kube: number): Schema {
-  return struct(kube, { apiVersion: ANY, kind: ANY, metadata: ANY, immutable: ANY, data: strMap, stringData: strMap, type: ANY });
+  return struct(kube, { apiVersion: ANY, kind: ANY, metadata: ANY, immutable: ANY, data: strMap, stringData: strMap, type: ANY }, `${V1}Secret`);
 }
 
 function configMap(kube: number): Schema {
-  return struct(kube, { apiVersion: ANY, kind: ANY, metadata: ANY, immutable: ANY, data: strMap, binaryData: strMap });
+  return struct(kube, { apiVersion: ANY, kind: ANY, metadata: ANY, immutable: ANY, data: strMap, binaryData: strMap }, `${V1}ConfigMap`);
 }
 
 function event(kube: number): Schema {
@@ -110,18 +111,18 @@ function event(kube: number): Schema {
     metadata: ANY,
     involvedObject: objectReference(kube),
     ...any('reason', 'message'),
-    source: struct(kube, any('component', 'host')),
+    source: struct(kube, any('component', 'host'), `${V1}EventSource`),
     ...any('firstTimestamp', 'lastTimestamp', 'count', 'type', 'eventTime'),
-    series: struct(kube, any('count', 'lastObservedTime')),
+    series: struct(kube, any('count', 'lastObservedTime'), `${V1}EventSeries`),
     action: ANY,
     related: objectReference(kube),
     ...any('reportingComponent', 'reportingInstance'),
-  });
+  }, `${V1}Event`);
 }
 
 function lease(kube: number): Schema {
-  const spec = struct(kube, { ...any('holderIdentity', 'leaseDurationSeconds', 'acquireTime', 'renewTime', 'leaseTransitions'), strategy: [ANY, 31], preferredHolder: [ANY, 31] });
-  return struct(kube, { apiVersion: ANY, kind: ANY, metadata: ANY, spec });
+  const spec = struct(kube, { ...any('holderIdentity', 'leaseDurationSeconds', 'acquireTime', 'renewTime', 'leaseTransitions'), strategy: [ANY, 31], preferredHolder: [ANY, 31] }, 'io.k8s.api.coordination.v1.LeaseSpec');
+  return struct(kube, { apiVersion: ANY, kind: ANY, metadata: ANY, spec }, 'io.k8s.api.coordination.v1.Lease');
 }
 
 const CORE: Record<string, (kube: number) => Schema> = {

@@ -48,6 +48,16 @@ export function streamCutter(cutAfterBytes: number | null) {
 }
 
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+/**
+ * The WebSocket subprotocols an exec request reaches before Kubernetes 1.30: kube-apiserver proxies the upgrade to the
+ * kubelet / container runtime's streaming server (k8s.io/apiserver pkg/util/wsstream conn.go: channel.k8s.io,
+ * base64.channel.k8s.io, v4.channel.k8s.io, v4.base64.channel.k8s.io); v5.channel.k8s.io (the CLOSE signal) is
+ * kube-apiserver's own StreamTranslator from 1.30 (KEP-4006, TranslateStreamCloseWebsocketRequests beta, on).
+ * kubectl >= 1.30 offers v5 only (client-go tools/remotecommand websocket.go NewWebSocketExecutor: "Only supports V5
+ * protocol for correct version skew functionality") and falls back to SPDY on any upgrade failure
+ * (FallbackExecutor, httpstream.IsUpgradeFailure).
+ */
+const LEGACY_PROTOCOLS = ['channel.k8s.io', 'base64.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io'];
 
 /** The container a request means: explicit name, else the default-container annotation, else the first. */
 export function resolveContainer(pod: KObject, requested: string | null | undefined, what: 'exec' | 'log'): string {
@@ -85,7 +95,7 @@ export class ExecServer {
   private readonly wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (protocols) => {
-      for (const p of PROTOCOLS) if (protocols.has(p)) return p;
+      for (const p of PROTOCOLS) if (protocols.has(p) && (p !== 'v5.channel.k8s.io' || this.kubeMinor >= 30)) return p;
       return false;
     },
   });
@@ -93,6 +103,8 @@ export class ExecServer {
   constructor(
     private readonly hooks: WorldHooks,
     private readonly chaos?: ApiChaos,
+    /** the server's Kubernetes minor: v5.channel.k8s.io from 1.30 */
+    private readonly kubeMinor = 30,
   ) {}
 
   close(): void {
@@ -102,13 +114,21 @@ export class ExecServer {
 
   handle(req: IncomingMessage, socket: Duplex, head: Buffer, target: ExecTarget): void {
     const upgrade = (req.headers.upgrade ?? '').toLowerCase();
+    if (upgrade !== 'websocket' && !upgrade.startsWith('spdy/')) {
+      rejectUpgrade(socket, new ApiError(400, 'BadRequest', `unsupported upgrade protocol ${req.headers.upgrade}`));
+      return;
+    }
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    if (upgrade === 'websocket' && this.kubeMinor < 30 && !offered.includes('v4.channel.k8s.io')) {
+      // the legacy streaming server's handshake (wsstream handshake, golang.org/x/net/websocket newServerConn): 403
+      // with the reason as plain text (the simulator speaks only v4 of the legacy protocols); no command runs
+      const text = `requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${['', ...LEGACY_PROTOCOLS].join(' ')}]`;
+      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n${text}`);
+      return;
+    }
     const cut = this.chaos?.onExec({ pod: target.pod.metadata.name, container: target.container, command: target.command })?.cutAfterBytes ?? null;
     if (upgrade.startsWith('spdy/')) {
       handleSpdyExec(req, socket, head, this.hooks, target, cut);
-      return;
-    }
-    if (upgrade !== 'websocket') {
-      rejectUpgrade(socket, new ApiError(400, 'BadRequest', `unsupported upgrade protocol ${req.headers.upgrade}`));
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {

@@ -34,6 +34,7 @@ import { applyDefaults, decodeCheck, decodeError, invalid, invalidError, notSupp
 import { prune, validateCustomResource } from './structural.ts';
 import { schemaFor } from './crds.ts';
 import { coreSchemaFor } from './coretypes.ts';
+import { openapiV2 } from './openapi-v2.ts';
 import { ALL_RESOURCES, R, groupVersion, type ResourceType } from './resources.ts';
 import type { WorldHooks } from './hooks.ts';
 import { ApiError, badRequest, notFound, statusBody } from './status.ts';
@@ -243,9 +244,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const release = opts.release ?? 14;
   // the Kubernetes minor the built-in types' fields follow: that of /version (OpenShift 4.x ships 1.(x+13))
   const kubeMinor = Number(gitVersion.match(/^v1\.(\d+)/)?.[1] ?? release + 13);
+  const execServer = new ExecServer(hooks, opts.chaos, kubeMinor);
   const gvs = byGroup();
   const grp = groups();
-  const execServer = new ExecServer(hooks, opts.chaos);
   const upgraded = new Set<import('node:stream').Duplex>();
 
   // Recent change events, so a watch that starts from a list's resourceVersion misses nothing.
@@ -265,6 +266,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const body = JSON.stringify(openapiGV(gv, types, gitVersion, kubeMinor));
     openapiDocs.set(gv.includes('/') ? `apis/${gv}` : `api/${gv}`, { body, hash: createHash('sha512').update(body).digest('hex').toUpperCase().slice(0, 128) });
   }
+
+  const openapiV2Doc = openapiV2(gitVersion, kubeMinor, release);
 
   let serverAddress = '';
   const openWatches = new Set<() => void>();
@@ -805,11 +808,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (types) return send(res, 200, resourceList(gv, types));
     }
     if (path === '/openapi/v2' || path === '/swagger-2.0.0.pb-v1') {
-      // kubectl <= 1.29 loads the v2 document eagerly for client-side validation (--validate=strict
-      // fails without it). A minimal protobuf gnostic Document {swagger: "2.0"} with no definitions
-      // means "no schema for any kind", so kubectl skips client-side validation and builds
-      // strategic merge patches from its compiled-in types.
-      const pb = Buffer.from([0x0a, 0x03, 0x32, 0x2e, 0x30]);
+      // the gnostic protobuf Document (openapi-v2.ts): definitions of the kinds clients write where kubectl validates
+      // on the client side (Kubernetes < 1.23), none elsewhere (kubectl then builds strategic merge patches from
+      // its compiled-in types)
+      const pb = openapiV2Doc;
       res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': pb.length });
       return void res.end(pb);
     }

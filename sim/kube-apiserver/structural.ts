@@ -31,6 +31,8 @@ export interface Schema {
   format?: string;
   'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-int-or-string'?: boolean;
+  /** the OpenAPI definition this (sub)schema is published as (/openapi/v2: a $ref to it), e.g. io.k8s.api.core.v1.Container */
+  definition?: string;
 }
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -16,8 +16,9 @@ import { startApiServer } from '../../sim/kube-apiserver/server.ts';
 import { writeKubeconfig } from '../../sim/kube-apiserver/kubeconfig.ts';
 import { GarbageCollector } from '../../sim/kube-controller-manager/garbagecollector.ts';
 import { Kube } from '../../lib/cluster/kubectl.ts';
-import { EventPoster } from '../../lib/runbooks/events.ts';
+import { EventPoster, eventObject } from '../../lib/runbooks/events.ts';
 import { kubeVersion } from '../../sim/world/release.ts';
+import { debugPodManifest } from '../../lib/cluster/hostcmd.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-conformance-'));
 const store = new Store();
@@ -375,6 +376,16 @@ test('core types on Kubernetes >= 1.25 (1.27 here): an unknown field is refused 
   assert.is(s18.store.get(R.leases, 'default', 'u3')?.spec.strategy, 'OldestEmulationVersion');
 });
 
+test('exec: kubectl >= 1.30 offers WebSocket v5 only; a server before 1.30 refuses it and kubectl falls back to SPDY', async () => {
+  for (const [minor, expect] of [[11, 'RemoteCommand fallback: unable to upgrade streaming request: websocket: bad handshake (403 Forbidden): requested protocol(s) are not supported: [v5.channel.k8s.io]'], [17, 'The subprotocol is v5.channel.k8s.io']] as const) {
+    const s = await serverAt(minor);
+    s.store.create(R.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }] }, status: { phase: 'Running' } });
+    const r = await s.kubectl(['exec', 'p', '-c', 'c', '-v=4', '--', 'true']);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stderr, expect);
+  }
+});
+
 test('before Kubernetes 1.25 (4.11 = 1.24, 4.7 = 1.20): no server-side field validation; decoding (core types) and pruning (CRDs) drop unknown fields silently', async () => {
   const s11 = await serverAt(11);
   // PodSpec.hostUsers is a field of 1.25
@@ -393,6 +404,31 @@ test('before Kubernetes 1.25 (4.11 = 1.24, 4.7 = 1.20): no server-side field val
   assert.is(l.code, 0, l.stderr);
   assert.match(l.stderr, 'cannot perform warn validation if server-side field validation is unsupported, skipping validation');
   assert.equal(s7.store.get(R.leases, 'default', 'l1')?.spec, { holderIdentity: 'me' });
+});
+
+test('before Kubernetes 1.23 (4.7 = 1.20): kubectl validates on the client side against /openapi/v2 and refuses unknown fields before sending', async () => {
+  const s7 = await serverAt(7);
+  const p = await s7.kubectl(['create', '-f', '-'], pod('p1', { bogus: 1, securityContext: { privileged: true } }, { hostUsers: false }));
+  assert.is(p.code, 1);
+  assert.match(
+    p.stderr,
+    'error: error validating "STDIN": error validating data: [ValidationError(Pod.spec.containers[0]): unknown field "bogus" in io.k8s.api.core.v1.Container, ValidationError(Pod.spec): unknown field "hostUsers" in io.k8s.api.core.v1.PodSpec]; if you choose to ignore these errors, turn validation off with --validate=false',
+  );
+  const m = JSON.stringify({ apiVersion: 'machine.openshift.io/v1beta1', kind: 'Machine', metadata: { name: 'm1', namespace: 'openshift-machine-api' }, spec: { providerID: 'p', bogus: 1 } });
+  const machine = await s7.kubectl(['create', '-f', '-'], m);
+  assert.match(machine.stderr, 'error validating data: ValidationError(Machine.spec): unknown field "bogus" in io.openshift.machine.v1beta1.Machine.spec');
+  assert.is(s7.store.list(R.pods, 'default').length + s7.store.list(R.machines, 'openshift-machine-api').length, 0, 'nothing reached the server');
+  // --validate=false sends it; the 1.20 server drops the unknown fields silently
+  const off = await s7.kubectl(['create', '--validate=false', '-f', '-'], m);
+  assert.is(off.code, 0, off.stderr);
+  assert.equal(s7.store.get(R.machines, 'openshift-machine-api', 'm1')?.spec, { providerID: 'p' });
+  // what the plugin writes passes: its debug pod (lib/cluster/hostcmd.ts) and its Events (lib/runbooks/events.ts)
+  const debug = debugPodManifest('etcd-replace-debug-x', 'n1', 'img', 'true');
+  (debug as any).metadata.namespace = 'default';
+  const ok = await s7.kubectl(['create', '-f', '-'], JSON.stringify(debug));
+  assert.is(ok.code, 0, ok.stderr);
+  const ev = await s7.kubectl(['create', '-f', '-'], JSON.stringify(eventObject({ reason: 'StepDone', message: 'x' }, 'me@laptop/run-1')));
+  assert.is(ev.code, 0, ev.stderr);
 });
 
 test.run();
