@@ -369,6 +369,12 @@ test('core types on Kubernetes >= 1.25 (1.27 here): an unknown field is refused 
   assert.is(patch.code, 0, patch.stderr);
   assert.match(patch.stderr, 'Warning: unknown field "bogus"');
   assert.is(store.get(R.configmaps, 'default', 'u5')?.bogus, undefined);
+  // what the plugin writes passes Strict: its debug pod (lib/cluster/hostcmd.ts; its Events: the EventPoster test)
+  const debug = debugPodManifest('etcd-replace-debug-y', 'n1', 'img', 'true');
+  (debug as any).metadata.namespace = 'default';
+  const dp = await kubectl(['create', '-f', '-'], JSON.stringify(debug));
+  assert.is(dp.code, 0, dp.stderr);
+  assert.not.match(dp.stderr, 'unknown field');
   // the same Lease is fine on a 1.31 server
   const s18 = await serverAt(18);
   const ok = await s18.kubectl(['create', '-f', '-'], lease('u3', { holderIdentity: 'me', strategy: 'OldestEmulationVersion' }));
