@@ -8,10 +8,13 @@
 // is killed. uvu's summary (`Total:`, `Passed:`, `Skipped:`) is parsed from each child's output; a file
 // that crashes, times out or exits non-zero without a failure in its summary counts as (at least) one
 // failure. The last line printed is always `N passed, N failed` (`, N skipped` appended when > 0).
+// With network namespaces, the sim and e2e files share one pool, longest first (seconds from test/durations.json, a
+// file missing there counts as long), so that no long file starts last and runs alone while the other slots idle;
+// TEST_DURATIONS_OUT=FILE writes this run's seconds per file in that format.
 // With TEST_TYPECHECK=1 (scripts/test.sh) the type check (`tsc -p . --noEmit`) runs first and counts as one check:
 // a type error shows in that last line and the exit code like any failed test.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,6 +140,19 @@ async function pool<T, R>(items: T[], jobs: number, fn: (x: T) => Promise<R>): P
   return out;
 }
 
+/** Seconds per test file from an earlier run (test/durations.json); a file not listed there counts as long. */
+const DURATIONS: Record<string, number> = (() => {
+  const file = join(TEST_DIR, 'durations.json');
+  try { return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {}; } catch { return {}; }
+})();
+const UNKNOWN_SECONDS = 150;
+
+/** The files in the order that finishes a pool soonest: longest first (ties by path, so the order is stable). */
+export function longestFirst(files: string[], seconds: Record<string, number> = DURATIONS): string[] {
+  const s = (f: string) => seconds[relative(ROOT, f).split(sep).join('/')] ?? UNKNOWN_SECONDS;
+  return [...files].sort((a, b) => s(b) - s(a) || a.localeCompare(b));
+}
+
 /** `tsc -p . --noEmit` as one check: 1 passed, or 1 failed with tsc's output. */
 function typecheck(): Promise<FileResult> {
   const started = Date.now();
@@ -184,10 +200,16 @@ async function main(): Promise<number> {
     report(r);
     results.push(r);
   }
-  for (let g = 0; g < ORDER.length; g++) {
-    const files = chosen.filter(({ rel }) => group(rel) === g).map(({ f }) => f);
-    const jobs = g === 0 ? UNIT_JOBS : isolate ? CLUSTER_JOBS : 1;
-    await pool(files, jobs, async (f) => { const r = await runFile(f, g > 0 && isolate); report(r); results.push(r); return r; });
+  const run = async (files: string[], jobs: number, inNetns: boolean) =>
+    pool(files, jobs, async (f) => { const r = await runFile(f, inNetns); report(r); results.push(r); return r; });
+  const inGroup = (g: number) => chosen.filter(({ rel }) => group(rel) === g).map(({ f }) => f);
+  await run(inGroup(0), UNIT_JOBS, false);
+  if (isolate) await run(longestFirst([...inGroup(1), ...inGroup(2)]), CLUSTER_JOBS, true);
+  else for (let g = 1; g < ORDER.length; g++) await run(inGroup(g), 1, false);
+  if (process.env.TEST_DURATIONS_OUT) {
+    const out: Record<string, number> = {};
+    for (const r of [...results].sort((a, b) => a.file.localeCompare(b.file))) if (r.file.startsWith('test/')) out[r.file] = Math.round(r.seconds);
+    writeFileSync(process.env.TEST_DURATIONS_OUT, JSON.stringify(out, null, 2) + '\n');
   }
   const passed = results.reduce((a, r) => a + r.passed, 0);
   const failed = results.reduce((a, r) => a + r.failed, 0);

@@ -40,7 +40,7 @@ export function toolsImage(kube: Kube): Promise<string> {
   let p = imageCache.get(kube);
   if (!p) {
     p = (async () => {
-      const r = await kube.run(['-n', 'openshift', 'get', 'imagestreams.image.openshift.io', 'tools', '-o', 'json'], { allowFailure: true, retries: 2 });
+      const r = await kube.run(['-n', 'openshift', 'get', 'imagestreams.v1.image.openshift.io', 'tools', '-o', 'json'], { allowFailure: true, retries: 2 });
       if (r.exitCode !== 0) return FALLBACK_TOOLS_IMAGE;
       try {
         const is = JSON.parse(r.stdout);

@@ -36,7 +36,7 @@ export async function whoAmI(kube: Kube): Promise<string | null> {
 }
 
 export async function clusterID(kube: Kube): Promise<string | null> {
-  const r = await kube.run(['get', 'clusterversions.config.openshift.io', 'version', '-o', 'jsonpath={.spec.clusterID}'], { allowFailure: true, retries: 2 });
+  const r = await kube.run(['get', 'clusterversions.v1.config.openshift.io', 'version', '-o', 'jsonpath={.spec.clusterID}'], { allowFailure: true, retries: 2 });
   return r.exitCode === 0 && r.stdout.trim() ? r.stdout.trim() : null;
 }
 

@@ -377,11 +377,11 @@ const found = (obj: any): Optional => ({ obj, missingType: false, notFound: !obj
 /** Etcd CR, ClusterVersion, Infrastructure and the etcd ClusterOperator in one call; separate calls (to tell which is missing) if it fails. */
 async function readClusterObjects(kube: Kube): Promise<[Optional, Optional, Optional, Optional, Optional]> {
   const refs = [
-    'etcds.operator.openshift.io/cluster',
-    'clusterversions.config.openshift.io/version',
-    'infrastructures.config.openshift.io/cluster',
-    'clusteroperators.config.openshift.io/etcd',
-    'networks.config.openshift.io/cluster',
+    'etcds.v1.operator.openshift.io/cluster',
+    'clusterversions.v1.config.openshift.io/version',
+    'infrastructures.v1.config.openshift.io/cluster',
+    'clusteroperators.v1.config.openshift.io/etcd',
+    'networks.v1.config.openshift.io/cluster',
   ];
   const r = await kube.run(['get', ...refs, '-o', 'json'], { allowFailure: true, retries: 2 });
   if (r.exitCode === 0) {
@@ -394,7 +394,7 @@ async function readClusterObjects(kube: Kube): Promise<[Optional, Optional, Opti
 
 /** Master machines and the ControlPlaneMachineSet in one call; separate calls if it fails (e.g. no CPMS type before 4.12). */
 async function readMachineObjects(kube: Kube): Promise<[Optional, Optional]> {
-  const r = await kube.run(['-n', MACHINE_NS, 'get', 'machines.machine.openshift.io,controlplanemachinesets.machine.openshift.io', '-o', 'json'], {
+  const r = await kube.run(['-n', MACHINE_NS, 'get', 'machines.v1beta1.machine.openshift.io,controlplanemachinesets.v1.machine.openshift.io', '-o', 'json'], {
     allowFailure: true,
     retries: 2,
   });
@@ -406,8 +406,8 @@ async function readMachineObjects(kube: Kube): Promise<[Optional, Optional]> {
     return [found({ items: machines }), found(cpms)];
   }
   return Promise.all([
-    optionalJson(kube, ['-n', MACHINE_NS, 'get', 'machines.machine.openshift.io', '-l', CONTROL_PLANE_MACHINE_SELECTOR]),
-    optionalJson(kube, ['-n', MACHINE_NS, 'get', 'controlplanemachinesets.machine.openshift.io', 'cluster']),
+    optionalJson(kube, ['-n', MACHINE_NS, 'get', 'machines.v1beta1.machine.openshift.io', '-l', CONTROL_PLANE_MACHINE_SELECTOR]),
+    optionalJson(kube, ['-n', MACHINE_NS, 'get', 'controlplanemachinesets.v1.machine.openshift.io', 'cluster']),
   ]);
 }
 
@@ -488,7 +488,7 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
   etcd.controlPlaneReplicas = await controlPlaneReplicas(kube, etcdRes.obj, machines, nodes);
   const release = releaseOf(cvRes.obj, etcdCORes.obj);
   // bare metal: the Metal3 hosts (one more call, only there)
-  const hostsRes = platform === 'BareMetal' && machines ? await optionalJson(kube, ['-n', MACHINE_NS, 'get', 'baremetalhosts.metal3.io']) : null;
+  const hostsRes = platform === 'BareMetal' && machines ? await optionalJson(kube, ['-n', MACHINE_NS, 'get', 'baremetalhosts.v1alpha1.metal3.io']) : null;
   const hosts = hostsRes?.obj ? itemsOf(hostsRes.obj).map(toHostInfo).sort((a, b) => a.name.localeCompare(b.name)) : undefined;
 
   return {

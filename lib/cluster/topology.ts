@@ -1,4 +1,4 @@
-// The control-plane topology: `infrastructures.config.openshift.io/cluster` status.controlPlaneTopology.
+// The control-plane topology: `infrastructures.v1.config.openshift.io/cluster` status.controlPlaneTopology.
 //
 // Sources (openshift/api, config/v1/types_infrastructure.go, TopologyMode):
 // - the field exists from release-4.8 (absent on 4.6/4.7: those clusters are HighlyAvailable);

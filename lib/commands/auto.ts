@@ -70,7 +70,7 @@ function checkBmh(file: string, text: string, state: ClusterState, d: Diagnosis)
 
 /** The Progressing conditions of clusteroperator/etcd and kube-apiserver (what cluster-backup.sh checks), nulls when unread. */
 async function operatorProgress(kube: Kube): Promise<OperatorProgress> {
-  const r = await kube.run(['get', 'clusteroperators.config.openshift.io', 'etcd', 'kube-apiserver', '-o', 'json'], { allowFailure: true, retries: 2 });
+  const r = await kube.run(['get', 'clusteroperators.v1.config.openshift.io', 'etcd', 'kube-apiserver', '-o', 'json'], { allowFailure: true, retries: 2 });
   const items: any[] = r.exitCode === 0 ? (JSON.parse(r.stdout).items ?? []) : [];
   const cond = (name: string): Condition | null => {
     const c = items.find((o) => o?.metadata?.name === name)?.status?.conditions?.find((x: any) => x.type === 'Progressing');

@@ -30,16 +30,16 @@ export const BUNDLE_READS: { file: string; args: string[] }[] = [
   { file: 'openshift-etcd/events.yaml', args: ['-n', 'openshift-etcd', 'get', 'events'] },
   // the plugin's own Events (events.ts: in `default`, where kube-apiserver accepts Events about etcd/cluster)
   { file: 'default/events-etcd-replace.yaml', args: ['-n', 'default', 'get', 'events', '-l', 'app.kubernetes.io/managed-by=etcd-replace'] },
-  { file: 'openshift-etcd/leases.yaml', args: ['-n', 'openshift-etcd', 'get', 'leases.coordination.k8s.io'] },
-  { file: 'openshift-machine-api/machines.yaml', args: ['-n', 'openshift-machine-api', 'get', 'machines.machine.openshift.io'] },
-  { file: 'openshift-machine-api/controlplanemachinesets.yaml', args: ['-n', 'openshift-machine-api', 'get', 'controlplanemachinesets.machine.openshift.io'] },
-  { file: 'openshift-machine-api/baremetalhosts.yaml', args: ['-n', 'openshift-machine-api', 'get', 'baremetalhosts.metal3.io'] },
+  { file: 'openshift-etcd/leases.yaml', args: ['-n', 'openshift-etcd', 'get', 'leases.v1.coordination.k8s.io'] },
+  { file: 'openshift-machine-api/machines.yaml', args: ['-n', 'openshift-machine-api', 'get', 'machines.v1beta1.machine.openshift.io'] },
+  { file: 'openshift-machine-api/controlplanemachinesets.yaml', args: ['-n', 'openshift-machine-api', 'get', 'controlplanemachinesets.v1.machine.openshift.io'] },
+  { file: 'openshift-machine-api/baremetalhosts.yaml', args: ['-n', 'openshift-machine-api', 'get', 'baremetalhosts.v1alpha1.metal3.io'] },
   { file: 'openshift-machine-api/secrets.yaml', args: ['-n', 'openshift-machine-api', 'get', 'secrets'] },
   { file: 'cluster/nodes.yaml', args: ['get', 'nodes'] },
-  { file: 'cluster/etcd.yaml', args: ['get', 'etcds.operator.openshift.io', 'cluster'] },
-  { file: 'cluster/clusterversion.yaml', args: ['get', 'clusterversions.config.openshift.io', 'version'] },
-  { file: 'cluster/infrastructure.yaml', args: ['get', 'infrastructures.config.openshift.io', 'cluster'] },
-  { file: 'cluster/clusteroperator-etcd.yaml', args: ['get', 'clusteroperators.config.openshift.io', 'etcd'] },
+  { file: 'cluster/etcd.yaml', args: ['get', 'etcds.v1.operator.openshift.io', 'cluster'] },
+  { file: 'cluster/clusterversion.yaml', args: ['get', 'clusterversions.v1.config.openshift.io', 'version'] },
+  { file: 'cluster/infrastructure.yaml', args: ['get', 'infrastructures.v1.config.openshift.io', 'cluster'] },
+  { file: 'cluster/clusteroperator-etcd.yaml', args: ['get', 'clusteroperators.v1.config.openshift.io', 'etcd'] },
 ];
 
 /** Every Secret in a kubectl answer (a List or one object, at any depth) scrubbed. */

@@ -179,7 +179,7 @@ async function controllers(kube: Kube, f: PlanFacts, steps: Step[], from: number
   const title = 'controllers';
   const need = neededOperators(f, steps, from);
   if (!need.length) return skip('controllers', title, f.procedure === 'B' ? 'procedure B creates no machine' : 'no machine is created by this plan');
-  const r = await kube.run(['get', 'clusteroperators.config.openshift.io', ...need.map(([n]) => n), '-o', 'json'], { allowFailure: true, retries: 2 });
+  const r = await kube.run(['get', 'clusteroperators.v1.config.openshift.io', ...need.map(([n]) => n), '-o', 'json'], { allowFailure: true, retries: 2 });
   let items: any[] = [];
   try {
     const obj = r.stdout.trim() ? JSON.parse(r.stdout) : null;

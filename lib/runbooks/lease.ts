@@ -65,7 +65,7 @@ export function leaseInfo(obj: any, now = Date.now()): LeaseInfo {
 }
 
 export async function readLease(kube: Kube): Promise<LeaseInfo | null> {
-  const r = await kube.run(['-n', LEASE_NS, 'get', 'leases.coordination.k8s.io', LEASE_NAME, '-o', 'json'], { allowFailure: true, retries: 4 });
+  const r = await kube.run(['-n', LEASE_NS, 'get', 'leases.v1.coordination.k8s.io', LEASE_NAME, '-o', 'json'], { allowFailure: true, retries: 4 });
   if (r.exitCode !== 0) {
     if (isNotFound(r.stderr)) return null;
     throw new PluginError(`cannot read the lease ${LEASE_NS}/${LEASE_NAME}: ${firstErrorLine(r.stderr)}`);
@@ -228,7 +228,7 @@ export class RunLease {
     // delete only this very object (its uid as a precondition is not available in kubectl: compare right before)
     const cur = await readLease(this.kube).catch(() => null);
     if (cur && cur.holder === this.holder && (!uid || cur.raw?.metadata?.uid === uid)) {
-      await this.kube.run(['-n', LEASE_NS, 'delete', 'leases.coordination.k8s.io', LEASE_NAME, '--ignore-not-found'], { allowFailure: true, retries: 4 });
+      await this.kube.run(['-n', LEASE_NS, 'delete', 'leases.v1.coordination.k8s.io', LEASE_NAME, '--ignore-not-found'], { allowFailure: true, retries: 4 });
     }
   }
 }

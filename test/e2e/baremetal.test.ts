@@ -19,10 +19,10 @@ test('stopped bare-metal master, no CPMS, Machine finalizer hangs: dry-run shows
     assert.is(dry.code, 0, dry.stderr);
     for (const cmd of [
       'kubectl get clusteroperator baremetal',
-      'kubectl -n openshift-machine-api get baremetalhosts.metal3.io openshift-control-plane-2 -o yaml > old-host.yaml',
-      'kubectl -n openshift-machine-api delete baremetalhosts.metal3.io openshift-control-plane-2 --wait=false',
-      'kubectl -n openshift-machine-api delete machines.machine.openshift.io examplecluster-control-plane-2 --wait=false',
-      `kubectl -n openshift-machine-api patch machines.machine.openshift.io examplecluster-control-plane-2 --type=merge -p '{"metadata":{"finalizers":[]}}'`,
+      'kubectl -n openshift-machine-api get baremetalhosts.v1alpha1.metal3.io openshift-control-plane-2 -o yaml > old-host.yaml',
+      'kubectl -n openshift-machine-api delete baremetalhosts.v1alpha1.metal3.io openshift-control-plane-2 --wait=false',
+      'kubectl -n openshift-machine-api delete machines.v1beta1.machine.openshift.io examplecluster-control-plane-2 --wait=false',
+      `kubectl -n openshift-machine-api patch machines.v1beta1.machine.openshift.io examplecluster-control-plane-2 --type=merge -p '{"metadata":{"finalizers":[]}}'`,
       'kubectl apply -f - < new-host.yaml',
       'kubectl apply -f - < new-machine.yaml',
       'kubectl -n openshift-machine-api get bmh openshift-control-plane-2',
@@ -45,7 +45,7 @@ test('stopped bare-metal master, no CPMS, Machine finalizer hangs: dry-run shows
     assert.is(j.status, 'done');
     assert.is(stepStatus(j, 'create-host'), 'done');
     assert.is(traceCount(env.ETCD_REPLACE_TRACE, /etcdctl member remove/), 1, 'member removed once');
-    assert.is(traceCount(env.ETCD_REPLACE_TRACE, /delete baremetalhosts.metal3.io/), 1, 'host deleted once');
+    assert.is(traceCount(env.ETCD_REPLACE_TRACE, /delete baremetalhosts.v1alpha1.metal3.io/), 1, 'host deleted once');
     assert.is(stepStatus(j, 'remove-machine-finalizer'), 'done', 'the stuck finalizer was removed');
     assert.is(stepStatus(j, 'delete-node'), 'done', 'the node left behind by the forced machine deletion was deleted');
     await assertReplaced(sim.kubeconfig, { oldId, host: 'openshift-control-plane-2', machine: /^examplecluster-control-plane-3$/ });

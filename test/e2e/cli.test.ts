@@ -291,7 +291,7 @@ test('the real kubectl: -v N log passed through untouched, --tls-server-name for
 });
 
 test('not an OpenShift 4 cluster (no Etcd CR, no openshift-etcd namespace): one line, exit 1 (last: it breaks the sim)', async () => {
-  assert.is(kubectl(sim, ['delete', 'etcds.operator.openshift.io', 'cluster', '--wait=false']).exitCode, 0);
+  assert.is(kubectl(sim, ['delete', 'etcds.v1.operator.openshift.io', 'cluster', '--wait=false']).exitCode, 0);
   assert.is(kubectl(sim, ['delete', 'namespace', 'openshift-etcd', '--wait=false']).exitCode, 0);
   const r = await plugin(['status'], env);
   assert.is(r.code, 1, r.stderr);

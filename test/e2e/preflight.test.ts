@@ -46,7 +46,7 @@ ${masters(', backupFreeBytes: 16384')}faults:
     const mark = judge.requestMark(sim);
 
     // the real API server's answer to the same question (kubectl auth can-i as that user)
-    const can = kubectl(sim, ['--context', 'oncall', 'auth', 'can-i', 'delete', 'machines.machine.openshift.io', '-n', 'openshift-machine-api']);
+    const can = kubectl(sim, ['--context', 'oncall', 'auth', 'can-i', 'delete', 'machines.v1beta1.machine.openshift.io', '-n', 'openshift-machine-api']);
     assert.is(can.stdout.trim(), 'no', `${can.stdout}${can.stderr}`);
 
     const asOncall = await runPlugin(sim, ['--context', 'oncall', 'auto', '--yes'], { env: stateEnv() });
@@ -71,7 +71,7 @@ ${masters(', backupFreeBytes: 16384')}faults:
     judge.expectMemberNeverRemoved(sim, oldId);
     assert.ok((await judge.members(sim)).some((m) => m.id === oldId), 'the unhealthy member was removed');
     assert.equal(changesSince(sim.stateDir, mark), []);
-    await judge.expectExists(sim, ['-n', 'openshift-machine-api', 'machines.machine.openshift.io', 'clustername-8qw5l-master-0']);
+    await judge.expectExists(sim, ['-n', 'openshift-machine-api', 'machines.v1beta1.machine.openshift.io', 'clustername-8qw5l-master-0']);
   });
 });
 

@@ -43,7 +43,7 @@ test('arbiter cluster, the arbiter stopped: status and auto refuse (exit 4) and 
     judge.expectNoWritesSince(sim, mark);
     assert.equal((await judge.members(sim)).map((m) => m.id).sort(), before);
     await judge.expectExists(sim, ['node', ARB]);
-    await judge.expectExists(sim, ['machines.machine.openshift.io', '-n', 'openshift-machine-api', ARB]);
+    await judge.expectExists(sim, ['machines.v1beta1.machine.openshift.io', '-n', 'openshift-machine-api', ARB]);
     assert.is(journalFile(env.XDG_STATE_HOME), null);
   });
 });

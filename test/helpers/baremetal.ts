@@ -111,12 +111,12 @@ export async function assertReplaced(kubeconfig: string, o: { oldId: string; hos
   assert.is(h.spec.externallyProvisioned, false);
   const consumer: string = h.spec.consumerRef?.name;
   assert.match(consumer, o.machine);
-  const m = await k.json(['-n', NS, 'get', 'machines.machine.openshift.io', consumer]);
+  const m = await k.json(['-n', NS, 'get', 'machines.v1beta1.machine.openshift.io', consumer]);
   assert.is(m.status.phase, 'Running');
   assert.is(m.status.nodeRef.name, o.host, 'the node is named after the host');
   assert.is(m.metadata.annotations['metal3.io/BareMetalHost'], `${NS}/${o.host}`);
   assert.ok(s.members.some((x) => x.name === o.host), 'a member runs on the new node');
-  const gone = await k.run(['-n', NS, 'get', 'machines.machine.openshift.io', 'examplecluster-control-plane-2'], { allowFailure: true });
+  const gone = await k.run(['-n', NS, 'get', 'machines.v1beta1.machine.openshift.io', 'examplecluster-control-plane-2'], { allowFailure: true });
   assert.is(gone.exitCode, 1, 'old machine gone');
   const cr = await k.json(['get', 'etcd', 'cluster']);
   assert.is(cr.spec.unsupportedConfigOverrides ?? null, null, 'quorum guard restored');

@@ -37,7 +37,9 @@ export interface RunOptions {
 
 /** Runs the plugin (lib/main.ts through tsx) as a child process against the simulator, with no TTY. */
 export function runPlugin(sim: Pick<SimHandle, 'kubeconfig'> | null, args: string[], opts: RunOptions = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...(sim ? { KUBECONFIG: sim.kubeconfig } : {}), ...opts.env };
+  // The simulated world runs on compressed timings (a machine provisions in seconds), so the plugin's waits back off
+  // to 2 s between polls instead of the 10 s meant for real clusters; a test may set its own value.
+  const env: NodeJS.ProcessEnv = { ETCD_REPLACE_MAX_POLL_MS: '2000', ...process.env, ...(sim ? { KUBECONFIG: sim.kubeconfig } : {}), ...opts.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((res, rej) => {
     const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lib/main.ts'), ...args], { cwd: ROOT, env, stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });

@@ -22,7 +22,7 @@ export function masters(n: number, o = octet()): { node: string; ip: string; mac
 
 /** Node names of the master machines that run now (the new machines' nodes included), from plain kubectl. */
 export async function runningMasterNodes(sim: SimHandle): Promise<string[]> {
-  const list = await judge.expectExists(sim, ['-n', 'openshift-machine-api', 'machines.machine.openshift.io']);
+  const list = await judge.expectExists(sim, ['-n', 'openshift-machine-api', 'machines.v1beta1.machine.openshift.io']);
   return list.items
     .filter((m: any) => m.metadata.labels?.['machine.openshift.io/cluster-api-machine-role'] === 'master' && m.status?.phase === 'Running' && !m.metadata.deletionTimestamp)
     .map((m: any) => m.status?.nodeRef?.name)

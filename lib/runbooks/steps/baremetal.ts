@@ -10,8 +10,8 @@ import { definitionOf, reprovisionedHost } from '../baremetal-host.ts';
 import { NS_MAPI, TIMEOUTS, lastLines } from './shared.ts';
 
 const MIN = 60_000;
-const BMH = 'baremetalhosts.metal3.io';
-const MACHINE = 'machines.machine.openshift.io';
+const BMH = 'baremetalhosts.v1alpha1.metal3.io';
+const MACHINE = 'machines.v1beta1.machine.openshift.io';
 const MACHINE_FINALIZER = 'machine.machine.openshift.io';
 /** how long a deleted Machine may stay before its finalizer is removed by hand (the docs give no figure; the actuator
  * finishes at once when its host is gone, so minutes mean it is stuck) */

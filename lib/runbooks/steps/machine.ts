@@ -8,12 +8,12 @@ import { buildNewMachine } from '../machine.ts';
 import { NS_MAPI, TIMEOUTS, nodeReady } from './shared.ts';
 
 async function masterMachines(kube: Kube): Promise<any[]> {
-  const list = await kube.json(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', '-l', MASTER_MACHINE_SELECTOR], { retries: 4 });
+  const list = await kube.json(['-n', NS_MAPI, 'get', 'machines.v1beta1.machine.openshift.io', '-l', MASTER_MACHINE_SELECTOR], { retries: 4 });
   return list.items ?? [];
 }
 
 async function allMachineNames(kube: Kube): Promise<string[]> {
-  const list = await kube.json(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io'], { retries: 4 });
+  const list = await kube.json(['-n', NS_MAPI, 'get', 'machines.v1beta1.machine.openshift.io'], { retries: 4 });
   return (list.items ?? []).map((m: any) => m.metadata?.name).filter(Boolean);
 }
 
@@ -24,7 +24,7 @@ function oldMachine(f: PlanFacts): string {
 
 export function deleteMachineStep(kube: Kube, f: PlanFacts, cpms: boolean): Step {
   const name = f.target.machine ?? '<machine>';
-  const args = ['-n', NS_MAPI, 'delete', 'machines.machine.openshift.io', name, '--wait=false'];
+  const args = ['-n', NS_MAPI, 'delete', 'machines.v1beta1.machine.openshift.io', name, '--wait=false'];
   return {
     id: 'delete-machine',
     title: `Delete machine ${name}${cpms ? ' (the control plane machine set creates its replacement)' : ''}`,
@@ -32,7 +32,7 @@ export function deleteMachineStep(kube: Kube, f: PlanFacts, cpms: boolean): Step
     destructive: true,
     async precondition(ctx) {
       const m = oldMachine(f);
-      const r = await kube.run(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', m, '-o', 'json'], { allowFailure: true, retries: 4 });
+      const r = await kube.run(['-n', NS_MAPI, 'get', 'machines.v1beta1.machine.openshift.io', m, '-o', 'json'], { allowFailure: true, retries: 4 });
       if (r.exitCode !== 0) {
         ctx.note(`machine ${m} is already gone`);
         return 'skip';
@@ -49,7 +49,7 @@ export function deleteMachineStep(kube: Kube, f: PlanFacts, cpms: boolean): Step
       await waitFor(
         `machine ${name} to be gone (its preDrain hook is released once the member is removed)`,
         async () => {
-          const r = await kube.run(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', name, '-o', 'json'], { allowFailure: true });
+          const r = await kube.run(['-n', NS_MAPI, 'get', 'machines.v1beta1.machine.openshift.io', name, '-o', 'json'], { allowFailure: true });
           if (r.exitCode !== 0) return /not ?found/i.test(r.stderr) || r.stderr.trim();
           return `phase ${JSON.parse(r.stdout).status?.phase ?? '?'}`;
         },
@@ -66,7 +66,7 @@ export function saveMachineStep(kube: Kube, f: PlanFacts, source?: string): Step
   return {
     id: 'save-machine',
     title: `Save machine ${name} and write the new machine definition${from}`,
-    command: [`${kube.display(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', name, '-o', 'yaml'])} > old-machine.yaml   (new-machine.yaml: no status/providerID/uid…, next free name)`],
+    command: [`${kube.display(['-n', NS_MAPI, 'get', 'machines.v1beta1.machine.openshift.io', name, '-o', 'yaml'])} > old-machine.yaml   (new-machine.yaml: no status/providerID/uid…, next free name)`],
     destructive: false,
     async precondition(ctx) {
       if (ctx.readFile('new-machine.yaml') && typeof ctx.vars.newMachine === 'string') {
@@ -77,7 +77,7 @@ export function saveMachineStep(kube: Kube, f: PlanFacts, source?: string): Step
     },
     async act(ctx) {
       if (!source) oldMachine(f);
-      const r = await kube.run(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', name, '-o', 'yaml'], { retries: 4 });
+      const r = await kube.run(['-n', NS_MAPI, 'get', 'machines.v1beta1.machine.openshift.io', name, '-o', 'yaml'], { retries: 4 });
       const built = buildNewMachine(r.stdout, await allMachineNames(kube), f.platform);
       ctx.saveFile('old-machine.yaml', r.stdout);
       ctx.saveFile('new-machine.yaml', built.yaml);
@@ -99,7 +99,7 @@ export function createMachineStep(kube: Kube): Step {
     destructive: true,
     async precondition(ctx) {
       const name = ctx.vars.newMachine as string;
-      if (await kube.exists(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', name], { retries: 4 })) {
+      if (await kube.exists(['-n', NS_MAPI, 'get', 'machines.v1beta1.machine.openshift.io', name], { retries: 4 })) {
         ctx.note(`machine ${name} already exists`);
         return 'skip';
       }
@@ -113,7 +113,7 @@ export function createMachineStep(kube: Kube): Step {
     },
     async verify(ctx) {
       const name = ctx.vars.newMachine as string;
-      await waitFor(`machine ${name} to exist`, async () => kube.exists(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', name]), { timeoutMs: TIMEOUTS.api });
+      await waitFor(`machine ${name} to exist`, async () => kube.exists(['-n', NS_MAPI, 'get', 'machines.v1beta1.machine.openshift.io', name]), { timeoutMs: TIMEOUTS.api });
     },
   };
 }
@@ -131,7 +131,7 @@ export function waitMachineStep(kube: Kube, f: PlanFacts): Step {
   return {
     id: 'wait-machine',
     title: 'Wait for the new master machine to be Running and its node Ready',
-    command: [kube.display(['-n', NS_MAPI, 'get', 'machines.machine.openshift.io', '-o', 'wide']), kube.display(['get', 'nodes', '-l', 'node-role.kubernetes.io/master'])],
+    command: [kube.display(['-n', NS_MAPI, 'get', 'machines.v1beta1.machine.openshift.io', '-o', 'wide']), kube.display(['get', 'nodes', '-l', 'node-role.kubernetes.io/master'])],
     destructive: false,
     async precondition() {
       return 'run';
