@@ -8,7 +8,12 @@ import { internalIP, type EtcdOperator } from './operator.ts';
 
 export function etcdReady(op: EtcdOperator, nodeName: string): boolean {
   const pod = op.ctx.store.get(R.pods, NS_ETCD, `etcd-${nodeName}`);
-  return !!(pod?.status?.containerStatuses ?? []).find((c: any) => c.name === 'etcd')?.ready;
+  const statuses: any[] = pod?.status?.containerStatuses ?? [];
+  // a pod without its etcd container (two nodes with fencing: etcd runs under pacemaker) is as ready as its etcd-readyz
+  // container, which checks the node's etcd on localhost:2379 whoever runs it (bindata/etcd/pod.gotpl.yaml etcd-readyz,
+  // the port the guard pods' readiness probe asks: 9980)
+  const etcd = statuses.find((c: any) => c.name === 'etcd') ?? statuses.find((c: any) => c.name === 'etcd-readyz');
+  return !!etcd?.ready;
 }
 
 export function syncGuards(op: EtcdOperator, masterNodes: KObject[]): void {

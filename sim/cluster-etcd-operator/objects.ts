@@ -79,6 +79,12 @@ export interface PodInputs {
   nodes: { name: string; ip: string }[];
   /** IPs of the voting members (etcd-endpoints) */
   endpointIPs: string[];
+  /**
+   * false: the pod has no `etcd` container (OPERATOR@release-4.19/4.20 bindata/etcd/pod.gotpl.yaml
+   * `{{ if .EnableEtcdContainer }}`, ceohelpers/podsubstitution.go GetPodSubstitution: EnableEtcdContainer is
+   * !useUnsupportedUnsafeEtcdContainerRemoval). Default true.
+   */
+  etcdContainer?: boolean;
 }
 
 function sortIPs(ips: string[]): string[] {
@@ -228,7 +234,7 @@ exec nice -n -19 ionice -c2 -n0 etcd \\
     timeoutSeconds: 30,
     ...extra,
   });
-  const containers: any[] = shape.containers.map((name) => {
+  const containers: any[] = shape.containers.filter((name) => name !== 'etcd' || inp.etcdContainer !== false).map((name) => {
     const c: any = { name, image, imagePullPolicy: 'IfNotPresent', terminationMessagePolicy: 'FallbackToLogsOnError' };
     switch (name) {
       case 'etcdctl':
@@ -320,6 +326,19 @@ exec nice -n -19 ionice -c2 -n0 etcd \\
 
 export function etcdStaticPodYaml(inp: PodInputs, nodeName: string): string {
   return toYaml(etcdStaticPod(inp, nodeName), { lineWidth: 0 });
+}
+
+/**
+ * The ExternalEtcdEnablerController's `external-etcd-pod` ConfigMap (OPERATOR@release-4.19/4.20
+ * pkg/operator/externaletcdsupportcontroller/external_etcd_support_controller.go supportExternalEtcdOnlyPod): the pod
+ * rendered WITH its etcd container, reduced to that container, as JSON (for pacemaker's podman-etcd agent), plus
+ * forceRedeploymentReason and version. Applied while useExternalEtcdSupport is set, deleted otherwise.
+ */
+export function externalEtcdPodConfigMap(inp: PodInputs, forceRedeploymentReason: string): KObject {
+  const pod = etcdStaticPod({ ...inp, etcdContainer: true }, 'NODE_NAME');
+  pod.spec.containers = pod.spec.containers.filter((c: any) => c.name === 'etcd');
+  delete pod.status;
+  return configMap('external-etcd-pod', { 'pod.yaml': JSON.stringify(pod), forceRedeploymentReason, version: fullVersion(inp.minor) });
 }
 
 /** The operator's etcd-pod configmap (the template with NODE_NAME placeholders). */

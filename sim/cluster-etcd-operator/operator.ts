@@ -47,6 +47,8 @@ export interface RevisionContent {
   forceRedeploymentReason: string;
   /** generation of the operator's own rendering of etcd-pod (an operator config change / upgrade bumps it) */
   operatorConfig: number;
+  /** the pod has its etcd container: useUnsupportedUnsafeEtcdContainerRemoval is not set (objects.ts PodInputs) */
+  etcdContainer: boolean;
 }
 
 export interface Install {
@@ -58,12 +60,21 @@ export interface Install {
   failing?: boolean;
 }
 
-export function overrideOn(etcd: KObject | undefined): boolean {
-  const v = etcd?.spec?.unsupportedConfigOverrides?.[OVERRIDE_KEY];
+/** A boolean key of spec.unsupportedConfigOverrides (ceohelpers/unsupported_override.go tryGetUnsupportedValue: a bool, or a string strconv.ParseBool reads). */
+export function unsupportedValue(etcd: KObject | undefined, key: string): boolean {
+  const v = etcd?.spec?.unsupportedConfigOverrides?.[key];
   if (v === true) return true;
   if (typeof v === 'string') return ['true', '1', 't'].includes(v.trim().toLowerCase());
   return false;
 }
+
+export function overrideOn(etcd: KObject | undefined): boolean {
+  return unsupportedValue(etcd, OVERRIDE_KEY);
+}
+
+/** Two nodes with fencing: the overrides the TNF setup job sets (OPERATOR@release-4.20 pkg/tnf/pkg/etcd/etcd.go RemoveStaticContainer). */
+export const CONTAINER_REMOVAL_KEY = 'useUnsupportedUnsafeEtcdContainerRemoval';
+export const EXTERNAL_ETCD_KEY = 'useExternalEtcdSupport';
 
 /**
  * The node's first InternalIP of the service network's family (OPERATOR@main pkg/dnshelpers/util.go
@@ -102,7 +113,7 @@ export function plural(n: number, one: string, many: string) {
 
 /** The rendered static pod for `node` at revision `rev` from a revision content. */
 export function manifestFor(minor: number, rev: number, c: RevisionContent, node: string): string {
-  const inp: PodInputs = { minor, revision: rev, nodes: c.nodes, endpointIPs: c.endpointIPs };
+  const inp: PodInputs = { minor, revision: rev, nodes: c.nodes, endpointIPs: c.endpointIPs, etcdContainer: c.etcdContainer };
   return etcdStaticPodYaml(inp, node);
 }
 
@@ -164,6 +175,7 @@ export class EtcdOperator {
       certNodes: masters.map((m) => m.name).sort(),
       forceRedeploymentReason: '',
       operatorConfig: 0,
+      etcdContainer: !unsupportedValue(store.get(R.etcds, undefined, 'cluster'), CONTAINER_REMOVAL_KEY),
     };
     this.revisions.set(rev, content);
     createRevisionObjects(this, rev, content);
@@ -313,6 +325,7 @@ export class EtcdOperator {
           memberDetail: `[${voting
             .map((m) => `{Member:name:"${m.name}" peerURLs:"https://${urlHost(m.ip)}:2380" clientURLs:"https://${urlHost(m.ip)}:2379"  Healthy:${m.healthy}}`)
             .join(' ')}]`,
+          ...(this.ctx.topology === 'DualReplica' ? { twoNode: { members: members.length } } : {}),
         });
         safe = unsafeReason === '';
       }

@@ -4,8 +4,8 @@
 import { type KObject } from '../kube-apiserver/store.ts';
 import { R } from '../kube-apiserver/resources.ts';
 import { NS_ETCD } from '../world/names.ts';
-import { configMap, etcdPodConfigMap, type PodInputs, allCertsSecret } from './objects.ts';
-import { type RevisionContent, type EtcdOperator } from './operator.ts';
+import { configMap, etcdPodConfigMap, externalEtcdPodConfigMap, type PodInputs, allCertsSecret } from './objects.ts';
+import { type RevisionContent, type EtcdOperator, unsupportedValue, CONTAINER_REMOVAL_KEY, EXTERNAL_ETCD_KEY } from './operator.ts';
 import { certNodes } from './certsigner.ts';
 
 export function desiredContent(op: EtcdOperator, etcd: KObject, masterNodes: KObject[]): RevisionContent {
@@ -19,16 +19,36 @@ export function desiredContent(op: EtcdOperator, etcd: KObject, masterNodes: KOb
     certNodes: certNodes(op, masterNodes),
     forceRedeploymentReason: String(etcd.spec?.forceRedeploymentReason ?? ''),
     operatorConfig: op.operatorConfig,
+    etcdContainer: !unsupportedValue(etcd, CONTAINER_REMOVAL_KEY),
   };
 }
 
 export function syncPodConfigMap(op: EtcdOperator, c: RevisionContent, etcd: KObject): void {
   const latest = etcd.status?.latestAvailableRevision ?? 0;
-  const want = etcdPodConfigMap({ minor: op.ctx.minor, revision: latest, nodes: c.nodes, endpointIPs: c.endpointIPs }, c.forceRedeploymentReason);
+  const inp: PodInputs = { minor: op.ctx.minor, revision: latest, nodes: c.nodes, endpointIPs: c.endpointIPs, etcdContainer: c.etcdContainer };
+  const want = etcdPodConfigMap(inp, c.forceRedeploymentReason);
   const have = op.ctx.store.get(R.configmaps, NS_ETCD, 'etcd-pod');
   if (!have) op.createOrIgnore(R.configmaps, want);
   else if (have.data?.forceRedeploymentReason !== want.data.forceRedeploymentReason || have.data?.['pod.yaml'] !== want.data['pod.yaml']) {
     op.ctx.store.mutate(R.configmaps, NS_ETCD, 'etcd-pod', (o) => {
+      o.data = want.data;
+    });
+  }
+  syncExternalEtcdPod(op, inp, etcd);
+}
+
+/** ExternalEtcdEnablerController (objects.ts externalEtcdPodConfigMap): runs on DualReplica clusters only (pkg/tnf/operator/starter.go). */
+function syncExternalEtcdPod(op: EtcdOperator, inp: PodInputs, etcd: KObject): void {
+  if (op.ctx.topology !== 'DualReplica') return;
+  const have = op.ctx.store.get(R.configmaps, NS_ETCD, 'external-etcd-pod');
+  if (!unsupportedValue(etcd, EXTERNAL_ETCD_KEY)) {
+    if (have) op.deleteOrIgnore(R.configmaps, 'external-etcd-pod');
+    return;
+  }
+  const want = externalEtcdPodConfigMap(inp, String(etcd.spec?.forceRedeploymentReason ?? ''));
+  if (!have) op.createOrIgnore(R.configmaps, want);
+  else if (JSON.stringify(have.data) !== JSON.stringify(want.data)) {
+    op.ctx.store.mutate(R.configmaps, NS_ETCD, 'external-etcd-pod', (o) => {
       o.data = want.data;
     });
   }
@@ -51,7 +71,7 @@ export function newRevision(op: EtcdOperator, latest: number, prev: RevisionCont
 }
 
 export function createRevisionObjects(op: EtcdOperator, rev: number, c: RevisionContent): void {
-  const inp: PodInputs = { minor: op.ctx.minor, revision: rev, nodes: c.nodes, endpointIPs: c.endpointIPs };
+  const inp: PodInputs = { minor: op.ctx.minor, revision: rev, nodes: c.nodes, endpointIPs: c.endpointIPs, etcdContainer: c.etcdContainer };
   const store = op.ctx.store;
   op.createOrIgnore(R.configmaps, etcdPodConfigMap(inp, c.forceRedeploymentReason, `etcd-pod-${rev}`));
   const eps = store.get(R.configmaps, NS_ETCD, 'etcd-endpoints')?.data ?? {};

@@ -97,9 +97,11 @@ export function syncConditions(op: EtcdOperator, members: Member[] | undefined, 
       notReadyPods
         .map((n) => {
           const pod = store.get(R.pods, NS_ETCD, `etcd-${n.metadata.name}`);
-          const c = (pod?.status?.containerStatuses ?? []).find((x: any) => x.name === 'etcd');
+          const cs: any[] = pod?.status?.containerStatuses ?? [];
+          const c = cs.find((x: any) => x.name === 'etcd') ?? cs.find((x: any) => x.name === 'etcd-readyz'); // (guards.ts etcdReady)
+          const name = c?.name ?? 'etcd';
           const w = c?.state?.waiting;
-          return w ? `pod/etcd-${n.metadata.name} container "etcd" is waiting: ${w.reason}: ${w.message ?? ''}` : `pod/etcd-${n.metadata.name} container "etcd" is not ready: unknown reason`;
+          return w ? `pod/etcd-${n.metadata.name} container "${name}" is waiting: ${w.reason}: ${w.message ?? ''}` : `pod/etcd-${n.metadata.name} container "${name}" is not ready: unknown reason`;
         })
         .join('\n'),
     );

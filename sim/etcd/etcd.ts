@@ -139,6 +139,8 @@ export interface EtcdStartOptions {
   initialCluster?: string;
   /** Cluster token for a new cluster. */
   token?: string;
+  /** --force-new-cluster: restart as a one-member cluster keeping the data (pacemaker's podman-etcd on quorum loss) */
+  forceNewCluster?: boolean;
 }
 
 export interface EtcdProcess {
@@ -198,6 +200,7 @@ export function startEtcd(node: SimNode, opts: EtcdStartOptions): EtcdProcess {
     // fault etcd-alarm-nospace: a small backend quota (quota.ts); OpenShift passes the flag always (8 GiB)
     ...(node.quotaBackendBytes ? ['--quota-backend-bytes', String(node.quotaBackendBytes)] : []),
   ];
+  if (opts.forceNewCluster) args.push('--force-new-cluster');
   if (opts.initialCluster) args.push('--initial-cluster', opts.initialCluster);
   else args.push('--initial-cluster', `${node.name}=${peerURL(node)}`);
   const child = spawnTracked(args, { stdio: ['ignore', fd, fd], env: { PATH: '/usr/bin:/bin', HOME: '/root' } });

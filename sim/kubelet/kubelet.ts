@@ -69,6 +69,11 @@ export function containerEnv(container: any): Record<string, string> {
   return env;
 }
 
+/** Does the static pod have an etcd container? (not on two nodes with fencing: cluster-etcd-operator objects.ts PodInputs.etcdContainer) */
+function podRunsEtcd(m: StaticManifest): boolean {
+  return (m.pod.spec?.containers ?? []).some((c: any) => c?.name === 'etcd');
+}
+
 export class Kubelet {
   private powered = true;
   private agentRunning = false;
@@ -135,9 +140,17 @@ export class Kubelet {
   get etcdHealthy(): boolean {
     return this.healthy;
   }
-  /** The live etcd process, if any. */
+  /**
+   * The node's live etcd process, if any: the etcd container's, or, when the static pod has no etcd container (two
+   * nodes with fencing: pacemaker's podman-etcd runs it, sim/pacemaker/podman-etcd.ts), whichever runs on the node.
+   */
   get etcdProcess(): EtcdProcess | undefined {
-    return this.etcd && this.etcd.exitCode === undefined ? this.etcd : undefined;
+    if (this.etcd && this.etcd.exitCode === undefined) return this.etcd;
+    return this.manifest && !podRunsEtcd(this.manifest) ? runningEtcd(this.node) : undefined;
+  }
+  /** The host is up (powered, on the network): what runs outside the kubelet, pacemaker, runs. */
+  get hostUp(): boolean {
+    return this.powered && this.networkUp;
   }
   get etcdRestartCount(): number {
     return this.restartCount;
@@ -352,9 +365,11 @@ export class Kubelet {
     this.busy = true;
     try {
       if (old) {
-        this.ctx.log(`${this.node.name}: kubelet: static pod ${old.podName} ${next ? 'changed' : 'removed'}; stopping etcd`);
+        // the old pod's containers stop; an etcd run outside the kubelet (no etcd container) is not the kubelet's
+        const ownsEtcd = podRunsEtcd(old);
+        this.ctx.log(`${this.node.name}: kubelet: static pod ${old.podName} ${next ? 'changed' : 'removed'}${ownsEtcd ? '; stopping etcd' : ''}`);
         this.pauseEtcd = true;
-        const procs = [this.etcd, runningEtcd(this.node)].filter((p): p is EtcdProcess => !!p);
+        const procs = ownsEtcd ? [this.etcd, runningEtcd(this.node)].filter((p): p is EtcdProcess => !!p) : [];
         await Promise.all(procs.map((p) => stopEtcd(p)));
         this.pauseEtcd = false;
         this.deleteMirrorPod(old);
@@ -387,6 +402,8 @@ export class Kubelet {
 
   private reconcileEtcd(): void {
     if (!this.manifest || this.pauseEtcd || this.busy) return;
+    if (!podRunsEtcd(this.manifest)) return; // no etcd container: nothing of the kubelet's to run
+
     if (this.etcd && this.etcd.exitCode === undefined) return;
     if (this.state.kind === 'backoff' && Date.now() < this.state.until) return;
     const adopted = runningEtcd(this.node);

@@ -164,14 +164,11 @@ export function parseScenario(input: string | object): Scenario {
 
   const topology = String(raw.topology ?? 'HighlyAvailable') as ScenarioTopology;
   if (!(TOPOLOGIES as readonly string[]).includes(topology)) fail(`topology: "${topology}" must be one of ${TOPOLOGIES.join(', ')}`);
-  // the release that has the topology (openshift/api release-4.8 adds controlPlaneTopology; release-4.19 the two-node ones)
-  const since: Record<ScenarioTopology, number> = { HighlyAvailable: 6, SingleReplica: 8, External: 8, HighlyAvailableArbiter: 19, DualReplica: 20 };
+  // the release that has the topology (openshift/api release-4.8 adds controlPlaneTopology; release-4.19 the two-node
+  // ones: features/features.go FeatureGateDualReplica enableIn(DevPreviewNoUpgrade) on release-4.19,
+  // (DevPreviewNoUpgrade, TechPreviewNoUpgrade) on release-4.20)
+  const since: Record<ScenarioTopology, number> = { HighlyAvailable: 6, SingleReplica: 8, External: 8, HighlyAvailableArbiter: 19, DualReplica: 19 };
   if (minor < since[topology]) fail(`topology: ${topology} needs openshift 4.${since[topology]} or later`);
-  // Two-node with fencing: pacemaker runs etcd as a podman container outside the kubelet and the etcd static pod
-  // loses its etcd container (OPERATOR@release-4.20 pkg/tnf, ceohelpers/podsubstitution.go EnableEtcdContainer,
-  // overrides useUnsupportedUnsafeEtcdContainerRemoval/useExternalEtcdSupport). The simulator has no pacemaker yet,
-  // and a DualReplica cluster with static etcd pods would be a shape no real cluster has.
-  if (topology === 'DualReplica') fail('topology: DualReplica (etcd run by pacemaker, no etcd container in the static pod) is not simulated yet');
 
   const platform = raw.platform ?? 'aws';
   const PLATFORMS = [...CLOUD_PLATFORMS, 'baremetal', 'none'];
@@ -217,6 +214,10 @@ export function parseScenario(input: string | object): Scenario {
     fail(`masters: ${rawMasters.length} given, topology ${topology} on openshift ${release} has ${want[topology].join(' or ')}${topology === 'HighlyAvailable' && rawMasters.length === 4 ? ' (4 masters from 4.17)' : ''}`);
   }
   if (topology === 'HighlyAvailableArbiter' && platform !== 'baremetal' && platform !== 'none') fail('topology: HighlyAvailableArbiter runs on platform baremetal or none (installer validateArbiter)');
+  // two nodes with fencing install on platform none or baremetal (openshift/enhancements two-node-fencing/tnf.md
+  // "Non-Goals"/"Install Config"); on baremetal the control-plane hosts are detached from ironic (ibid.), a shape not
+  // simulated: platform none only
+  if (topology === 'DualReplica' && platform !== 'none') fail('topology: DualReplica is simulated on platform none only (on baremetal its hosts are detached from ironic: not simulated)');
   const names = new Set<string>();
   const ips = new Set<string>();
   const machines = new Set<string>();
@@ -314,6 +315,10 @@ export function parseScenario(input: string | object): Scenario {
     if (kind === 'machine-deleting' && platform === 'none') fail(`faults[${i}].kind: machine-deleting needs a Machine API (platform is none)`);
     if (kind === 'machine-stopped' && platform === 'none') fail(`faults[${i}].kind: machine-stopped needs a Machine API (platform is none)`);
     if (kind === 'machine-finalizer-stuck' && platform !== 'baremetal') fail(`faults[${i}].kind: machine-finalizer-stuck needs platform baremetal`);
+    // two nodes with fencing: there is no etcd container to crash-loop (the static pod lost it), pacemaker supervises the
+    // kubelet (OPERATOR@release-4.20 pkg/tnf/pkg/pcs/etcd.go ConfigureConstraints: etcd-clone ordered after and
+    // colocated with kubelet-clone) and adds learners itself: only a node that goes down is simulated
+    if (topology === 'DualReplica' && kind !== 'node-not-ready') fail(`faults[${i}].kind: topology DualReplica simulates node-not-ready only (etcd is run by pacemaker)`);
     faults.push({ node, kind: kind as FaultKind });
   });
   const perNode = new Map<string, number>();

@@ -12,7 +12,8 @@ import { bootstrapCluster, killAllTracked, memberList, clientURL } from '../etcd
 import { prepareHostRoot } from '../node/hostfs.ts';
 import { Kubelet } from '../kubelet/kubelet.ts';
 import { createWorldHooks } from '../kubelet/exec.ts';
-import { EtcdOperator } from '../cluster-etcd-operator/operator.ts';
+import { EtcdOperator, CONTAINER_REMOVAL_KEY, EXTERNAL_ETCD_KEY } from '../cluster-etcd-operator/operator.ts';
+import { podmanEtcd } from '../pacemaker/podman-etcd.ts';
 import { MachineApi } from '../machine-api/machineapi.ts';
 import { Metal3Hosts, bareMetalHost, bmcSecret } from '../metal3/baremetalhost.ts';
 import { BareMetalActuator, providerIDForHost } from '../machine-api/baremetal-actuator.ts';
@@ -163,7 +164,10 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
       machineCIDR: `${scenario.masters[0]!.ip.split('.').slice(0, 2).join('.')}.0.0/16`,
     }),
   );
-  store.create(R.etcds, etcdCR({ replicas: masters.length, overrides: scenario.unsupportedConfigOverrides, minor: scenario.minor }));
+  // two nodes with fencing: the cluster as the TNF setup job leaves it (pacemaker/podman-etcd.ts): etcd handed over to
+  // pacemaker, the overrides set (OPERATOR@release-4.20 pkg/tnf/pkg/etcd/etcd.go RemoveStaticContainer)
+  const overrides = scenario.topology === 'DualReplica' ? { ...scenario.unsupportedConfigOverrides, [CONTAINER_REMOVAL_KEY]: true, [EXTERNAL_ETCD_KEY]: true } : scenario.unsupportedConfigOverrides;
+  store.create(R.etcds, etcdCR({ replicas: masters.length, overrides, minor: scenario.minor }));
   const machinePlatform = scenario.platform === 'none' ? undefined : scenario.platform;
 
   const machineOf = new Map<string, string>();
@@ -326,6 +330,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   const gc = new GarbageCollector(store, log);
 
   operator.start();
+  const pacemaker = scenario.topology === 'DualReplica' ? podmanEtcd(ctx, kubelets, masters) : undefined;
   lifecycle.start();
   gc.start();
   if (machinePlatform) machineApi.start();
@@ -371,6 +376,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
         chaos?.stop();
         for (const l of chaosLoops) l.stop();
         operator.stop();
+        pacemaker?.stop();
         lifecycle.stop();
         gc.stop();
         machineApi.stop();

@@ -2,7 +2,7 @@
 //   node --import tsx test/sim/shapes.test.ts
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { etcdStaticPod } from '../../sim/cluster-etcd-operator/objects.ts';
+import { etcdStaticPod, externalEtcdPodConfigMap } from '../../sim/cluster-etcd-operator/objects.ts';
 import { checkSafeToScaleCluster } from '../../sim/cluster-etcd-operator/quorumcheck.ts';
 import { translator, type SimNode } from '../../sim/world/context.ts';
 import { parseScenario } from '../../sim/world/scenario.ts';
@@ -41,6 +41,17 @@ test('CheckSafeToScaleCluster: node-count gate (len(nodeStatuses) >= 3) on 4.8 t
   assert.is(checkSafeToScaleCluster({ minor: 14, nodeStatuses: 3, ...healthy3 }), '');
   assert.match(checkSafeToScaleCluster({ minor: 16, nodeStatuses: 3, voting: 2, healthyVoting: 2 }), /quorum of 2 which is not fault tolerant/);
   assert.match(checkSafeToScaleCluster({ minor: 10, nodeStatuses: 5, voting: 4, healthyVoting: 3 }), /quorum of 3 which is not fault tolerant/);
+  // two nodes with fencing (TwoNodeScalingStrategy): 2 healthy members are enough, 1 is not (OPERATOR@release-4.20 bootstrap.go)
+  assert.is(checkSafeToScaleCluster({ minor: 20, nodeStatuses: 2, voting: 2, healthyVoting: 2, twoNode: { members: 2 } }), '');
+  assert.is(checkSafeToScaleCluster({ minor: 20, nodeStatuses: 2, voting: 1, healthyVoting: 1, twoNode: { members: 1 } }), 'CheckSafeToScaleCluster found 1 healthy member(s) out of the 2 required by the TwoNodeScalingStrategy');
+});
+
+test('two nodes with fencing: the static pod without its etcd container; external-etcd-pod holds only that container (OPERATOR@release-4.20)', () => {
+  const pod = etcdStaticPod({ ...inputs(20), etcdContainer: false }, 'master-0');
+  assert.equal(pod.spec.containers.map((c: any) => c.name), ['etcdctl', 'etcd-metrics', 'etcd-readyz', 'etcd-rev']);
+  assert.is(pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'], 'etcd', 'the template keeps the annotation');
+  const cm = externalEtcdPodConfigMap({ ...inputs(20), etcdContainer: false }, '');
+  assert.equal(JSON.parse(cm.data['pod.yaml']).spec.containers.map((c: any) => c.name), ['etcd']);
 });
 
 test('network boundary: IPv6 node addresses map onto the IPv4 loopback mirror and back as https://[v6]', () => {

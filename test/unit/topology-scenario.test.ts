@@ -29,7 +29,12 @@ test('masters per topology and release', () => {
   fails(yaml({ masters: 2, topology: 'HighlyAvailableArbiter' }), /arbiters: topology HighlyAvailableArbiter needs/);
   fails(yaml({ masters: 3, arbiters: 1 }), /arbiters: only with topology HighlyAvailableArbiter/);
   fails(yaml({ masters: 2, topology: 'HighlyAvailableArbiter', arbiters: 1, platform: 'aws' }), /runs on platform baremetal or none/);
-  fails(yaml({ masters: 2, topology: 'DualReplica' }), /DualReplica .* is not simulated yet/);
+  assert.is(parseScenario(yaml({ masters: 2, topology: 'DualReplica', openshift: '4.19' })).topology, 'DualReplica');
+  fails(yaml({ masters: 2, topology: 'DualReplica', openshift: '4.18' }), /DualReplica needs openshift 4\.19/);
+  fails(yaml({ masters: 3, topology: 'DualReplica' }), /topology DualReplica .* has 2/);
+  fails(yaml({ masters: 2, topology: 'DualReplica', platform: 'baremetal' }), /DualReplica is simulated on platform none only/);
+  fails(`${yaml({ masters: 2, topology: 'DualReplica' })}\nfaults:\n  - {node: m0.example.com, kind: etcd-crashloop}`, /topology DualReplica simulates node-not-ready only/);
+  assert.is(parseScenario(`${yaml({ masters: 2, topology: 'DualReplica' })}\nfaults:\n  - {node: m0.example.com, kind: node-not-ready}`).faults.length, 1);
   assert.equal(parseScenario(yaml({ masters: 0, topology: 'External', platform: 'aws' })).masters, []);
   fails(yaml({ masters: 3, topology: 'External', platform: 'aws' }), /topology External has no masters/);
   fails(yaml({ masters: 3, topology: 'TripleReplica' }), /topology: "TripleReplica" must be one of/);
