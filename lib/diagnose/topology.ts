@@ -61,12 +61,16 @@ export function applyTopology(s: ClusterState, d: Diagnosis): Diagnosis {
     };
   }
   if (t === 'DualReplica') {
+    // the member rules of A/B (quorum, a member missing for a node) do not hold here: pacemaker fences a lost peer and
+    // runs etcd on the survivor alone (podman-etcd force_new_cluster), so only what is seen is reported
+    const down = s.nodes.filter((n) => n.ready !== true).map((n) => `${n.name} (${n.ready === null ? 'Unknown' : 'NotReady'})`);
+    const seen = `${down.length ? `control-plane node${down.length > 1 ? 's' : ''} ${down.join(', ')} not Ready; ` : ''}etcd lists ${s.members.length} member${s.members.length === 1 ? '' : 's'}${s.members.length ? ` (${s.members.map((m) => m.name || m.id).join(', ')})` : ''}`;
     return {
       scenario: 'unsafe',
       member: d.member,
       reasons: [
         r(TopologyReason.TwoNodeFencing, 'controlPlaneTopology is DualReplica (two-node OpenShift with fencing): pacemaker runs etcd and fences a failed node; the etcd operator does not manage its members'),
-        ...d.reasons,
+        seen,
       ],
       action: `etcd-replace does not act here: follow ${TOPOLOGY_DOCS.twoNodeFencing} (pacemaker, pcs)`,
     };

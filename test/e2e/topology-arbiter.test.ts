@@ -1,32 +1,17 @@
 // End-to-end: a two-node cluster with an arbiter (controlPlaneTopology HighlyAvailableArbiter, 4.20 bare metal). A
 // failure on each kind of node: a crash-looping master is replaced by procedure B and the arbiter's member is never
-// touched; a stopped arbiter is refused and nothing changes. Outcomes are judged by test/helpers/judge.ts.
+// touched (the stopped arbiter: topology-arbiter-stopped.test.ts). Outcomes are judged by test/helpers/judge.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { journalFile, runPlugin, stateEnv, waitDiagnosis, withSim } from '../helpers/plugin.ts';
 import * as judge from '../helpers/judge.ts';
+import { ARBITER, arbiterScenario } from '../helpers/two-node.ts';
 
-const M0 = 'edge-master-0';
-const M1 = 'edge-master-1';
-const ARB = 'edge-arbiter-0';
+const { M0, M1, ARB } = ARBITER;
 const NODES = [M0, M1, ARB];
-
-const scenario = (faultNode: string, kind: string) => `openshift: "4.20"
-platform: baremetal
-topology: HighlyAvailableArbiter
-infrastructureName: edge
-masters:
-  - {node: ${M0}, ip: 192.168.57.10, machine: ${M0}}
-  - {node: ${M1}, ip: 192.168.57.11, machine: ${M1}}
-arbiters:
-  - {node: ${ARB}, ip: 192.168.57.20, machine: ${ARB}}
-workers: 0
-timing: {provisionSeconds: 1, rolloutSeconds: 1, inspectSeconds: 1}
-faults:
-  - {node: ${faultNode}, kind: ${kind}}
-`;
+const scenario = arbiterScenario;
 
 test('arbiter cluster, a master crash-looping: status names the topology, auto replaces the master, the arbiter member is never touched', async () => {
   await withSim(scenario(M1, 'etcd-crashloop'), async (sim) => {

@@ -237,6 +237,8 @@ test('two-node with fencing: healthy is healthy; a stopped node is refused with 
   assert.is(d.scenario, 'unsafe');
   assert.is(reasonNames(d)[0], 'TwoNodeFencing');
   assert.match(d.action, /Replace a control plane node that cannot be recovered/);
+  // what is seen, not the HA member rules (pacemaker's survivor runs alone: no "partial replacement", no quorum maths)
+  assert.equal(d.reasons.slice(1), [`control-plane node ${M1.node} (Unknown) not Ready; etcd lists 2 members (${[M0, M1].map((h) => h.node).join(', ')})`]);
 });
 
 // ---------- External ----------
