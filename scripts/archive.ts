@@ -1,15 +1,18 @@
 // Reproducible release archives, written byte by byte so that the same inputs give the same bytes on any
 // build host (no dependence on the host's tar/zip/gzip versions or options):
-//  - .tar.gz (what krew extracts for linux/darwin): POSIX ustar headers, entries in name order, mode 0755 or
-//    0644, uid/gid 0, no user/group names, mtime SOURCE_DATE_EPOCH (default 0); gzip with header mtime 0,
-//    no file name, OS byte 3 (Unix) whatever the host.
+//  - .tar.gz (what krew extracts for linux/darwin): the project's one tar writer (lib/bundle/tar.ts), POSIX
+//    ustar headers, entries in name order, mode 0755 or 0644, uid/gid 0, no user/group names, mtime
+//    SOURCE_DATE_EPOCH (default 0); gzip with header mtime 0, no file name, OS byte 3 (Unix) whatever the host.
 //  - .zip (what krew extracts for windows, and what krew-index plugins ship for windows): entries in name
 //    order, "made by" Unix so that the mode bits survive, DOS time 1980-01-01 00:00, no extra fields.
 // The readers are the other half, used by the tests to unpack an archive the way krew does
 // (sigs.k8s.io/krew internal/download/downloader.go: extractTARGZ, extractZIP).
 import * as zlib from 'node:zlib';
 import { promisify } from 'node:util';
-import { gunzipSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
+import { type ReadEntry, readTarGz, tar } from '../lib/bundle/tar.ts';
+
+export { type ReadEntry, readTarGz };
 
 // zlib's thread pool: several archives compress at once.
 const gzip = promisify(zlib.gzip);
@@ -42,71 +45,14 @@ function sourceDateEpoch(): number {
 
 // ---------------------------------------------------------------- tar.gz
 
-function octal(n: number, width: number): string {
-  return n.toString(8).padStart(width - 1, '0') + '\0';
-}
-
-function tarHeader(e: ArchiveEntry, mtime: number): Buffer {
-  const h = Buffer.alloc(512, 0);
-  let name = e.name, prefix = '';
-  if (Buffer.byteLength(name) > 100) {
-    const cut = name.lastIndexOf('/', 155);
-    if (cut <= 0 || Buffer.byteLength(name.slice(cut + 1)) > 100) throw new Error(`archive entry name too long: ${e.name}`);
-    prefix = name.slice(0, cut); name = name.slice(cut + 1);
-  }
-  h.write(name, 0, 100, 'utf8');
-  h.write(octal(e.mode & 0o7777, 8), 100, 'ascii');
-  h.write(octal(0, 8), 108, 'ascii'); // uid
-  h.write(octal(0, 8), 116, 'ascii'); // gid
-  h.write(octal(e.data.length, 12), 124, 'ascii');
-  h.write(octal(mtime, 12), 136, 'ascii');
-  h.write('        ', 148, 'ascii'); // checksum placeholder
-  h.write('0', 156, 'ascii'); // regular file
-  h.write('ustar\0', 257, 'ascii');
-  h.write('00', 263, 'ascii');
-  h.write(prefix, 345, 155, 'utf8');
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
-  return h;
-}
-
+/** The release .tar.gz: the project's one tar writer (lib/bundle/tar.ts), entries sorted, mtime SOURCE_DATE_EPOCH. */
 export async function tarGz(entries: ArchiveEntry[]): Promise<Buffer> {
-  const mtime = sourceDateEpoch();
-  const parts: Buffer[] = [];
-  for (const e of checkEntries(entries)) {
-    parts.push(tarHeader(e, mtime), e.data);
-    const pad = (512 - (e.data.length % 512)) % 512;
-    if (pad) parts.push(Buffer.alloc(pad, 0));
-  }
-  parts.push(Buffer.alloc(1024, 0)); // end of archive
-  const gz = await gzip(Buffer.concat(parts), { level: LEVEL });
+  const mtime = new Date(sourceDateEpoch() * 1000);
+  const gz = await gzip(tar(checkEntries(entries).map((e) => ({ ...e, mtime }))), { level: LEVEL });
   // RFC 1952 header: bytes 4-7 mtime (zlib writes 0), byte 9 OS. zlib writes the OS it was built for:
   // pin it to 3 (Unix) so the archive does not depend on the build host.
   gz[9] = 3;
   return gz;
-}
-
-export interface ReadEntry { name: string; data: Buffer; mode: number; type: 'file' | 'dir' | 'other' }
-
-export function readTarGz(buf: Buffer): ReadEntry[] {
-  const tar = gunzipSync(buf);
-  const out: ReadEntry[] = [];
-  let off = 0;
-  while (off + 512 <= tar.length) {
-    const h = tar.subarray(off, off + 512);
-    if (h.every((b) => b === 0)) break;
-    const str = (a: number, n: number) => h.subarray(a, a + n).toString('utf8').replace(/\0.*$/s, '');
-    const num = (a: number, n: number) => parseInt(str(a, n).trim() || '0', 8);
-    const size = num(124, 12);
-    const prefix = str(345, 155);
-    const name = prefix ? `${prefix}/${str(0, 100)}` : str(0, 100);
-    const flag = String.fromCharCode(h[156]!);
-    const type = flag === '0' || flag === '\0' ? 'file' : flag === '5' ? 'dir' : 'other';
-    out.push({ name, mode: num(100, 8), type, data: Buffer.from(tar.subarray(off + 512, off + 512 + size)) });
-    off += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------- zip

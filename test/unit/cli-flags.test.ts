@@ -1,15 +1,16 @@
 // Pure pieces of the command line: --dry-run values, durations, connection-flag arguments, the kubeconfig check,
-// the child locale, the tar writer (read back by the system `tar`), Secret scrubbing, spinner marks without color.
+// the child locale, the one tar writer (read back by the system `tar` and by its reader), Secret scrubbing, spinner marks without color.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FlagError, parseDryRun, validDuration, checkGlobalFlags, globalArgs } from '../../lib/commands/flags.ts';
 import { connectionArgs, englishEnv, Kube } from '../../lib/cluster/kubectl.ts';
 import { checkKubeconfig } from '../../lib/cluster/kubeconfig.ts';
-import { tarGz } from '../../lib/bundle/tar.ts';
+import { readTarGz, tarGz } from '../../lib/bundle/tar.ts';
 import { scrub } from '../../lib/commands/bundle.ts';
 import { apiWriteVerb } from '../../lib/runbooks/runner.ts';
 import { createProgress } from '../../lib/ui/progress.ts';
@@ -85,6 +86,15 @@ test('tar.gz written by us is read by the system tar', () => {
   execFileSync('tar', ['xzf', join(d, 'a.tgz'), '-C', d]);
   assert.is(readFileSync(join(d, 'b/one.txt'), 'utf8'), 'hello\n');
   assert.is(readFileSync(join(d, long), 'utf8'), 'A'.repeat(1000));
+});
+
+test('one tar writer: lib/bundle/tar.ts (bundle and release archives); its reader gets names, modes and data back', () => {
+  // every file of ours that writes a ustar magic is a tar writer: there must be exactly one
+  const ours = execFileSync('grep', ['-rlE', String.raw`ustar\\0|'ustar`, 'lib', 'scripts', 'test/helpers'], { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) }).trim().split('\n');
+  assert.equal(ours, ['lib/bundle/tar.ts']);
+  const mtime = new Date(1_700_000_000_000);
+  const got = readTarGz(tarGz([{ name: 'x/run', data: Buffer.from([1, 2, 3]), mode: 0o755, mtime }, { name: 'x/y.txt', data: 'é\n' }]));
+  assert.equal(got.map((e) => [e.name, e.mode.toString(8), e.type, e.data.toString('hex')]), [['x/run', '755', 'file', '010203'], ['x/y.txt', '644', 'file', 'c3a90a']]);
 });
 
 test('bundle scrubs Secret data (and last-applied) and leaves other objects alone', () => {
