@@ -4,7 +4,6 @@
 // after the plugin name, the last one being the word to complete ("" for a new word). It prints one completion per
 // line (`word<TAB>description` allowed) and may end with `:<N>`, a cobra ShellCompDirective (4 = no file names).
 // Answers come from the same yargs definitions as the CLI (main.ts buildParser).
-import { Kube } from './cluster/kubectl.ts';
 import yargs from 'yargs';
 import { COMMAND_FLAGS } from './main.ts';
 import { PLUGIN_NAMESPACES, globalArgs, globalFlags, kubeOptions } from './commands/flags.ts';
@@ -41,6 +40,7 @@ export async function completions(words: string[], env: NodeJS.ProcessEnv = proc
   if (prev === '--context') {
     // the contexts of the kubeconfig in use (a local read through the adapter)
     const before = globalFlags(yargs(all.slice(0, -2))).help(false).version(false).exitProcess(false).parseSync();
+    const { Kube } = await import('./cluster/kubectl.ts'); // only here: completion must not load the adapter
     const kube = new Kube({ ...kubeOptions(globalArgs(before as Record<string, unknown>)), context: undefined, env });
     const r = await kube.run(['config', 'get-contexts', '-o', 'name'], { allowFailure: true, timeoutMs: 5000 }).catch(() => null);
     const names = (r?.exitCode === 0 ? r.stdout : '').split('\n').filter((n) => n && n.startsWith(current));

@@ -3,17 +3,16 @@
 // forwarded to every oc/kubectl call. Invoked as `kubectl_complete-etcd_replace` / `oc_complete-etcd_replace`
 // (or with `__complete` first) it answers shell completion for kubectl's plugin completion (lib/complete.ts).
 // Exit codes (interface.md): 0 ok/healthy, 1 error, 2 bad usage, 3 replaceable member found, 4 refused, 5 interrupted.
+// Fast start (npm run bench): help, usage errors and completion load only yargs and the flag definitions; each
+// command's module (and with it execa, ora, table, yaml…) is imported when that command runs.
 import { realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs, { type Argv } from 'yargs';
 import { ExitCode, PluginError, errorLine, exitCodeOf, oneLine } from './errors.ts';
-import { statusCommand, type OutputFormat } from './commands/status.ts';
-import { versionCommand } from './commands/version.ts';
-import { autoCommand } from './commands/auto.ts';
-import { bundleCommand } from './commands/bundle.ts';
+import type { OutputFormat } from './commands/status.ts';
 import { FlagError, GLOBAL_KEYS, PLUGIN_NAMESPACES, checkGlobalFlags, globalArgs, globalFlags, parseDryRun } from './commands/flags.ts';
-import { which } from './cluster/kubectl.ts';
+import { which } from './cluster/which.ts';
 import { completeMain, isCompletionInvocation } from './complete.ts';
 
 class UsageError extends Error {}
@@ -140,6 +139,7 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
       (c) => ownFlagsFirst(statusFlags(c)),
       async (a) => {
         h.ran = true;
+        const { statusCommand } = await import('./commands/status.ts');
         h.code = await statusCommand({ ...globalArgs(a), output: a.output as OutputFormat, color: a.color });
       },
     )
@@ -156,6 +156,7 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
           throw new UsageError((err as Error).message);
         }
         for (const f of ['member', 'junit', 'bmh'] as const) if (a[f] !== undefined && String(a[f]).trim() === '') throw new UsageError(`--${f} needs a value`);
+        const { autoCommand } = await import('./commands/auto.ts');
         h.code = await autoCommand({
           ...globalArgs(a),
           yes: a.yes,
@@ -178,6 +179,7 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
       (c) => ownFlagsFirst(bundleFlags(c)),
       async (a) => {
         h.ran = true;
+        const { bundleCommand } = await import('./commands/bundle.ts');
         h.code = await bundleCommand({ ...globalArgs(a), file: a.file });
       },
     )
@@ -185,8 +187,9 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
       'version',
       'print the plugin version, commit and Node runtime',
       (c) => ownFlagsFirst(versionFlags(c)),
-      (a) => {
+      async (a) => {
         h.ran = true;
+        const { versionCommand } = await import('./commands/version.ts');
         h.code = versionCommand({ output: a.output });
       },
     )

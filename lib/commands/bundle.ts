@@ -16,7 +16,8 @@ import { sanitizeCluster, stateRoot } from '../runbooks/journal.ts';
 import { readLease } from '../runbooks/lease.ts';
 import { tarGz, type TarEntry } from '../bundle/tar.ts';
 import type { Kube } from '../cluster/kubectl.ts';
-import { connect, type GlobalArgs } from './flags.ts';
+import type { GlobalArgs } from './flags.ts';
+import { connect } from './connect.ts';
 import { statusDocument } from './status.ts';
 
 export interface BundleArgs extends GlobalArgs {

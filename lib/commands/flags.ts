@@ -1,9 +1,9 @@
 // Flags shared by every command: the kubectl connection flags (kubectl does not parse flags for a plugin, so
 // the plugin accepts them and forwards them to every oc/kubectl call), --client and --no-color.
 // Spelling and meaning follow kubectl (k8s.io/cli-runtime genericclioptions.ConfigFlags, kubectl --dry-run).
+// Loaded for every invocation (help, completion): nothing here may import the adapter (connect.ts does).
 import type { Argv } from 'yargs';
-import { Kube, type KubeOptions } from '../cluster/kubectl.ts';
-import { checkKubeconfig } from '../cluster/kubeconfig.ts';
+import type { KubeOptions } from '../cluster/kubectl.ts';
 import { Credential } from '../security/credential.ts';
 
 export const CLIENTS = ['oc', 'kubectl'] as const;
@@ -139,10 +139,4 @@ export function globalArgs(a: Record<string, unknown>): GlobalArgs {
 export function kubeOptions(g: GlobalArgs, env?: NodeJS.ProcessEnv): KubeOptions {
   const { noColor: _n, ...k } = g;
   return { ...k, ...(env ? { env } : {}) };
-}
-
-/** The adapter for these flags, after checking that kubectl will find a kubeconfig (one-line error if not). */
-export function connect(g: GlobalArgs, env: NodeJS.ProcessEnv = process.env): Kube {
-  checkKubeconfig({ kubeconfig: g.kubeconfig, server: g.server }, env);
-  return new Kube(kubeOptions(g));
 }

@@ -3,7 +3,8 @@
 import { stringify } from 'yaml';
 import { readClusterState } from '../cluster/read.ts';
 import { describeLease, readLease, type LeaseInfo } from '../runbooks/lease.ts';
-import { connect, type GlobalArgs } from './flags.ts';
+import type { GlobalArgs } from './flags.ts';
+import { connect } from './connect.ts';
 import { diagnose } from '../diagnose/diagnose.ts';
 import { topologyLabel } from '../diagnose/topology.ts';
 import { ExitCode } from '../errors.ts';
