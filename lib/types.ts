@@ -168,4 +168,6 @@ export interface PartialReplacement {
   newNode: string | null;
   /** a surviving master's machine to copy when no machine replaces the old one and no CPMS will */
   templateMachine: string | null;
+  /** procedure B: the old node has no etcd pod any more (its static pod manifest was moved away) */
+  etcdPodGone?: boolean;
 }

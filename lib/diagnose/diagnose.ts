@@ -354,7 +354,11 @@ function diagnoseMembers(s: ClusterState, opts: DiagnoseOptions): Diagnosis {
       partial: {
         procedure: 'B',
         stage,
-        facts: [`member ${memberLabel(target)} is unhealthy`, `node ${tNode.name} is Ready and has no etcd pod: procedure B step 1 (move the manifest and data aside) looks done`],
+        facts: [
+          `member ${memberLabel(target)} is unhealthy`,
+          `node ${tNode.name} is Ready and has no etcd pod: procedure B step 1 (move the manifest and data aside) looks done`,
+          ...(s.etcd.quorumGuardOff ? ['the quorum guard is off (unsupportedConfigOverrides): the documented end state turns it back on'] : []),
+        ],
         memberRemoved: false,
         oldNode: tNode.name,
         oldNodeIP: tNode.internalIP,
@@ -366,6 +370,7 @@ function diagnoseMembers(s: ClusterState, opts: DiagnoseOptions): Diagnosis {
         newMachine: null,
         newNode: null,
         templateMachine: null,
+        etcdPodGone: true,
       },
     };
   }

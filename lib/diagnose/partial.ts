@@ -22,6 +22,15 @@ function newerThanMembers(s: ClusterState, n: NodeInfo): boolean {
 /** The etcd secrets of a deleted node, by their documented names (openshift.md §2.2): at least etcd-peer- is there. */
 const strandedSet = (node: string) => [`etcd-peer-${node}`, `etcd-serving-${node}`, `etcd-serving-metrics-${node}`];
 
+/** The old node's fields when the member is removed and the node is still there (procedure A or B). */
+const oldNodeStillThere = (n: NodeInfo, secrets: string[], mach: MachineInfo | null) => ({
+  oldNode: n.name,
+  oldNodeIP: n.internalIP,
+  oldNodePresent: true,
+  oldSecrets: secrets,
+  oldMachine: mach?.name ?? null,
+});
+
 const readyText = (n: NodeInfo) => (n.ready === true ? 'Ready' : n.ready === false ? 'NotReady' : 'Unknown');
 
 /**
@@ -50,6 +59,7 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
     const mach = machineOf(s, orphan);
     const stopped = mach?.instanceRunning === false;
     const secrets = s.secrets.find((x) => x.node === orphan.name)?.present ?? [];
+    const stillThere = oldNodeStillThere(orphan, secrets, mach);
     if (orphan.ready !== true || orphan.unreachable || stopped || mach?.deleting) {
       // Procedure A after the member removal: the old node is still there.
       facts.push(`node ${orphan.name} is ${readyText(orphan)} and has no etcd member${mach ? `; its machine ${mach.name} is ${mach.deleting ? 'being deleted' : `${mach.phase ?? '?'}${mach.instanceState ? `, instance ${mach.instanceState}` : ''}`}` : ''}`);
@@ -62,11 +72,7 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
           procedure: 'A',
           stage: repl ? `member removed, old node ${orphan.name} lingering, new machine ${repl.name} ${repl.phase ?? 'Pending'}` : `member removed, node ${orphan.name} (${readyText(orphan)}) and its machine still there`,
           facts,
-          oldNode: orphan.name,
-          oldNodeIP: orphan.internalIP,
-          oldNodePresent: true,
-          oldSecrets: secrets,
-          oldMachine: mach?.name ?? null,
+          ...stillThere,
           oldMachineDeleting: mach?.deleting === true,
           newMachine: repl?.name ?? null,
           newNode: repl?.nodeName ?? null,
@@ -106,11 +112,8 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
         procedure: 'B',
         stage: `member removed, node ${orphan.name} Ready without an etcd member (procedure B)`,
         facts,
-        oldNode: orphan.name,
-        oldNodeIP: orphan.internalIP,
-        oldNodePresent: true,
-        oldSecrets: secrets,
-        oldMachine: mach?.name ?? null,
+        ...stillThere,
+        ...(pod ? {} : { etcdPodGone: true }),
       },
     };
   }

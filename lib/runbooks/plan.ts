@@ -30,6 +30,24 @@ function bareMetalFacts(state: ClusterState, machine: string | null, manifest?: 
   return { host: host.name, ...(manifest ? { manifest } : {}) };
 }
 
+/** The facts every plan has: what it works on (target, nodes, machine mode) and what the cluster showed at plan time. */
+function commonFacts(
+  state: ClusterState,
+  now: Date,
+  o: Pick<PlanFacts, 'procedure' | 'target' | 'backupNode' | 'execPod' | 'machineMode'>,
+): Pick<PlanFacts, 'procedure' | 'release' | 'platform' | 'target' | 'backupNode' | 'execPod' | 'machineMode' | 'machinesAtPlan' | 'nodesAtPlan' | 'controlPlaneReplicas' | 'stamp' | 'overridesAtPlan'> {
+  return {
+    ...o,
+    release: state.release,
+    platform: state.platform,
+    machinesAtPlan: (state.machines ?? []).map((m) => m.name),
+    nodesAtPlan: state.nodes.map((n) => `${n.name}/${n.uid}`),
+    controlPlaneReplicas: state.etcd.controlPlaneReplicas || 3,
+    stamp: uniqueStamp(now),
+    overridesAtPlan: state.etcd.unsupportedConfigOverrides,
+  };
+}
+
 /** Facts for a replaceable diagnosis (not-ready → A, crashloop → B). Throws PlanError when something needed is missing. */
 export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o: { bmh?: { host: any; secret: any }; backupForce?: string } = {}): PlanFacts {
   const force = o.backupForce ? { backupForce: o.backupForce } : {};
@@ -71,19 +89,8 @@ export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o
   }
   return {
     ...(bareMetal ? { bareMetal } : {}),
-    procedure,
-    release: state.release,
-    platform: state.platform,
-    target,
-    backupNode,
+    ...commonFacts(state, now, { procedure, target, backupNode, execPod, machineMode: mode }),
     ...(backupDb !== undefined ? { backupDbBytes: backupDb } : {}),
-    execPod,
-    machineMode: mode,
-    machinesAtPlan: (state.machines ?? []).map((m) => m.name),
-    nodesAtPlan: state.nodes.map((n) => `${n.name}/${n.uid}`),
-    controlPlaneReplicas: state.etcd.controlPlaneReplicas || 3,
-    stamp: uniqueStamp(now),
-    overridesAtPlan: state.etcd.unsupportedConfigOverrides,
     ...(otherUnhealthy.length ? { otherUnhealthy } : {}),
     ...(procedure === 'A' && (state.machines ?? []).some((m) => m.name === target.machine && m.deleting) ? { machineDeleting: true } : {}),
     ...(d.partial ? { finish: d.partial } : {}),
@@ -114,18 +121,7 @@ function finishFacts(state: ClusterState, d: Diagnosis, now: Date): PlanFacts {
   }
   const bareMetal = p.procedure === 'A' && mode !== 'manual' && oldLive && !p.newMachine ? bareMetalFacts(state, p.oldMachine) : undefined;
   return {
-    procedure: p.procedure,
-    release: state.release,
-    platform: state.platform,
-    target,
-    backupNode,
-    execPod,
-    machineMode: mode,
-    machinesAtPlan: (state.machines ?? []).map((m) => m.name),
-    nodesAtPlan: state.nodes.map((n) => `${n.name}/${n.uid}`),
-    controlPlaneReplicas: state.etcd.controlPlaneReplicas || 3,
-    stamp: uniqueStamp(now),
-    overridesAtPlan: state.etcd.unsupportedConfigOverrides,
+    ...commonFacts(state, now, { procedure: p.procedure, target, backupNode, execPod, machineMode: mode }),
     ...(bareMetal ? { bareMetal } : {}),
     finish: p,
   };

@@ -16,8 +16,10 @@ import { finalVerifyStep } from './steps/verify.ts';
 export function procedureB(kube: Kube, f: PlanFacts): Step[] {
   const guard = releaseAtLeast(f.release, '4.8');
   const steps: Step[] = [backupStep(kube, f), stopEtcdStep(kube, f), removeMemberStep(kube, f)];
-  if (guard) steps.push(quorumGuardOffStep(kube));
-  steps.push(deleteSecretsStep(kube, f), forceRedeployStep(kube, f, 'single-master-recovery'));
+  // etcd already stopped by someone else (f.finish): what they also did (guard off, secrets deleted) is not listed
+  if (guard && !f.finish?.guardOff) steps.push(quorumGuardOffStep(kube));
+  if (!f.finish || f.finish.oldSecrets.length) steps.push(deleteSecretsStep(kube, f));
+  steps.push(forceRedeployStep(kube, f, 'single-master-recovery'));
   steps.push(waitRolloutStep(kube, f, () => f.target.node, { forceRedeploy: false }));
   if (guard) steps.push(quorumGuardRestoreStep(kube, f));
   steps.push(finalVerifyStep(kube, f, { endpointHealth: true }));

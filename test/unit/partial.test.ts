@@ -101,6 +101,29 @@ test('B: etcd stopped by hand (no pod) → crashloop, the B plan; member then re
   assert.not.ok(r.ids.includes('remove-member'), 'never a second member removal');
 });
 
+test('B: etcd stopped by hand, the guard left off and the secrets deleted: neither is listed again; the stop step says the pod is gone', () => {
+  const s = crashloop();
+  s.pods = s.pods.filter((p) => p.node !== A.node);
+  s.etcd.unsupportedConfigOverrides = { useUnsupportedUnsafeNonHANonProductionUnstableEtcd: true };
+  s.etcd.quorumGuardOff = true;
+  let r = stepIds(s);
+  assert.ok(r.d.partial?.etcdPodGone);
+  assert.ok(r.d.partial?.facts.some((x) => /quorum guard is off/.test(x)), 'said');
+  assert.equal(r.ids, ['backup', 'stop-etcd-pod', 'remove-member', 'delete-secrets', 'force-redeploy', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  assert.match(buildSteps(kube, r.f)[1]!.title, /^Check on ip-10-0-131-183.ec2.internal that etcd's manifest and data dir are moved aside \(its etcd pod is gone\)/);
+  s.secrets = s.secrets.map((x) => (x.node === A.node ? { ...x, present: [], missing: x.present } : x));
+  r = stepIds(s);
+  assert.equal(r.ids, ['backup', 'stop-etcd-pod', 'remove-member', 'force-redeploy', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  // the member removed too: the rest of B, still no guard-off nor secrets step
+  s.members = s.members.filter((m) => m.id !== A.id);
+  r = stepIds(s);
+  assert.ok(r.d.partial?.memberRemoved && r.d.partial.etcdPodGone);
+  assert.equal(r.ids, ['backup', 'stop-etcd-pod', 'force-redeploy', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  // a crash-looping pod still there: the plain title
+  const c = stepIds(crashloop());
+  assert.match(buildSteps(kube, c.f)[1]!.title, /^Stop the crash-looping etcd on /);
+});
+
 test('cannot tell: two members missing, or a ready etcd pod without a member → refused (ReplacementInProgress)', () => {
   const s = healthy();
   s.members = s.members.filter((m) => m.id !== A.id);

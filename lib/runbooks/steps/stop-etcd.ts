@@ -49,7 +49,10 @@ export function stopEtcdStep(kube: Kube, f: PlanFacts): Step {
   const script = stopEtcdScript(f.stamp);
   return {
     id: 'stop-etcd-pod',
-    title: `Stop the crash-looping etcd on ${node} (move its manifest and data dir aside)`,
+    // a half-done B whose etcd pod is gone: the manifest was moved; where the data dir is only the node can tell
+    title: f.finish?.etcdPodGone
+      ? `Check on ${node} that etcd's manifest and data dir are moved aside (its etcd pod is gone), and move what is left`
+      : `Stop the crash-looping etcd on ${node} (move its manifest and data dir aside)`,
     command: [hostCommandDisplay(kube.binary, node, script)],
     destructive: true,
     async precondition(ctx) {
