@@ -17,7 +17,7 @@ function ok(sim: W, args: string[], input?: string): string {
 /** `oc rsh etcd-<node>` + `etcdctl member remove <id>` (docs A.1 / B.2), from the etcd pod on `viaNode`. */
 export function removeMember(sim: W, viaNode: string, id: string): string {
   const out = ok(sim, ['-n', 'openshift-etcd', 'exec', `etcd-${viaNode}`, '-c', 'etcdctl', '--', 'etcdctl', 'member', 'remove', id]);
-  assert.match(out, new RegExp(`Member ${id} removed`));
+  assert.match(out, new RegExp(`Member ${id} removed`), `etcdctl member remove ${id} printed: ${JSON.stringify(out)}`);
   return out;
 }
 
@@ -88,6 +88,12 @@ export function copyMachine(sim: W, from: string, newName: string): string {
   for (const k of ['annotations', 'generation', 'resourceVersion', 'uid', 'creationTimestamp', 'managedFields', 'finalizers']) delete m.metadata[k];
   ok(sim, ['apply', '-f', '-'], YAML.stringify(m));
   return newName;
+}
+
+/** `oc delete machine -n openshift-machine-api <name>` (docs A.3.4, the CPMS branch; or anyone): returns at once, the
+ * machine stays Deleting while its preDrain hook holds it. */
+export function deleteMachine(sim: W, name: string): void {
+  ok(sim, ['-n', 'openshift-machine-api', 'delete', 'machine', name, '--wait=false']);
 }
 
 /** The control-plane node names as the API server lists them now. */

@@ -340,9 +340,12 @@ export function expectQuorumNeverLost(w: World): void {
   assert.is(lost.length, 0, `quorum lost: ${lost.map((e) => `${e.t} ${e.how}`).join('; ')}`);
 }
 
-/** The member `id` stayed in every member list recorded over the run. */
-export function expectMemberNeverRemoved(w: World, id: string): void {
-  const hist = membershipHistory(w);
+/** The member `id` stayed in every member list recorded over the run (or since `since`, an ISO time, and the list then). */
+export function expectMemberNeverRemoved(w: World, id: string, since?: string): void {
+  const all = membershipHistory(w);
+  let from = 0;
+  if (since) all.forEach((h, i) => h.t <= since && (from = i));
+  const hist = all.slice(from);
   assert.ok(hist.length > 0, 'the simulator recorded no member list');
   const missing = hist.find((h) => !h.members.some((m) => m.id === id));
   assert.not.ok(missing, `member ${id} was missing from the list at ${missing?.t}: ${JSON.stringify(missing?.members.map((m) => [m.id, m.name]))}`);

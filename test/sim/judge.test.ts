@@ -2,6 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { kubectl, waitFor, type SimHandle } from '../helpers/sim.ts';
 import { startJudgedSim, waitDiagnosis } from '../helpers/plugin.ts';
 import * as judge from '../helpers/judge.ts';
@@ -23,6 +26,18 @@ async function rejects(fn: () => Promise<unknown> | unknown, re: RegExp) {
   }
   assert.unreachable(`expected a failed verdict matching ${re}`);
 }
+
+test('member never removed since a time: a member added later is judged from the list in force then, a removal after it still fails', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'judge-'));
+  const w = { stateDir: dir, kubeconfig: '' };
+  const list = (t: string, ids: string[]) => JSON.stringify({ t, kind: 'members', members: ids.map((id) => ({ id, name: id, learner: false, started: true, running: true })) });
+  writeFileSync(join(dir, 'evidence.jsonl'), [list('2026-01-01T00:00:00.000Z', ['a', 'b']), list('2026-01-01T00:01:00.000Z', ['a', 'b', 'c'])].join('\n') + '\n');
+  await rejects(() => judge.expectMemberNeverRemoved(w, 'c'), /member c was missing from the list at 2026-01-01T00:00:00.000Z/);
+  judge.expectMemberNeverRemoved(w, 'c', '2026-01-01T00:01:30.000Z');
+  writeFileSync(join(dir, 'evidence.jsonl'), list('2026-01-01T00:02:00.000Z', ['a', 'b']) + '\n', { flag: 'a' });
+  await rejects(() => judge.expectMemberNeverRemoved(w, 'c', '2026-01-01T00:01:30.000Z'), /member c was missing from the list at 2026-01-01T00:02:00.000Z/);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 test('crash-looping member: the judge sees three members, one unhealthy, and says so', async () => {
   sim = await startJudgedSim({
