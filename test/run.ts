@@ -4,7 +4,7 @@
 // unit files first (in parallel), then sim files, then e2e files. Sim and e2e files start real etcd clusters on
 // fixed loopback addresses, so two of them can only run side by side when each has its own network namespace: as root
 // with `unshare` and `ip` on the machine, each such file runs in `unshare -n` (loopback brought up first) and
-// CLUSTER_JOBS of them (default 3) run at once; otherwise they run one at a time. Each file has a timeout (TEST_TIMEOUT_S, default 420 s) after which its whole process group
+// CLUSTER_JOBS of them (default 4: a file keeps about half a core busy, the rest is waiting) run at once; otherwise they run one at a time. Each file has a timeout (TEST_TIMEOUT_S, default 540 s) after which its whole process group
 // is killed. uvu's summary (`Total:`, `Passed:`, `Skipped:`) is parsed from each child's output; a file
 // that crashes, times out or exits non-zero without a failure in its summary counts as (at least) one
 // failure. The last line printed is always `N passed, N failed` (`, N skipped` appended when > 0).
@@ -21,10 +21,10 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TEST_DIR = join(ROOT, 'test');
-const TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_S ?? 420) * 1000;
+const TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_S ?? 540) * 1000;
 const UNIT_JOBS = Math.max(1, Number(process.env.TEST_JOBS ?? Math.min(4, cpus().length)));
 const ORDER = ['unit', 'sim', 'e2e'] as const;
-const CLUSTER_JOBS = Math.max(1, Number(process.env.CLUSTER_JOBS ?? 3));
+const CLUSTER_JOBS = Math.max(1, Number(process.env.CLUSTER_JOBS ?? 4));
 
 interface FileResult { file: string; passed: number; failed: number; skipped: number; seconds: number; ok: boolean; output: string; note?: string }
 
