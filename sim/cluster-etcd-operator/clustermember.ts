@@ -60,10 +60,13 @@ export async function syncMembers(op: EtcdOperator, members: Member[], masterNod
     const peer = `http://${loop}:2380`;
     if (members.some((m) => m.peerURLs.includes(peer))) continue;
     if (n.metadata.deletionTimestamp) continue;
-    if (functional) {
+    // getEtcdPeerURLToAdd checks the node's Machine from 4.11 (github:openshift/cluster-etcd-operator release-4.11
+    // 5617740c pkg/operator/clustermembercontroller/clustermembercontroller.go; release-4.10 e6fbce54 has no such check):
+    // FindMachineByNodeInternalIP looks for the node's preferred InternalIP among the master Machines' addresses
+    if (functional && op.ctx.minor >= 11) {
       const machine = machineOfIP(op, machines, ip);
       if (!machine) {
-        op.logOnce(`add-${n.metadata.name}`, `ClusterMemberController: Ignoring node (${n.metadata.name}) for scale-up: no Machine found for ${ip}`);
+        op.logOnce(`add-${n.metadata.name}`, `ClusterMemberController: Ignoring node (${n.metadata.name}) for scale-up: no Machine found referencing this node's internal IP (${ip})`);
         continue;
       }
       if (machine.metadata.deletionTimestamp) continue;

@@ -15,6 +15,7 @@
 // - BareMetalHost (metal3.io/v1alpha1): per-release schema owned by the bare-metal work (issue 16); add it to
 //   SCHEMAS with the release range it applies to.
 import type { Schema } from './structural.ts';
+import { bmhSpecFields } from '../metal3/baremetalhost.ts';
 
 const str: Schema = { type: 'string' };
 const int: Schema = { type: 'integer' };
@@ -88,10 +89,23 @@ function etcdSchema(minor: number): Schema {
   );
 }
 
+// ---- BareMetalHost ------------------------------------------------------------------------------------------------
+// github:openshift/baremetal-operator BareMetalHostSpec (config/crd, apis/metal3.io/v1alpha1/baremetalhost_types.go)
+// per release (sim/metal3/baremetalhost.ts bmhSpecFields: automatedCleaningMode from 4.8, customDeploy from 4.9,
+// preprovisioningNetworkDataName from 4.10, …). Each spec field's own subtree, and status, are kept as written.
+
+const preserve: Schema = { 'x-kubernetes-preserve-unknown-fields': true };
+function bareMetalHostSchema(minor: number): Schema {
+  const spec: Record<string, Schema> = {};
+  for (const f of bmhSpecFields(minor)) spec[f] = preserve;
+  return obj({ apiVersion: str, kind: str, metadata: { type: 'object' }, spec: obj(spec), status: preserve });
+}
+
 /** Schemas by `<resource>.<group>`; each takes the release's minor version (4.<minor>). */
 export const SCHEMAS: Record<string, (minor: number) => Schema | undefined> = {
   'machines.machine.openshift.io': machineSchema,
   'etcds.operator.openshift.io': etcdSchema,
+  'baremetalhosts.metal3.io': bareMetalHostSchema,
 };
 
 export function schemaFor(resource: string, group: string, minor: number): Schema | undefined {

@@ -6,6 +6,9 @@
 // and mirrors the host's provisioning state into `machine.openshift.io/instance-state`. Delete deprovisions a host the
 // Machine consumes and waits until it is no longer provisioned (externally provisioned: powered off), then releases it;
 // a Machine whose host is gone is finished at once.
+// Machine addresses (Update → ensureMachineAddresses → nodeAddresses, release-4.14 0c1c23f3 and release-4.7 6d86e627):
+// an InternalIP per NIC of the host's status.hardware (nic.ip, empty when the NIC had none), then Hostname and
+// InternalDNS from hardware.hostname; no hardware details: no addresses. Not the Node's addresses.
 import type { KObject } from '../kube-apiserver/store.ts';
 import { R } from '../kube-apiserver/resources.ts';
 import type { WorldContext } from '../world/context.ts';
@@ -91,10 +94,27 @@ export class BareMetalActuator {
     return store.get(R.baremetalhosts, NS_MACHINE_API, host.metadata.name);
   }
 
-  /** ensureAnnotation: host key + instance state = the host's provisioning state. */
+  /** nodeAddresses(host) */
+  nodeAddresses(host: KObject | undefined): { type: string; address: string }[] {
+    const hw = host?.status?.hardware;
+    if (!hw) return [];
+    const out = ((hw.nics ?? []) as any[]).map((nic) => ({ type: 'InternalIP', address: String(nic.ip ?? '') }));
+    if (hw.hostname) out.push({ type: 'Hostname', address: hw.hostname }, { type: 'InternalDNS', address: hw.hostname });
+    return out;
+  }
+
+  /** ensureAnnotation: host key + instance state = the host's provisioning state; ensureMachineAddresses. */
   syncAnnotations(m: KObject, host?: KObject): void {
     const h = host ?? this.hostOf(m);
     if (!h) return;
+    if (m.status?.phase === 'Running') {
+      const addrs = this.nodeAddresses(h);
+      this.ctx.store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
+        if (JSON.stringify(o.status?.addresses ?? []) === JSON.stringify(addrs)) return false;
+        o.status.addresses = addrs;
+        o.status.lastUpdated = now();
+      });
+    }
     const want = { [HOST_ANNOTATION]: `${NS_MACHINE_API}/${h.metadata.name}`, [INSTANCE_STATE]: hostState(h) };
     this.ctx.store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
       const a = (o.metadata.annotations ??= {});

@@ -25,6 +25,8 @@ export interface MachineApiDeps {
   cpms: 'absent' | 'inactive' | 'active';
   /** platform baremetal: the Metal3 actuator (a Machine runs only on a BareMetalHost it claimed) */
   metal3?: BareMetalActuator;
+  /** platform baremetal: the production IPv4 address of a host (its node's InternalIP) */
+  hostIP?: (host: string) => string | undefined;
 }
 
 export class MachineApi {
@@ -173,7 +175,8 @@ export class MachineApi {
   private async bringUp(m: KObject, hostName?: string): Promise<void> {
     const store = this.ctx.store;
     const role = this.role(m);
-    const ip = this.allocateIP();
+    // bare metal: the production address the host's NIC was leased (Metal3Hosts.productionIP)
+    const ip = (hostName && this.deps.hostIP?.(hostName)) || this.allocateIP();
     // bare metal: the node is named after the host (its hostname), interface.md
     const name = hostName ?? this.nodeNameFor(m, ip);
     const zone = m.spec?.providerSpec?.value?.placement?.availabilityZone;
@@ -212,7 +215,11 @@ export class MachineApi {
     store.mutate(R.machines, NS_MACHINE_API, m.metadata.name, (o) => {
       const addr = { name, ip, ...v6, addressOrder: this.ctx.network?.nodeAddressOrder, uid: nodeUID };
       if (cloud) setMachineRunning(o, addr, cloud.platform);
-      if (this.ctx.platform === 'baremetal') setMachineRunning(o, addr, this.ctx.platform, 'provisioned');
+      if (this.ctx.platform === 'baremetal') {
+        setMachineRunning(o, addr, this.ctx.platform, 'provisioned');
+        // the actuator, not the node, gives a bare-metal Machine its addresses (baremetal-actuator.ts nodeAddresses)
+        if (this.deps.metal3 && hostName) o.status.addresses = this.deps.metal3.nodeAddresses(this.deps.metal3.hostOf(o));
+      }
     });
     this.provisioning.delete(m.metadata.uid!);
     this.ctx.log(`machine-api: ${m.metadata.name}: Running as node ${name} (${ip})`);

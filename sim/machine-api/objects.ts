@@ -24,16 +24,25 @@ export interface MachineOpts {
   withHook: boolean;
 }
 
-export function providerSpec(o: { infra: string; role: string; platform: CloudPlatform | 'baremetal'; index: number }): any {
+export function providerSpec(o: { infra: string; role: string; platform: CloudPlatform | 'baremetal'; index: number; minor?: number }): any {
   const cloud = cloudProvider(o.platform);
   if (cloud) return { value: cleanValue(cloud.providerSpec(o)) };
   return {
     value: {
       apiVersion: 'baremetal.cluster.k8s.io/v1alpha1',
       kind: 'BareMetalMachineProviderSpec',
-      customDeploy: { method: 'install_coreos' },
-      hostSelector: {},
-      image: { checksum: '', url: '' },
+      // customDeploy exists from 4.9 (BareMetalHost CRD, github:openshift/baremetal-operator release-4.9 4e7605ba);
+      // before, the installer put the cached RHCOS image URL and checksum here (openshift/installer release-4.7
+      // pkg/asset/machines/baremetal/machines.go provider)
+      ...((o.minor ?? 14) >= 9
+        ? { customDeploy: { method: 'install_coreos' }, hostSelector: {}, image: { checksum: '', url: '' } }
+        : {
+            hostSelector: {},
+            image: {
+              checksum: 'http://172.22.0.3:6181/images/rhcos-47.83.202103251640-0-openstack.x86_64.qcow2/rhcos-47.83.202103251640-0-compressed.x86_64.qcow2.md5sum',
+              url: 'http://172.22.0.3:6181/images/rhcos-47.83.202103251640-0-openstack.x86_64.qcow2/rhcos-47.83.202103251640-0-compressed.x86_64.qcow2',
+            },
+          }),
       metadata: { creationTimestamp: null },
       userData: { name: `${o.role}-user-data-managed` },
     },

@@ -92,6 +92,8 @@ export interface Scenario {
   users: SimUser[];
   /** `unreachable`: image pulls of anything not already on the node fail (kubelet/images.ts) */
   registry: 'reachable' | 'unreachable';
+  /** platform baremetal (interface.md): static network data per host; whether inspection sees the node's InternalIP */
+  baremetal: { networkData: boolean; inspectionSeesNodeIP: boolean };
 }
 
 export class ScenarioError extends Error {}
@@ -153,6 +155,7 @@ export function parseScenario(input: string | object): Scenario {
     'chaos',
     'users',
     'registry',
+    'baremetal',
   ]);
   for (const k of Object.keys(raw)) if (!known.has(k)) fail(`unknown field "${k}"`);
 
@@ -364,9 +367,19 @@ export function parseScenario(input: string | object): Scenario {
   const registry = raw.registry ?? 'reachable';
   if (registry !== 'reachable' && registry !== 'unreachable') fail(`registry: "${registry}" must be reachable or unreachable`);
 
+  const bmRaw = raw.baremetal ?? {};
+  if (typeof bmRaw !== 'object' || bmRaw === null || Array.isArray(bmRaw)) fail('baremetal: must be a mapping');
+  for (const k of Object.keys(bmRaw)) if (!['networkData', 'inspectionSeesNodeIP'].includes(k)) fail(`baremetal: unknown field "${k}"`);
+  if (Object.keys(bmRaw).length && platform !== 'baremetal') fail('baremetal: needs platform baremetal');
+  for (const k of ['networkData', 'inspectionSeesNodeIP']) if (bmRaw[k] !== undefined && typeof bmRaw[k] !== 'boolean') fail(`baremetal.${k}: must be true or false`);
+  // spec.preprovisioningNetworkDataName is in the BareMetalHost CRD from 4.10 (github:openshift/baremetal-operator release-4.10)
+  if (bmRaw.networkData === true && minor < 10) fail('baremetal.networkData: needs openshift 4.10 or later (spec.preprovisioningNetworkDataName)');
+  const baremetal = { networkData: bmRaw.networkData === true, inspectionSeesNodeIP: bmRaw.inspectionSeesNodeIP !== false };
+
   return {
     users,
     registry,
+    baremetal,
     openshift: release,
     minor,
     platform,

@@ -15,7 +15,7 @@ import { createWorldHooks } from '../kubelet/exec.ts';
 import { EtcdOperator, CONTAINER_REMOVAL_KEY, EXTERNAL_ETCD_KEY } from '../cluster-etcd-operator/operator.ts';
 import { podmanEtcd } from '../pacemaker/podman-etcd.ts';
 import { MachineApi } from '../machine-api/machineapi.ts';
-import { Metal3Hosts, bareMetalHost, bmcSecret } from '../metal3/baremetalhost.ts';
+import { Metal3Hosts, bareMetalHost, bmcSecret, networkConfigSecret } from '../metal3/baremetalhost.ts';
 import { BareMetalActuator, providerIDForHost } from '../machine-api/baremetal-actuator.ts';
 import { NodeLifecycle } from '../kube-controller-manager/nodelifecycle.ts';
 import { GarbageCollector } from '../kube-controller-manager/garbagecollector.ts';
@@ -225,7 +225,9 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   if (scenario.platform === 'baremetal') {
     cpHosts.forEach((m, i) => {
       store.create(R.secrets, bmcSecret(m.bmh!));
-      hostOf.set(m.node, store.create(R.baremetalhosts, bareMetalHost({ name: m.bmh!, index: i, machine: m.machine ?? null })));
+      if (scenario.baremetal.networkData) store.create(R.secrets, networkConfigSecret(m.bmh!, m.ip));
+      const nodeIPs = [m.ip, ...(m.ipv6 ? [m.ipv6] : [])];
+      hostOf.set(m.node, store.create(R.baremetalhosts, bareMetalHost({ name: m.bmh!, index: i, machine: m.machine ?? null, minor: scenario.minor, nodeIPs, networkData: scenario.baremetal.networkData })));
     });
   }
   if (machinePlatform) {
@@ -248,7 +250,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
       if (scenario.platform === 'baremetal') {
         const bmh = w.name.split('.')[0]!;
         store.create(R.secrets, bmcSecret(bmh));
-        const host = store.create(R.baremetalhosts, bareMetalHost({ name: bmh, index: cpHosts.length + i, machine: w.machine! }));
+        const host = store.create(R.baremetalhosts, bareMetalHost({ name: bmh, index: cpHosts.length + i, machine: w.machine!, minor: scenario.minor, nodeIPs: [w.ip] }));
         mo.metadata.annotations!['metal3.io/BareMetalHost'] = `${NS_MACHINE_API}/${bmh}`;
         mo.spec.providerID = providerIDForHost(host);
       }
@@ -309,11 +311,13 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   for (const m of masters) startKubelet(m);
 
   const metal3 = scenario.platform === 'baremetal' ? new BareMetalActuator(ctx) : undefined;
-  const hosts = scenario.platform === 'baremetal' ? new Metal3Hosts(ctx) : undefined;
-  const machineApi = new MachineApi(ctx, {
+  const hosts: Metal3Hosts | undefined =
+    scenario.platform === 'baremetal' ? new Metal3Hosts(ctx, { inspectionSeesNodeIP: scenario.baremetal.inspectionSeesNodeIP, allocateIP: (): string => machineApi.allocateIP() }) : undefined;
+  const machineApi: MachineApi = new MachineApi(ctx, {
     infra,
     cpms: scenario.controlPlaneMachineSet,
     metal3,
+    ...(hosts ? { hostIP: (h: string) => hosts.productionIP(h) } : {}),
     addMaster: async (n) => {
       // a provisioned bare-metal host got a freshly written disk (the same host name may come back)
       if (metal3) rmSync(n.root, { recursive: true, force: true });

@@ -89,6 +89,12 @@ test('a Machine without an available host stays Provisioning; a new host is insp
       },
     },
   ];
+  // a field the release's CRD does not declare is refused, as kubectl + the API server do
+  const bogus = { ...manifest[1], metadata: { name: 'worker-bogus', namespace: NS }, spec: { ...(manifest[1] as any).spec, noSuchField: 1 } };
+  const refused = kubectl(sim, ['apply', '-f', '-'], JSON.stringify(bogus));
+  assert.is(refused.exitCode, 1, refused.stdout);
+  assert.match(refused.stderr, 'BareMetalHost in version "v1alpha1" cannot be handled as a BareMetalHost: strict decoding error: unknown field "spec.noSuchField"');
+  assert.is(kubectl(sim, ['get', 'bmh', '-n', NS, 'worker-bogus']).exitCode, 1, 'nothing written');
   const r = kubectl(sim, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifest }));
   assert.is(r.exitCode, 0, r.stderr);
   const host = await waitFor('host provisioned', () => {
@@ -104,6 +110,25 @@ test('a Machine without an available host stays Provisioning; a new host is insp
   assert.is(running.metadata.annotations['machine.openshift.io/instance-state'], 'provisioned');
   assert.is(running.spec.providerID, `baremetalhost:///${NS}/worker-extra/${host.metadata.uid}`);
   assert.is(running.status.errorReason, undefined);
+  // the actuator's addresses are the NICs inspection saw (nodeAddresses), among them the node's InternalIP
+  const nodeIP = json(['get', 'node', 'worker-extra']).status.addresses.find((a: any) => a.type === 'InternalIP').address;
+  const inspected = json(['get', 'bmh', '-n', NS, 'worker-extra']).status.hardware;
+  assert.equal(running.status.addresses, [...inspected.nics.map((n: any) => ({ type: 'InternalIP', address: n.ip ?? '' })), { type: 'Hostname', address: 'worker-extra' }, { type: 'InternalDNS', address: 'worker-extra' }]);
+  assert.ok(running.status.addresses.some((a: any) => a.address === nodeIP), JSON.stringify(running.status.addresses));
+  assert.ok(inspected.nics.some((n: any) => /^172\.22\.0\./.test(n.ip ?? '')), 'the provisioning NIC');
+  // the baremetal-operator (4.14) claims the BMC Secret: a plain owner reference, its label and finalizer
+  const claimed = json(['get', 'secret', '-n', NS, 'worker-extra-bmc-secret']);
+  assert.equal(claimed.metadata.ownerReferences, [{ apiVersion: 'metal3.io/v1alpha1', kind: 'BareMetalHost', name: 'worker-extra', uid: host.metadata.uid }]);
+  assert.equal(claimed.metadata.finalizers, ['baremetalhost.metal3.io/secret']);
+  assert.is(claimed.metadata.labels['environment.metal3.io'], 'baremetal');
+  // hardware details from the annotation (inspection disabled) replace status.hardware; the Machine follows
+  const hw = { hostname: 'worker-extra', nics: [{ name: 'enp2s0', mac: '52:54:00:aa:bb:cd', ip: `10.${oct}.200.5` }] };
+  assert.is(kubectl(sim, ['annotate', 'bmh', '-n', NS, 'worker-extra', 'inspect.metal3.io=disabled', `inspect.metal3.io/hardwaredetails=${JSON.stringify(hw)}`]).exitCode, 0);
+  await waitFor('machine addresses from the annotation', () => {
+    const m = json(['get', 'machines.machine.openshift.io', '-n', NS, 'examplecluster-worker-extra']);
+    return m.status.addresses?.[0]?.address === `10.${oct}.200.5` ? m : null;
+  });
+  assert.is(json(['get', 'bmh', '-n', NS, 'worker-extra']).metadata.annotations['inspect.metal3.io/hardwaredetails'], undefined, 'the annotation is consumed');
 
   assert.is(kubectl(sim, ['delete', 'machines.machine.openshift.io', '-n', NS, 'examplecluster-worker-extra', '--wait=false']).exitCode, 0);
   await waitFor('machine gone', () => kubectl(sim, ['get', 'machines.machine.openshift.io', '-n', NS, 'examplecluster-worker-extra']).exitCode !== 0 || null);
@@ -113,6 +138,13 @@ test('a Machine without an available host stays Provisioning; a new host is insp
   });
   assert.is(released.spec.online, false);
   assert.is(kubectl(sim, ['get', 'node', 'worker-extra']).exitCode, 1);
+  // the host deleted: its finalizer on the Secret released, then the garbage collector deletes the Secret it owned;
+  // Secrets whose owner exists stay
+  assert.is(kubectl(sim, ['delete', 'bmh', '-n', NS, 'worker-extra', '--wait=false']).exitCode, 0);
+  await waitFor('host gone', () => kubectl(sim, ['get', 'bmh', '-n', NS, 'worker-extra']).exitCode !== 0 || null);
+  await waitFor('BMC Secret garbage-collected', () => kubectl(sim, ['get', 'secret', '-n', NS, 'worker-extra-bmc-secret']).exitCode !== 0 || null);
+  const kept = json(['get', 'secret', '-n', NS, 'openshift-control-plane-0-bmc-secret']);
+  assert.is(kept.metadata.ownerReferences[0].name, 'openshift-control-plane-0');
 });
 
 test.run();
