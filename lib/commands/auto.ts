@@ -18,7 +18,7 @@ import { runPlan } from '../runbooks/runner.ts';
 import { deleteLeftoverDebugPods } from '../cluster/hostcmd.ts';
 import type { PlanFacts } from '../runbooks/step.ts';
 import type { ClusterState, Condition, Diagnosis, EtcdMember } from '../types.ts';
-import { BmhFileError, validateBmhManifest } from '../runbooks/baremetal-host.ts';
+import { BmhFileError, HOST_SECRETS_FILE, HOST_SECRETS_WHAT, toHostSecret, validateBmhManifest, type HostSecret } from '../runbooks/baremetal-host.ts';
 import { runPreflight } from '../preflight/preflight.ts';
 
 export interface AutoArgs extends GlobalArgs {
@@ -56,13 +56,15 @@ function readBmhFile(file: string): string {
 }
 
 /** The --bmh manifest checked against this cluster before anything changes (exit 2 with the reason). */
-function checkBmh(file: string, text: string, state: ClusterState, d: Diagnosis): { host: any; secret: any } {
+function checkBmh(file: string, text: string, state: ClusterState, d: Diagnosis): { host: any; secretName: string; secret: HostSecret } {
   const usage = (msg: string) => new PluginError(`--bmh ${file}: ${msg}`, { exitCode: ExitCode.Usage, hint: 'fix the file; nothing was changed' });
   if (state.platform !== 'BareMetal') throw usage(`--bmh applies only to bare-metal clusters (platform BareMetal); this one is ${state.platform ?? 'unknown'}`);
   if (d.scenario !== 'not-ready') throw usage(`--bmh applies when the member's machine is replaced; the diagnosis is ${d.scenario}`);
   const old = (state.hosts ?? []).find((h) => h.consumer === d.member?.machine);
   try {
-    return validateBmhManifest(text, (state.hosts ?? []).filter((h) => h.name !== old?.name));
+    const m = validateBmhManifest(text, (state.hosts ?? []).filter((h) => h.name !== old?.name), state.release);
+    // the Secret's data goes only to the run's secret file (Journal.saveSecret), never into the plan facts (journal.json)
+    return { host: m.host, secretName: String(m.secret.metadata.name), secret: toHostSecret('bmc', m.secret) };
   } catch (e) {
     if (e instanceof BmhFileError) throw usage(e.message);
     throw e;
@@ -198,7 +200,7 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
   let facts: PlanFacts;
   try {
     const backupForce = argv.forceBackup ? null : backupForceReason(state, d, await operatorProgress(kube));
-    facts = planFacts(state, d, new Date(), { ...(bmh ? { bmh } : {}), ...(backupForce ? { backupForce } : {}) });
+    facts = planFacts(state, d, new Date(), { ...(bmh ? { bmh: { host: bmh.host, secretName: bmh.secretName } } : {}), ...(backupForce ? { backupForce } : {}) });
   } catch (e) {
     if (e instanceof PlanError) {
       err(`refused: ${e.message}. Nothing was changed.`);
@@ -210,5 +212,10 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
   // without --yes and without a terminal the runner stops before anything (exit 2): no preflight then (it starts pods)
   if (dryRun !== 'none' || argv.yes || tty) plan.preflight = await runPreflight(kube, facts, plan.steps, state, { dryRun, user: identity?.user ?? undefined });
   if (unfinished && !json) process.stdout.write(`note: an unfinished run exists (${unfinished}); a real run would refuse until it is resumed.\n`);
-  return runPlan(plan, kube, () => Journal.create(root, cluster, facts, plan.steps), opts(facts.target.memberId || facts.target.node || 'finish'));
+  const open = () => {
+    const j = Journal.create(root, cluster, facts, plan.steps);
+    if (bmh) j.saveSecret(HOST_SECRETS_FILE, { secrets: [bmh.secret] }, HOST_SECRETS_WHAT);
+    return j;
+  };
+  return runPlan(plan, kube, open, opts(facts.target.memberId || facts.target.node || 'finish'));
 }

@@ -87,6 +87,12 @@ export const STEP_ACCESS: Record<string, (f: PlanFacts) => Access[]> = {
   // kubectl apply of the host (and, with --bmh, its Secret): get, create, patch
   'create-host': (f) => [...a(['get', 'create', 'patch'], BMH), ...(f.bareMetal?.manifest ? a(['get', 'create', 'patch'], { group: '', resource: 'secrets', namespace: MAPI }) : a(['get'], { group: '', resource: 'secrets', namespace: MAPI }))],
   'wait-host': () => a(['get', 'list'], BMH),
+  // reads only: the new node's addresses, the cluster network, the master Machines' addresses
+  'check-machine-address': () => [
+    ...a(['get'], { group: '', resource: 'nodes' }),
+    ...a(['get'], { group: 'config.openshift.io', resource: 'networks' }),
+    ...a(['get', 'list'], MACHINES),
+  ],
 };
 
 export function accessKey(x: Access): string {

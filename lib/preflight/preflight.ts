@@ -209,8 +209,10 @@ export async function runPreflight(kube: Kube, f: PlanFacts, steps: Step[], stat
     alarms(kube, f, state),
     controllers(kube, f, steps, from),
   ]);
-  // the node-side probes only once the pod is known to be admitted and allowed
-  const blocked = perm.status === 'failed' ? 'permissions' : pods.status === 'failed' ? 'the node-command pod' : null;
+  // the node-side probes (a read-only pod per node: the only objects the preflight creates) only once every API-side
+  // check passed: a run refused on those starts nothing at all
+  const blocked =
+    perm.status === 'failed' ? 'permissions' : pods.status === 'failed' ? 'the node-command pod' : alarm.status === 'failed' ? 'etcd alarms' : ctl.status === 'failed' ? 'controllers' : null;
   const nodeChecks = blocked
     ? await space(kube, f, state, steps, { ...o, dryRun: 'client' }).then((l) => l.map((c) => ({ ...c, detail: `not checked: ${blocked} failed` })))
     : await space(kube, f, state, steps, o).catch((e: Error) => [bad('backup-space', 'backup space', e.message)]);

@@ -22,7 +22,7 @@ export function machineMode(state: ClusterState): MachineMode {
 }
 
 /** On platform BareMetal procedure A runs as the bare-metal procedure (openshift.md §1.6): the host its machine consumes. */
-function bareMetalFacts(state: ClusterState, machine: string | null, manifest?: { host: any; secret: any }): PlanFacts['bareMetal'] {
+function bareMetalFacts(state: ClusterState, machine: string | null, manifest?: { host: any; secretName: string }): PlanFacts['bareMetal'] {
   if (state.platform !== 'BareMetal' || !machine) return undefined;
   const host = (state.hosts ?? []).find((h) => h.consumer === machine);
   if (!host) throw new PlanError(`no BareMetalHost is consumed by machine ${machine} (oc get bmh -n openshift-machine-api)`);
@@ -49,7 +49,7 @@ function commonFacts(
 }
 
 /** Facts for a replaceable diagnosis (not-ready → A, crashloop → B). Throws PlanError when something needed is missing. */
-export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o: { bmh?: { host: any; secret: any }; backupForce?: string } = {}): PlanFacts {
+export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o: { bmh?: { host: any; secretName: string }; backupForce?: string } = {}): PlanFacts {
   const force = o.backupForce ? { backupForce: o.backupForce } : {};
   if (d.partial?.memberRemoved) return { ...finishFacts(state, d, now), ...force };
   if (!d.member) throw new PlanError('the diagnosis names no member to replace');

@@ -3,7 +3,7 @@
 // deleted and created again (or replaced by `--bmh FILE`) around the machine swap.
 // baremetal operator Available → backup → member remove → quorum guard off (4.8+) → delete secrets → save host (+ machine)
 // → delete host → delete machine (→ remove its finalizer if stuck) → node gone → create host (→ machine from YAML)
-// → host provisioned → machine Running → rollout → restore overrides (4.8+) → final verify.
+// → host provisioned → machine Running → (4.11+) the machine lists the node's IP → rollout → restore overrides (4.8+) → final verify.
 import type { Kube } from '../cluster/kubectl.ts';
 import type { PlanFacts, Step } from './step.ts';
 import { releaseAtLeast } from './steps/shared.ts';
@@ -15,6 +15,7 @@ import { deleteSecretsStep } from './steps/secrets.ts';
 import { createMachineStep, saveMachineStep, waitMachineStep } from './steps/machine.ts';
 import {
   checkBaremetalOperatorStep,
+  checkMachineAddressStep,
   createHostStep,
   deleteBareMetalMachineStep,
   deleteHostStep,
@@ -41,6 +42,8 @@ export function procedureBareMetal(kube: Kube, f: PlanFacts): Step[] {
   );
   if (!cpms) steps.push(createMachineStep(kube));
   steps.push(waitHostStep(kube, f), waitMachineStep(kube, f));
+  // 4.11+: the etcd operator adds a member only for a node some Machine lists (getEtcdPeerURLToAdd)
+  if (releaseAtLeast(f.release, '4.11')) steps.push(checkMachineAddressStep(kube, f));
   steps.push(waitRolloutStep(kube, f, (ctx) => (typeof ctx.vars.newNode === 'string' ? ctx.vars.newNode : null), { forceRedeploy: true }));
   if (guard) steps.push(quorumGuardRestoreStep(kube, f));
   steps.push(finalVerifyStep(kube, f, { endpointHealth: true }));

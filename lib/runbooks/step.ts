@@ -36,8 +36,9 @@ export interface PlanFacts {
   stamp: string;
   /** spec.unsupportedConfigOverrides when the plan was made (shown in the restore command) */
   overridesAtPlan?: unknown;
-  /** platform BareMetal (openshift.md §1.6): the old host, and the `--bmh FILE` host + Secret for new hardware */
-  bareMetal?: { host: string; manifest?: { host: any; secret: any } };
+  /** platform BareMetal (openshift.md §1.6): the old host, and the `--bmh FILE` host + its Secret's name for new hardware
+   * (the Secret's data only in the run's secret file, HOST_SECRETS_FILE) */
+  bareMetal?: { host: string; manifest?: { host: any; secretName: string } };
   /**
    * Other unhealthy voting members when the plan was made (5 members, 2 down, `--member` named one): this run removes
    * its member and replaces its machine, and the next run (`auto --member <other>`) lets the operator add both.

@@ -99,6 +99,15 @@ export function redact(text: string): string {
   return out;
 }
 
+/**
+ * A Secret to create or replace with `kubectl create/replace -f -` (on stdin, never in argv): `meta` and `type` as
+ * given, `data` revealed. The caller pipes JSON.stringify of it to the adapter's `input` and nowhere else.
+ */
+export function secretManifest(meta: { name: string; namespace: string; labels?: Record<string, string> }, type: string, data: SecretData): object {
+  const labels = meta.labels && Object.keys(meta.labels).length ? { labels: { ...meta.labels } } : {};
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: meta.name, namespace: meta.namespace, ...labels }, type, data: SecretData.reveal(data) };
+}
+
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 export const DATA_REMOVED_ANNOTATION = 'etcd-replace.openshift.io/bundle-data-removed';
 

@@ -2,7 +2,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseAllDocuments, stringify } from 'yaml';
-import { BmhFileError, definitionOf, reprovisionedHost, validateBmhManifest } from '../../lib/runbooks/baremetal-host.ts';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { BmhFileError, HOST_SECRETS_FILE, HOST_SECRETS_WHAT, definitionOf, mergeHostSecrets, referencedSecrets, reprovisionedHost, specFieldKnown, toHostSecret, validateBmhManifest, type HostSecret } from '../../lib/runbooks/baremetal-host.ts';
+import { secretManifest } from '../../lib/security/credential.ts';
+import { Journal } from '../../lib/runbooks/journal.ts';
 import { hostOfMachine, toHostInfo, type HostInfo } from '../../lib/cluster/baremetal.ts';
 import { buildNewMachine } from '../../lib/runbooks/machine.ts';
 
@@ -43,14 +49,55 @@ test('reprovisionedHost: same hardware, externallyProvisioned false, online, man
   assert.throws(() => reprovisionedHost({ kind: 'Machine' }), /not a BareMetalHost/);
 });
 
-test('definitionOf: Secret first, then the host; no secret when the existing one is re-used', () => {
-  const h = reprovisionedHost(oldHost);
-  const only = definitionOf(h, null);
-  assert.is(only.secretName, null);
-  assert.is(parseAllDocuments(only.yaml).length, 1);
-  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'openshift-machine-api' }, stringData: { username: 'a', password: 'b' } };
-  const both = definitionOf(h, secret);
-  assert.equal(parseAllDocuments(both.yaml).map((d) => (d.toJS() as any).kind), ['Secret', 'BareMetalHost']);
+test('definitionOf: only the host (its Secrets are created from the run\'s 0600 secret file)', () => {
+  const only = definitionOf(reprovisionedHost(oldHost));
+  assert.equal(parseAllDocuments(only.yaml).map((d) => (d.toJS() as any).kind), ['BareMetalHost']);
+});
+
+test('reprovisionedHost per release: automatedCleaningMode only from 4.8; static network data and the old userData kept', () => {
+  const withNet = { ...oldHost, spec: { ...oldHost.spec, preprovisioningNetworkDataName: 'openshift-control-plane-2-network-config', networkData: { name: 'nd-2' }, userData: { name: 'ud-2', namespace: 'openshift-machine-api' } } };
+  const h14 = reprovisionedHost(withNet, '4.14.8');
+  assert.is(h14.spec.automatedCleaningMode, 'disabled');
+  assert.is(h14.spec.preprovisioningNetworkDataName, 'openshift-control-plane-2-network-config');
+  assert.equal(h14.spec.networkData, { name: 'nd-2' });
+  assert.equal(h14.spec.userData, { name: 'ud-2', namespace: 'openshift-machine-api' });
+  assert.equal(referencedSecrets(h14).map((r) => `${r.role}:${r.name}`), [
+    'bmc:openshift-control-plane-2-bmc-secret',
+    'preprovisioningNetworkData:openshift-control-plane-2-network-config',
+    'networkData:nd-2',
+    'userData:ud-2',
+  ]);
+  const h7 = reprovisionedHost(withNet, '4.7.60');
+  assert.not.ok('automatedCleaningMode' in h7.spec, '4.7 CRD has no automatedCleaningMode');
+  assert.not.ok('preprovisioningNetworkDataName' in h7.spec, 'nor preprovisioningNetworkDataName (4.10+)');
+  assert.ok('automatedCleaningMode' in reprovisionedHost(oldHost, '4.8.0').spec);
+  assert.ok(specFieldKnown('4.9.1', 'customDeploy') && !specFieldKnown('4.8.9', 'customDeploy'));
+  assert.not.ok(specFieldKnown('4.14', 'noSuchField'));
+});
+
+test('validateBmhManifest: a field the release does not know is refused', () => {
+  assert.throws(() => validateBmhManifest(manifest(), others, '4.7.60'), (e: Error) => e instanceof BmhFileError && /spec.automatedCleaningMode is not a BareMetalHost field in OpenShift 4.7.60 \(it came in 4.8\)/.test(e.message));
+  assert.throws(() => validateBmhManifest(manifest({ host: { bogus: 1 } }), others, '4.14.8'), /spec.bogus is not a BareMetalHost field/);
+  assert.ok(validateBmhManifest(manifest(), others, '4.8.0'));
+});
+
+test('host Secrets: kept only through Journal.saveSecret (0600, deleted when the run ends); the data never serialises', () => {
+  const root = mkdtempSync(join(tmpdir(), 'er-hs-'));
+  const j = Journal.create(root, 'c', { procedure: 'BM', target: {} } as any, [{ id: 's', title: 's' }]);
+  const s = toHostSecret('bmc', { metadata: { name: 'x', namespace: 'openshift-machine-api', labels: { 'environment.metal3.io': 'baremetal', keep: 'y' }, ownerReferences: [{ uid: 'u' }] }, type: 'Opaque', data: { password: 'c2VjcmV0LXB3' }, stringData: { username: 'root-user' } });
+  for (const text of [JSON.stringify(s), String(s.data), `${s.data}`, inspect(s)]) assert.not.ok(text.includes('c2VjcmV0LXB3') || text.includes('root-user'), text);
+  j.saveSecret(HOST_SECRETS_FILE, { secrets: [s] }, HOST_SECRETS_WHAT);
+  assert.is(statSync(join(j.dir, HOST_SECRETS_FILE)).mode & 0o777, 0o600);
+  assert.not.ok(readFileSync(join(j.dir, 'journal.json'), 'utf8').includes('c2VjcmV0LXB3'), 'journal.json names the file only');
+  const back = j.readSecret<{ secrets: HostSecret[] }>(HOST_SECRETS_FILE)!.secrets;
+  assert.is(back.length, 1);
+  assert.equal(JSON.parse(JSON.stringify(secretManifest({ name: back[0]!.name, namespace: back[0]!.namespace, labels: back[0]!.labels }, back[0]!.type, back[0]!.data))), {
+    apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'openshift-machine-api', labels: { keep: 'y' } }, type: 'Opaque', data: { password: 'c2VjcmV0LXB3', username: Buffer.from('root-user').toString('base64') },
+  });
+  const merged = mergeHostSecrets(back, [toHostSecret('bmc', { metadata: { name: 'x', namespace: 'n' }, data: { password: 'b3RoZXI=' } })]);
+  assert.is(merged.length, 1, 'same role and name replaced');
+  j.setStatus('done');
+  assert.not.ok(existsSync(join(j.dir, HOST_SECRETS_FILE)), 'deleted when the run ends');
 });
 
 const others: HostInfo[] = [toHostInfo(oldHost)].map((h) => ({ ...h, name: 'openshift-control-plane-0', bootMACAddress: '48:df:37:b0:8a:01', bmcAddress: 'redfish://10.46.61.10:443/redfish/v1/Systems/1' }));

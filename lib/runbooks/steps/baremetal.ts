@@ -5,8 +5,11 @@
 // the new machine).
 import { parse } from 'yaml';
 import type { Kube } from '../../cluster/kubectl.ts';
-import { StepRefusal, waitFor, type PlanFacts, type RunContext, type Step } from '../step.ts';
-import { definitionOf, reprovisionedHost } from '../baremetal-host.ts';
+import { ManualStop, StepRefusal, waitFor, type PlanFacts, type RunContext, type Step } from '../step.ts';
+import { preferredIP, serviceNetworkFamily } from '../../cluster/read.ts';
+import { hostOfMachine } from '../../cluster/baremetal.ts';
+import { HOST_SECRETS_FILE, HOST_SECRETS_WHAT, definitionOf, mergeHostSecrets, referencedSecrets, reprovisionedHost, toHostSecret, type HostSecret } from '../baremetal-host.ts';
+import { secretManifest } from '../../security/credential.ts';
 import { NS_MAPI, TIMEOUTS, lastLines } from './shared.ts';
 
 const MIN = 60_000;
@@ -26,6 +29,10 @@ async function getJson(kube: Kube, args: string[]): Promise<any | null> {
   if (/not ?found/i.test(r.stderr)) return null;
   throw new Error(`${kube.display(args)} failed: ${lastLines(r.stderr, 1)}`);
 }
+
+/** The Secrets kept in the run's secret file (Journal.saveSecret), sealed. */
+const keptSecrets = (ctx: RunContext): HostSecret[] => ctx.readSecret<{ secrets?: HostSecret[] }>(HOST_SECRETS_FILE)?.secrets ?? [];
+const manifestOf = (s: HostSecret) => JSON.stringify(secretManifest({ name: s.name, namespace: s.namespace, labels: s.labels }, s.type, s.data));
 
 const oldHost = (f: PlanFacts) => f.bareMetal?.host ?? '<host>';
 const newHostName = (f: PlanFacts) => f.bareMetal?.manifest?.host?.metadata?.name ?? oldHost(f);
@@ -57,15 +64,18 @@ export function saveHostStep(kube: Kube, f: PlanFacts): Step {
   const name = oldHost(f);
   const get = ['-n', NS_MAPI, 'get', BMH, name];
   const newHost = f.bareMetal?.manifest
-    ? `new-host.yaml: the Secret and BareMetalHost ${newHostName(f)} from --bmh`
-    : 'new-host.yaml: the same hardware (BMC, credentials, bootMACAddress, bootMode, rootDeviceHints), externallyProvisioned: false, online: true, userData master-user-data-managed';
+    ? `new-host.yaml: BareMetalHost ${newHostName(f)} from --bmh`
+    : 'new-host.yaml: the same hardware (BMC, credentials, bootMACAddress, bootMode, rootDeviceHints, network and user data), externallyProvisioned: false, online: true';
   return {
     id: 'save-host',
-    title: `Save BareMetalHost ${name} and write the new host definition`,
-    command: [`${kube.display([...get, '-o', 'yaml'])} > old-host.yaml   (${newHost})`],
+    title: `Save BareMetalHost ${name}, the data of the Secrets it owns, and write the new host definition`,
+    command: [
+      `${kube.display([...get, '-o', 'yaml'])} > old-host.yaml   (${newHost})`,
+      `${kube.display(['-n', NS_MAPI, 'get', 'secret', '<name>', '-o', 'json'])}   (each Secret the new host references: BMC credentials, network and user data; data only in the run's secret file, mode 0600)`,
+    ],
     destructive: false,
     async precondition(ctx) {
-      if (ctx.readFile('new-host.yaml') && typeof ctx.vars.newHost === 'string') {
+      if (ctx.readFile('new-host.yaml') && typeof ctx.vars.newHost === 'string' && Array.isArray(ctx.vars.hostSecrets)) {
         ctx.note(`already saved; new host ${ctx.vars.newHost}`);
         return 'skip';
       }
@@ -76,16 +86,50 @@ export function saveHostStep(kube: Kube, f: PlanFacts): Step {
       if (r.exitCode !== 0) throw new Error(`cannot read BareMetalHost ${name}: ${lastLines(r.stderr, 1)}`);
       const old = parse(r.stdout);
       const m = f.bareMetal?.manifest;
-      const def = m ? definitionOf(m.host, m.secret) : definitionOf(reprovisionedHost(old), null);
+      const host = m ? m.host : reprovisionedHost(old, f.release);
+      const def = definitionOf(host);
+      // The baremetal-operator owns the BMC Secret (and the preprovisioning network data Secret): the garbage
+      // collector deletes them with the old host. Save each Secret the new host references before that happens.
+      const kept0 = keptSecrets(ctx);
+      const saved = new Set(kept0.map((x) => x.name));
+      const refs = referencedSecrets(host);
+      const add: HostSecret[] = [];
+      const missing: string[] = [];
+      const kept: string[] = [];
+      for (const ref of refs) {
+        if (saved.has(ref.name)) {
+          kept.push(ref.name);
+          continue;
+        }
+        const o = await getJson(kube, ['-n', NS_MAPI, 'get', 'secret', ref.name]);
+        if (o) {
+          add.push(toHostSecret(ref.role, o));
+          kept.push(ref.name);
+        } else if (ref.role === 'bmc' || ref.role === 'preprovisioningNetworkData') {
+          missing.push(`${ref.role} ${ref.name}`);
+        } else {
+          // user and network data Secrets are only read by the operator, never owned: nothing to keep
+          ctx.note(`the ${ref.role} Secret ${ref.name} does not exist now; nothing saved for it`);
+        }
+      }
+      if (missing.length) {
+        throw new StepRefusal(
+          `the Secret(s) ${missing.join(', ')} that BareMetalHost ${def.name} references do not exist; nothing was deleted. Create them in ${NS_MAPI}${m ? ' or fix --bmh' : ''} and run again`,
+        );
+      }
+      if (add.length) ctx.saveSecret(HOST_SECRETS_FILE, { secrets: mergeHostSecrets(kept0, add) }, HOST_SECRETS_WHAT);
       ctx.saveFile('old-host.yaml', r.stdout);
       ctx.saveFile('new-host.yaml', def.yaml);
       ctx.record('oldHostUid', old.metadata?.uid ?? '');
-      ctx.record('hostSecret', def.secretName ?? old.spec?.bmc?.credentialsName ?? '');
+      ctx.record('hostSecrets', kept);
       ctx.record('newHost', def.name);
-      return `old host ${name} (BMC ${old.spec?.bmc?.address ?? '?'}, secret ${old.spec?.bmc?.credentialsName ?? '?'}, MAC ${old.spec?.bootMACAddress ?? '?'}); new host ${def.name}`;
+      return `old host ${name} (BMC ${old.spec?.bmc?.address ?? '?'}, secret ${old.spec?.bmc?.credentialsName ?? '?'}, MAC ${old.spec?.bootMACAddress ?? '?'}); new host ${def.name}; Secrets saved: ${refs.filter((x) => kept.includes(x.name)).map((x) => `${x.name} (${x.role})`).join(', ')}`;
     },
     async verify(ctx) {
       if (!ctx.readFile('new-host.yaml')) throw new Error('new-host.yaml is missing from the journal');
+      const have = new Set(keptSecrets(ctx).map((x) => x.name));
+      const lost = ((ctx.vars.hostSecrets as string[] | undefined) ?? []).filter((n) => !have.has(n));
+      if (lost.length) throw new Error(`the data of Secret(s) ${lost.join(', ')} is missing from the run's secret file`);
     },
   };
 }
@@ -210,13 +254,23 @@ export function removeMachineFinalizerStep(kube: Kube, f: PlanFacts): Step {
   };
 }
 
+/** A Secret the garbage collector will delete: it is being deleted, or an owner of it is the deleted old host. */
+function doomed(secret: any, oldUid: string): boolean {
+  if (secret.metadata?.deletionTimestamp) return true;
+  return Boolean(oldUid) && (secret.metadata?.ownerReferences ?? []).some((r: any) => r.uid === oldUid);
+}
+
 export function createHostStep(kube: Kube, f: PlanFacts): Step {
   const args = ['apply', '-f', '-'];
   const name = newHostName(f);
+  const secretArgs = ['-n', NS_MAPI, 'create', '-f', '-'];
   return {
     id: 'create-host',
-    title: `Create BareMetalHost ${name}${f.bareMetal?.manifest ? ' and its BMC credentials Secret' : ' (the same hardware, to be provisioned)'}`,
-    command: [`${kube.display(args)} < new-host.yaml`],
+    title: `Create the host's Secrets again (without owner) and BareMetalHost ${name}${f.bareMetal?.manifest ? '' : ' (the same hardware, to be provisioned)'}`,
+    command: [
+      `${kube.display(secretArgs)}   (each saved Secret that is gone or still owned by the old host: from the run's secret file, without ownerReferences)`,
+      `${kube.display(args)} < new-host.yaml`,
+    ],
     destructive: true,
     async precondition(ctx) {
       const h = await getJson(kube, ['-n', NS_MAPI, 'get', BMH, name]);
@@ -232,17 +286,44 @@ export function createHostStep(kube: Kube, f: PlanFacts): Step {
       await waitFor(`the old host ${name} to be gone before it is created again`, async () => !(await oldHostPresent(kube, f, ctx)) && !(await getJson(kube, ['-n', NS_MAPI, 'get', BMH, name]))?.metadata?.deletionTimestamp, {
         timeoutMs: HOST_GONE_MS,
       });
-      if (!f.bareMetal?.manifest) {
-        const secret = String(ctx.vars.hostSecret ?? '');
-        if (!secret || !(await getJson(kube, ['-n', NS_MAPI, 'get', 'secret', secret]))) {
-          throw new Error(`the BMC credentials Secret ${secret || '(unknown)'} of host ${name} is gone; create it (keys username, password) in ${NS_MAPI} and resume, or resume with a new host: see --bmh`);
+      const oldUid = String(ctx.vars.oldHostUid ?? '');
+      const wanted = new Set((ctx.vars.hostSecrets as string[] | undefined) ?? []);
+      const saved = keptSecrets(ctx).filter((x) => wanted.has(x.name));
+      const lost = [...wanted].filter((n) => !saved.some((x) => x.name === n));
+      if (lost.length) {
+        throw new Error(`the data of Secret(s) ${lost.join(', ')} is not in the run's secret file; create them in ${NS_MAPI} (the BMC Secret with keys username, password) and resume`);
+      }
+      const done: string[] = [];
+      for (const s of saved) {
+        const live = await getJson(kube, ['-n', NS_MAPI, 'get', 'secret', s.name]);
+        if (live && !doomed(live, oldUid)) {
+          if (s.role === 'bmc' && f.bareMetal?.manifest) {
+            // --bmh: the file's credentials are the ones the new host must use
+            await kube.run(['-n', NS_MAPI, 'replace', '-f', '-'], { input: manifestOf(s), retries: 4 });
+            done.push(`${s.name} replaced from --bmh`);
+          } else done.push(`${s.name} kept`);
+          continue;
         }
+        if (live) {
+          // still owned by the deleted host: the garbage collector would delete it under the new host
+          const d = await kube.run(['-n', NS_MAPI, 'delete', 'secret', s.name, '--wait=false'], { allowFailure: true, retries: 4 });
+          if (d.exitCode !== 0 && !/not ?found/i.test(d.stderr)) throw new Error(`delete Secret ${s.name} (owned by the old host) failed: ${lastLines(d.stderr, 1)}`);
+          await waitFor(`Secret ${s.name} (owned by the deleted host) to be gone`, async () => !(await getJson(kube, ['-n', NS_MAPI, 'get', 'secret', s.name])), { timeoutMs: TIMEOUTS.api });
+        }
+        const c = await kube.run(secretArgs, { input: manifestOf(s), allowFailure: true });
+        if (c.exitCode !== 0 && !/already ?exists/i.test(c.stderr)) throw new Error(`create Secret ${s.name} failed: ${lastLines(c.stderr, 1)}`);
+        done.push(`${s.name} created`);
       }
       const r = await kube.run(args, { input: yaml, retries: 4 });
-      return r.stdout.trim();
+      return [done.length ? `Secrets: ${done.join(', ')}` : '', r.stdout.trim()].filter(Boolean).join('; ');
     },
-    async verify() {
+    async verify(ctx) {
       await waitFor(`BareMetalHost ${name} to exist`, async () => Boolean(await getJson(kube, ['-n', NS_MAPI, 'get', BMH, name])), { timeoutMs: TIMEOUTS.api });
+      const oldUid = String(ctx.vars.oldHostUid ?? '');
+      for (const n of (ctx.vars.hostSecrets as string[] | undefined) ?? []) {
+        const live = await getJson(kube, ['-n', NS_MAPI, 'get', 'secret', n]);
+        if (!live || doomed(live, oldUid)) throw new Error(`Secret ${n} of host ${name} is ${live ? 'still owned by the deleted host' : 'missing'}`);
+      }
     },
   };
 }
@@ -283,6 +364,70 @@ export function waitHostStep(kube: Kube, f: PlanFacts): Step {
         { timeoutMs: HOST_PROVISIONED_MS },
       );
       return result;
+    },
+    async verify() {},
+  };
+}
+
+/**
+ * `check-machine-address` (4.11+): the etcd operator adds a member only for a node whose InternalIP is among some
+ * master Machine's addresses (github:openshift/cluster-etcd-operator release-4.11 5617740c pkg/operator/
+ * clustermembercontroller getEtcdPeerURLToAdd: "Ignoring node … for scale-up: no Machine found referencing this node's
+ * internal IP"). On bare metal the Machine's addresses are the host's inspected NIC addresses
+ * (github:openshift/cluster-api-provider-baremetal release-4.14 0c1c23f3 actuator.go nodeAddresses:
+ * status.hardware.nics[].ip), not the Node's. When inspection did not see the production address, the member is
+ * never added: stop here (exit 5) instead of waiting for a rollout that cannot come.
+ */
+export function checkMachineAddressStep(kube: Kube, f: PlanFacts): Step {
+  return {
+    id: 'check-machine-address',
+    title: "Check that the new machine lists the new node's InternalIP (the etcd operator adds a member only for such a node)",
+    command: [
+      kube.display(['get', 'node', '<new node>', '-o', 'jsonpath={.status.addresses}']),
+      kube.display(['-n', NS_MAPI, 'get', MACHINE, '<new machine>', '-o', 'jsonpath={.status.addresses}']),
+    ],
+    destructive: false,
+    async precondition() {
+      return 'run';
+    },
+    async act(ctx) {
+      const node = String(ctx.vars.newNode ?? '');
+      const machine = String(ctx.vars.newMachine ?? '');
+      if (!node || !machine) throw new Error('the new node and machine were not recorded (wait-machine)');
+      const [n, network] = await Promise.all([getJson(kube, ['get', 'node', node]), getJson(kube, ['get', 'networks.config.openshift.io', 'cluster'])]);
+      if (!n) throw new Error(`node ${node} is gone`);
+      const nodeIPs: string[] = (n.status?.addresses ?? []).filter((a: any) => a.type === 'InternalIP').map((a: any) => a.address);
+      const ip = preferredIP(nodeIPs, serviceNetworkFamily(network));
+      if (!ip) throw new Error(`node ${node} has no InternalIP`);
+      let mine: string[] = [];
+      let host = '';
+      // the actuator copies the host's inspected addresses when it associates the host; give it the time to do so
+      await waitFor(
+        `machine ${machine} to list addresses`,
+        async () => {
+          const m = await getJson(kube, ['-n', NS_MAPI, 'get', MACHINE, machine]);
+          if (!m) throw new StepRefusal(`machine ${machine} is gone`);
+          host = hostOfMachine(m) ?? '';
+          mine = (m.status?.addresses ?? []).filter((a: any) => a.type === 'InternalIP').map((a: any) => a.address);
+          return mine.length > 0 || `machine ${machine} has no InternalIP address yet`;
+        },
+        { timeoutMs: 5 * MIN },
+      );
+      if (mine.includes(ip)) return `machine ${machine} lists ${ip}, the InternalIP of node ${node}`;
+      const all = await getJson(kube, ['-n', NS_MAPI, 'get', MACHINE, '-l', 'machine.openshift.io/cluster-api-machine-role=master']);
+      const other = ((all?.items ?? []) as any[]).find((m) => (m.status?.addresses ?? []).some((a: any) => a.type === 'InternalIP' && a.address === ip));
+      if (other) return `machine ${other.metadata.name} lists ${ip}, the InternalIP of node ${node}`;
+      const h = host || String(ctx.vars.newHost ?? '<host>');
+      throw new ManualStop(`machine ${machine} does not list ${ip}, the InternalIP of the new node ${node}: the etcd operator will not add a member for it`, [
+        `why: on bare metal a Machine's addresses are the NIC addresses that inspection of BareMetalHost ${h} found (${mine.join(', ') || 'none'}),`,
+        `  and the etcd operator (4.11+) adds a member only for a node whose InternalIP one of the Machines lists ("no Machine found referencing this node's internal IP").`,
+        `what to do: give the host's hardware details the address, then resume; for example, with the NICs inspection reported plus ${ip}:`,
+        `  oc -n ${NS_MAPI} get bmh ${h} -o jsonpath='{.status.hardware}'   (copy it, add {"ip":"${ip}",…} to nics)`,
+        `  oc -n ${NS_MAPI} annotate bmh ${h} inspect.metal3.io=disabled inspect.metal3.io/hardwaredetails='<the edited JSON>' --overwrite`,
+        `  then check: oc -n ${NS_MAPI} get ${MACHINE} ${machine} -o jsonpath='{.status.addresses}' lists ${ip}`,
+        `or fix the network so that inspection sees ${ip} (DHCP on that NIC, or the host's network data), and inspect again.`,
+        `nothing else was changed by this check: the old member is removed, the new node runs, no member for it yet.`,
+      ]);
     },
     async verify() {},
   };
