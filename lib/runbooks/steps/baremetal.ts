@@ -394,7 +394,7 @@ export function checkMachineAddressStep(kube: Kube, f: PlanFacts): Step {
       const node = String(ctx.vars.newNode ?? '');
       const machine = String(ctx.vars.newMachine ?? '');
       if (!node || !machine) throw new Error('the new node and machine were not recorded (wait-machine)');
-      const [n, network] = await Promise.all([getJson(kube, ['get', 'node', node]), getJson(kube, ['get', 'networks.config.openshift.io', 'cluster'])]);
+      const [n, network] = await Promise.all([getJson(kube, ['get', 'node', node]), getJson(kube, ['get', 'networks.v1.config.openshift.io', 'cluster'])]);
       if (!n) throw new Error(`node ${node} is gone`);
       const nodeIPs: string[] = (n.status?.addresses ?? []).filter((a: any) => a.type === 'InternalIP').map((a: any) => a.address);
       const ip = preferredIP(nodeIPs, serviceNetworkFamily(network));
