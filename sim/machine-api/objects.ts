@@ -61,8 +61,10 @@ export function machine(o: MachineOpts): KObject {
   };
   const cloud = cloudProvider(o.platform);
   if (cloud) Object.assign(labels, cloud.machineLabels({ role: o.role, value: spec.providerSpec.value }));
+  // spec.lifecycleHooks exists in the Machine CRD from 4.10 (crds.ts machineSchema): before, the API server prunes it,
+  // so a stored Machine never has it
   if (o.withHook) spec.lifecycleHooks = { preDrain: [{ ...HOOK }] };
-  else spec.lifecycleHooks = {};
+  else if (o.minor >= 10) spec.lifecycleHooks = {};
   return {
     apiVersion: 'machine.openshift.io/v1beta1',
     kind: 'Machine',
