@@ -39,6 +39,9 @@ export const R = {
   // CRD metal3.io_baremetalhosts (github:metal3-io/baremetal-operator config/base/crds/bases); installed on every
   // platform by the cluster-baremetal-operator, so `oc get bmh` elsewhere just lists nothing
   baremetalhosts: def({ group: 'metal3.io', version: 'v1alpha1', resource: 'baremetalhosts', singular: 'baremetalhost', kind: 'BareMetalHost', namespaced: true, shortNames: ['bmh', 'bmhost'], crd: true }),
+  // oauth.openshift.io/v1 OAuthAccessToken (openshift/api oauth/v1/types.go, served by openshift/oauth-apiserver): what
+  // `oc login` leaves in the cluster, named by the token's hash (oauth.ts); bearer tokens are authenticated by it
+  oauthaccesstokens: def({ group: 'oauth.openshift.io', version: 'v1', resource: 'oauthaccesstokens', singular: 'oauthaccesstoken', kind: 'OAuthAccessToken', namespaced: false }),
   imagestreams: def({ group: 'image.openshift.io', version: 'v1', resource: 'imagestreams', singular: 'imagestream', kind: 'ImageStream', namespaced: true, shortNames: ['is'] }),
 } as const satisfies Record<string, ResourceType>;
 

@@ -13,9 +13,11 @@
 // TLS (option `tls`): a second listener on https with a self-signed certificate (made with openssl), where kubectl
 // does send the kubeconfig's token and the --as/--as-group impersonation headers (client-go's clientcmd applies
 // user credentials only to TLS transports: tools/clientcmd/client_config.go "only try to read the auth information
-// if we are secure"). Tokens: `sha256~sim-kubeadmin` is `kube:admin` (what `oc login -u kubeadmin` gives), any other
-// token is the user of that name; tokens listed in the ConfigMap `sim-system/expired-tokens` (`data.tokens`) get
-// 401 Unauthorized, as an expired OAuth token does. Impersonate-User / Impersonate-Group (k8s.io/apiserver
+// if we are secure"). Tokens: `sha256~sim-kubeadmin` is `kube:admin` (what `oc login -u kubeadmin` gives), a scenario
+// user's token (userToken) is that user, any other `sha256~` token is the `userName` of the OAuthAccessToken stored
+// under its hash (oauth.ts, as openshift/oauth-apiserver authenticates it); every other token gets 401 Unauthorized on
+// every request (oauth.ts cites kube-apiserver): a server never takes a token for a user name. Tokens listed in the
+// ConfigMap `sim-system/expired-tokens` (`data.tokens`) get 401 Unauthorized too, as an expired OAuth token does. Impersonate-User / Impersonate-Group (k8s.io/apiserver
 // pkg/endpoints/filters/impersonation.go) make the request act as that user (everyone may impersonate here).
 // `whoami`: POST authentication.k8s.io/v1 selfsubjectreviews (kube-apiserver ≥ 1.28, what `oc whoami` asks first:
 // openshift/oc pkg/cli/whoami/whoami.go) and GET user.openshift.io/v1 users/~ (openshift-apiserver, its fallback).
@@ -44,6 +46,7 @@ import { toTable, wantsTable, type IncludeObject } from './table.ts';
 import { ExecServer, rejectUpgrade, resolveContainer } from './exec-websocket.ts';
 import { answerFault, type ApiChaos } from './faults.ts';
 import { admitPodSecurity } from './podsecurity.ts';
+import { oauthTokenUser } from './oauth.ts';
 import { ALLOWED_REASON, authorize, forbiddenMessage, type ResourceAttributes, type SimUser } from './authorization.ts';
 
 export interface ApiServerOptions {
@@ -96,6 +99,8 @@ interface Identity {
   groups: string[];
   /** what the request carried */
   token?: string;
+  /** a bearer token no authenticator accepted: 401 Unauthorized (oauth.ts) */
+  unauthenticated?: boolean;
   impersonateUser?: string;
   impersonateGroups?: string[];
   tls: boolean;
@@ -308,12 +313,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (m) {
       user = decodeURIComponent(m[1]);
       req.url = m[2] || '/';
-    } else if (token) user = token === KUBEADMIN_TOKEN ? 'kube:admin' : (opts.users ?? []).find((u) => userToken(u.name) === token)?.name ?? token;
-    const id: Identity = { user, groups: groupsOf(user), token, tls };
+    } else if (token) {
+      user =
+        (token === KUBEADMIN_TOKEN ? 'kube:admin' : (opts.users ?? []).find((u) => userToken(u.name) === token)?.name) ??
+        oauthTokenUser(token, (name) => store.get(R.oauthaccesstokens, undefined, name)) ??
+        '';
+    }
+    const id: Identity = { user, groups: user ? groupsOf(user) : [], token, tls, ...(token && !user ? { unauthenticated: true } : {}) };
     const iu = req.headers['impersonate-user'];
     const ig = req.headers['impersonate-group'];
     const igs = (Array.isArray(ig) ? ig : ig ? String(ig).split(',') : []).map((g) => g.trim()).filter(Boolean);
-    if (typeof iu === 'string' && iu) {
+    if (typeof iu === 'string' && iu && !id.unauthenticated) {
       id.impersonateUser = iu;
       id.impersonateGroups = igs;
       id.user = iu;
@@ -337,7 +347,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   /** 401 as kube-apiserver answers an expired or unknown bearer token (the body kubectl prints as "(Unauthorized)"). */
   function checkAuthenticated(req: IncomingMessage): void {
     const t = identityOf(req).token;
-    if (t && listOf('expired-tokens', 'tokens').includes(t)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    if (identityOf(req).unauthenticated || (t && listOf('expired-tokens', 'tokens').includes(t))) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
   }
 
   /** Is `user` allowed `a`? Users in the ConfigMap sim-system/forbidden-users are allowed nothing; scenario users all but their `deny` rules. */

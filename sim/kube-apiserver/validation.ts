@@ -18,6 +18,7 @@
 // - pkg/apis/coordination/validation/validation.go: ValidateLease / ValidateLeaseSpec.
 // - staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go transformDecodeError: a body that does not decode
 //   into the Go type is `400 BadRequest: <Kind> in version "<v>" cannot be handled as a <Kind>: <decode error>`.
+import { validateAccessToken } from './oauth.ts';
 import { ApiError } from './status.ts';
 import type { KObject } from './store.ts';
 import type { ResourceType } from './resources.ts';
@@ -429,6 +430,7 @@ export function validateCreate(t: ResourceType, obj: KObject): FieldError[] {
   if (t.group === '' && t.resource === 'secrets') return validateSecret(obj);
   if (t.group === '' && t.resource === 'configmaps') return validateConfigMap(obj);
   if (t.group === 'coordination.k8s.io' && t.resource === 'leases') return validateLease(obj);
+  if (t.group === 'oauth.openshift.io' && t.resource === 'oauthaccesstokens') return validateAccessToken(obj);
   // every other type: at least the generic metadata rules (the custom resources' strategy uses NameIsDNSSubdomain)
   return validateObjectMeta(obj, t.namespaced, t.resource === 'nodes' || t.resource === 'namespaces' ? (t.resource === 'namespaces' ? isDNS1123Label : isDNS1123Subdomain) : isDNS1123Subdomain);
 }

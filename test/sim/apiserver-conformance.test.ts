@@ -9,11 +9,13 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { Store } from '../../sim/kube-apiserver/store.ts';
 import { R } from '../../sim/kube-apiserver/resources.ts';
 import type { WorldHooks } from '../../sim/kube-apiserver/hooks.ts';
 import { startApiServer } from '../../sim/kube-apiserver/server.ts';
 import { writeKubeconfig } from '../../sim/kube-apiserver/kubeconfig.ts';
+import { accessTokenName, oauthTokenUser } from '../../sim/kube-apiserver/oauth.ts';
 import { GarbageCollector } from '../../sim/kube-controller-manager/garbagecollector.ts';
 import { Kube } from '../../lib/cluster/kubectl.ts';
 import { EventPoster, eventObject } from '../../lib/runbooks/events.ts';
@@ -435,6 +437,56 @@ test('before Kubernetes 1.23 (4.7 = 1.20): kubectl validates on the client side 
   assert.is(ok.code, 0, ok.stderr);
   const ev = await s7.kubectl(['create', '-f', '-'], JSON.stringify(eventObject({ reason: 'StepDone', message: 'x' }, 'me@laptop/run-1')));
   assert.is(ev.code, 0, ev.stderr);
+});
+
+// ---- bearer tokens (sim/kube-apiserver/oauth.ts) --------------------------------------------------------------------
+
+test('bearer tokens: an unknown token is 401 Unauthorized on every request; an OAuth token is the userName of the OAuthAccessToken stored under its hash, never itself', async () => {
+  const a = await startApiServer({ store, hooks, host: '127.0.0.1', port: 0, tls: true });
+  try {
+    const secret = `canary-${Math.random().toString(36).slice(2)}-0123456789abcdefghij`;
+    const token = `sha256~${secret}`;
+    const tkc = join(dir, 'kubeconfig-token');
+    writeKubeconfig(tkc, a.url, { tls: { url: a.tls!.url, caPem: a.tls!.caPem, token } });
+    const as = (args: string[], input?: string) =>
+      execa('kubectl', ['--kubeconfig', tkc, '--context', 'tls', ...args], { reject: false, input, timeout: 60_000, env: { KUBECACHEDIR: join(dir, 'cache-tls'), HOME: dir } });
+    const review = ['create', '--raw', '/apis/authentication.k8s.io/v1/selfsubjectreviews', '-f', '-'];
+    const SSR = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    for (const args of [['get', 'namespaces'], ['version', '-o', 'json'], review]) {
+      const r = await as(args, SSR);
+      assert.is(r.exitCode, 1, `${args.join(' ')}: ${r.stdout}`);
+      // kubectl words a 401 after discovery "(Unauthorized)", during it "the server has asked for the client to provide credentials"
+      assert.match(String(r.stderr), /error: You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)/, `${args.join(' ')}: ${r.stderr}`);
+      assert.not.match(String(r.stdout) + String(r.stderr), secret, 'the token is not echoed');
+    }
+    // what `oc login` leaves: the token's SHA-256, base64url without padding, as the object's name
+    const name = `sha256~${createHash('sha256').update(secret).digest('base64url')}`;
+    const tok = (n: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ apiVersion: 'oauth.openshift.io/v1', kind: 'OAuthAccessToken', metadata: { name: n }, clientName: 'openshift-challenging-client', userName: 'alice', userUID: 'a1b2c3d4-0000-4000-8000-000000000001', redirectURI: 'https://oauth-openshift.apps.example.com/oauth/token/implicit', scopes: ['user:full'], expiresIn: 86400, ...extra });
+    const bad = await kubectl(['create', '-f', '-'], tok(token.replace('sha256~', 'plain-')));
+    assert.is(bad.code, 1);
+    assert.match(bad.stderr, /metadata\.name: Invalid value: .*only the new format of tokens \(prefixed with sha256~\) is allowed/);
+    const noUser = await kubectl(['create', '-f', '-'], tok(name, { userUID: '' }));
+    assert.match(noUser.stderr, /userUID: Required value/);
+    assert.is((await kubectl(['create', '-f', '-'], tok(name))).code, 0);
+    const ok = await as(review, SSR);
+    assert.is(ok.exitCode, 0, String(ok.stderr));
+    assert.is(JSON.parse(String(ok.stdout)).status.userInfo.username, 'alice');
+    assert.is((await as(['get', 'namespaces', 'default', '-o', 'name'])).stdout, 'namespace/default');
+    assert.is((await kubectl(['delete', 'oauthaccesstokens', name])).code, 0);
+    assert.match(String((await as(['get', 'namespaces'])).stderr), /You must be logged in to the server/, 'a deleted token no longer works');
+  } finally {
+    await a.close();
+  }
+});
+
+test('oauthTokenUser: expiresIn seconds after creation the token no longer authenticates', () => {
+  const name = accessTokenName('sha256~abc')!;
+  const obj = { apiVersion: 'oauth.openshift.io/v1', kind: 'OAuthAccessToken', metadata: { name, creationTimestamp: '2026-01-01T00:00:00Z' }, userName: 'bob', expiresIn: 60 };
+  const at = (iso: string) => oauthTokenUser('sha256~abc', (n) => (n === name ? obj : undefined), Date.parse(iso));
+  assert.is(at('2026-01-01T00:00:59Z'), 'bob');
+  assert.is(at('2026-01-01T00:01:01Z'), null);
+  assert.is(oauthTokenUser('not-sha256-abc', () => obj), null, 'only sha256~ tokens are looked up');
 });
 
 test.run();
