@@ -3,6 +3,7 @@
 // (authentication.k8s.io/v1) first, then the OpenShift `users/~` object. The cluster ID is ClusterVersion
 // spec.clusterID (what Red Hat support and `oc adm must-gather` name a cluster by).
 import type { Kube } from './kubectl.ts';
+import { redact } from '../security/credential.ts';
 
 export interface ClusterIdentity {
   server: string | null;
@@ -42,7 +43,9 @@ export async function clusterID(kube: Kube): Promise<string | null> {
 
 export async function clusterIdentity(kube: Kube): Promise<ClusterIdentity> {
   const [where, user, id] = await Promise.all([kube.server(), whoAmI(kube), clusterID(kube)]);
-  return { server: kube.opts.server ?? where.server, context: where.context, user, clusterID: id };
+  // the user name is what the server says; should it ever be a credential (a server naming a user by its token), it
+  // shows as <redacted>: kube.server() has sealed the kubeconfig's credentials, --token is sealed from the start
+  return { server: kube.opts.server ?? where.server, context: where.context, user: user === null ? null : redact(user), clusterID: id };
 }
 
 /** `https://api.x:6443 (context admin, user system:admin, cluster ID 5f2…)` */

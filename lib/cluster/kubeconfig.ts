@@ -3,10 +3,11 @@
 // Loading rules as client-go's clientcmd (tools/clientcmd/loader.go): --kubeconfig must exist; KUBECONFIG is a
 // PATH-style list whose missing entries are skipped; else ~/.kube/config, else (in a pod) the in-cluster service
 // account. --server makes a kubeconfig optional.
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { PluginError } from '../errors.ts';
+import { registerSecret } from '../security/credential.ts';
 
 export interface KubeconfigChoice {
   /** the files kubectl will read (may be empty with --server) */
@@ -84,4 +85,28 @@ export function checkKubeconfig(o: { kubeconfig?: string; server?: string }, env
     throw new PluginError(`no kubeconfig: KUBECONFIG is not set and ${home} does not exist`, { hint: 'log in with `oc login`, set KUBECONFIG, or pass --kubeconfig' });
   }
   throw new PluginError(`kubeconfig ${home} ${p}`, { hint: 'fix its permissions, set KUBECONFIG, or pass --kubeconfig' });
+}
+
+/**
+ * Seals the credentials of a kubeconfig as `kubectl config view --raw --flatten -o json` prints it (the users' AuthInfo,
+ * client-go tools/clientcmd/api/v1/types.go): token, the tokenFile's contents, password, client-key-data, and the
+ * auth-provider's tokens and secrets. Nothing is kept or returned: redact() only learns to remove them from text.
+ * (exec plugins' credentials are made at call time inside kubectl and never reach us.)
+ */
+export function sealKubeconfigCredentials(cfg: any): void {
+  for (const u of Array.isArray(cfg?.users) ? cfg.users : []) {
+    const a = u?.user ?? {};
+    const str = (v: unknown): v is string => typeof v === 'string' && v !== '';
+    if (str(a.token)) registerSecret(a.token);
+    if (str(a.password)) registerSecret(a.password);
+    if (str(a['client-key-data'])) registerSecret(a['client-key-data'], true);
+    if (str(a.tokenFile)) {
+      try {
+        registerSecret(readFileSync(a.tokenFile, 'utf8').trim());
+      } catch {
+        /* kubectl reports an unreadable token file itself */
+      }
+    }
+    for (const [k, v] of Object.entries(a['auth-provider']?.config ?? {})) if (/token|secret/i.test(k) && str(v)) registerSecret(v);
+  }
 }

@@ -17,12 +17,14 @@
 // - Credentials (issue 20): --token is a Credential (lib/security/credential.ts). The argv given to the process is the
 //   only place its value is revealed (execArgv); every text that leaves this adapter (display, the trace, the debug
 //   line, a RunResult's stderr and so every error built from it) is the shown argv and goes through redact(), the
-//   one redaction function. Kubeconfig contents are never read except `config view --minify` (which kubectl prints
-//   with its credentials already removed) for the server URL and the context name.
+//   one redaction function. Kubeconfig contents are read once, `config view --minify --raw --flatten` (server(): the
+//   server URL and the context name), and its credentials are sealed there and then (sealKubeconfigCredentials), so
+//   that redact() knows them too; no other field of it is kept.
 import { appendFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { PluginError, oneLine } from '../errors.ts';
 import { Credential, redact, scrubSecrets } from '../security/credential.ts';
+import { sealKubeconfigCredentials } from './kubeconfig.ts';
 import { which } from './which.ts';
 
 export { which };
@@ -447,7 +449,11 @@ export class Kube {
       this.serverCache = (async () => {
         if (!this.path) return { server: null, context: null };
         try {
-          const r = await this.once(['config', 'view', '--minify', '-o', 'json'], { timeoutMs: 10000 });
+          // --raw --flatten: the credentials kubectl will send, sealed at once (defence in depth: redact() then removes
+          // them from anything a server echoes back, e.g. a user name); without it only what plain `config view` shows
+          let r = await this.once(['config', 'view', '--minify', '--raw', '--flatten', '-o', 'json'], { timeoutMs: 10000 });
+          if (r.exitCode === 0) sealKubeconfigCredentials(JSON.parse(r.stdout));
+          else r = await this.once(['config', 'view', '--minify', '-o', 'json'], { timeoutMs: 10000 });
           if (r.exitCode !== 0) return { server: null, context: this.opts.context ?? null };
           const cfg = JSON.parse(r.stdout);
           return { server: cfg?.clusters?.[0]?.cluster?.server ?? null, context: cfg?.['current-context'] ?? this.opts.context ?? null };

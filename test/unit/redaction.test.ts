@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { redactStderr } from '../../lib/cluster/kubectl.ts';
+import { Kube, redactStderr } from '../../lib/cluster/kubectl.ts';
+import { clusterIdentity, describeCluster } from '../../lib/cluster/identity.ts';
 import { journalFiles, scrubJournalFile } from '../../lib/commands/bundle.ts';
 import { Credential } from '../../lib/security/credential.ts';
 
@@ -40,6 +41,39 @@ test('bundle: only journal.json and the files it lists; Secrets inside them scru
     const text = scrubJournalFile(name, readFileSync(join(run, name))).toString();
     assert.not.ok(text.includes('pw-canary-1234'), text);
   }
+});
+
+test('a server naming the user by a credential: the plan shows <redacted> (the kubeconfig credentials are sealed when it is read)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fake-kubectl-'));
+  const TOKEN = 'sha256~kubeconfig-token-canary-5521';
+  const FILE_TOKEN = 'token-file-canary-7734';
+  writeFileSync(join(dir, 'token'), `${FILE_TOKEN}\n`);
+  const KEY_PEM = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIKeyLineCanaryKeyLineCanaryKeyLineCanary0123456789AB\n-----END EC PRIVATE KEY-----\n';
+  const cfg = {
+    'current-context': 'c',
+    clusters: [{ name: 'x', cluster: { server: 'https://api.example:6443' } }],
+    users: [{ name: 'u', user: { token: TOKEN, tokenFile: join(dir, 'token'), 'client-key-data': Buffer.from(KEY_PEM).toString('base64') } }],
+  };
+  writeFileSync(join(dir, 'view.json'), JSON.stringify(cfg));
+  // a fake kubectl: `config view` prints the kubeconfig, a SelfSubjectReview answers with the name given by the test
+  writeFileSync(
+    join(dir, 'kubectl'),
+    ['#!/bin/sh', 'case "$*" in', `  *"config view"*) cat '${join(dir, 'view.json')}' ;;`, `  *selfsubjectreviews*) printf '{"status":{"userInfo":{"username":"%s"}}}' "$(cat '${join(dir, 'name')}')" ;;`, '  *) exit 1 ;;', 'esac', ''].join('\n'),
+    { mode: 0o755 },
+  );
+  const kube = new Kube({ client: 'kubectl', env: { PATH: `${dir}:/usr/bin:/bin` } });
+  for (const [name, shown] of [
+    [TOKEN, '<redacted>'],
+    [FILE_TOKEN, '<redacted>'],
+    ['MHcCAQEEIKeyLineCanaryKeyLineCanaryKeyLineCanary0123456789AB', '<redacted>'],
+    ['kube:admin', 'kube:admin'],
+  ]) {
+    writeFileSync(join(dir, 'name'), name!);
+    const id = await clusterIdentity(kube);
+    assert.is(id.user, shown, name);
+    assert.is(id.server, 'https://api.example:6443');
+  }
+  assert.not.ok(describeCluster(await clusterIdentity(kube)).includes('canary'));
 });
 
 test.run();
