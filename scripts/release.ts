@@ -1,4 +1,5 @@
 // `npm run release [-- --dist DIR] [--manifest-dir DIR] [--no-build]`
+// `npm run manifest [-- REF]` (= release --from-commit REF, default HEAD): the committed krew manifest's step.
 //
 // 1. Builds the executable of every platform that is missing or older than its sources (build-binary.ts).
 // 2. Writes one archive per platform in <dist>/release/: kubectl-etcd_replace_<version>_<os>_<arch>.tar.gz
@@ -8,13 +9,18 @@
 //    just written, as krew-manifest.yaml and plugins/etcd-replace.yaml (the path krew-index wants) in the
 //    repository root (or --manifest-dir). darwin/arm64 points at the darwin/amd64 archive (Rosetta 2): npm
 //    carries no SEA-capable Node for it (build-binary.ts).
+// --from-commit REF does all that from the committed tree of REF alone (`git archive`, into a temporary folder
+// sharing only node_modules), never the working tree: so the manifest it writes into the repository names a
+// commit whose sources give exactly those sha256s, whoever runs it. Same commit, same manifest, byte for byte.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { type ArchiveEntry, tarGz, zip } from './archive.ts';
-import { BIN_NAME, ROOT, TARGETS, buildBinaries, binaryPath, exeName, gitCommit, packageVersion, platformKey } from './build-binary.ts';
+import { BIN_NAME, ROOT, SOURCES, TARGETS, buildBinaries, binaryPath, exeName, gitCommit, packageVersion, platformKey } from './build-binary.ts';
 
 export const PLUGIN_NAME = 'etcd-replace';
 export const HOMEPAGE = 'https://github.com/etcd-replace/kubectl-etcd_replace';
@@ -177,10 +183,52 @@ export async function release(opts: { dist?: string; manifestDir?: string; build
   return { manifests, platforms, sums, commit };
 }
 
+/** The commit of `ref` that last changed what the executables are built from (as gitCommit() names it). */
+export function sourcesCommit(ref: string, cwd = ROOT): string {
+  const r = spawnSync('git', ['log', '-1', '--format=%H', ref, '--', ...SOURCES], { cwd, encoding: 'utf8' });
+  if (r.status !== 0 || !r.stdout.trim()) throw new Error(`git log ${ref}: ${(r.stderr || 'no commit').trim()}`);
+  return r.stdout.trim().slice(0, 12);
+}
+
+/**
+ * The release of a commit, from its committed tree only: `git archive REF` into a temporary folder (with a
+ * link to this checkout's node_modules, which package-lock.json pins), built there, the manifests written
+ * into `manifestDir` (default: this checkout). Uncommitted changes never reach it.
+ */
+export async function releaseFromCommit(ref = 'HEAD', opts: { manifestDir?: string; quiet?: boolean } = {}): Promise<ReleaseResult> {
+  const log = (m: string) => { if (!opts.quiet) console.error(`release: ${m}`); };
+  const commit = sourcesCommit(ref);
+  const tmp = mkdtempSync(join(tmpdir(), 'etcd-replace-release-'));
+  try {
+    const src = join(tmp, 'src');
+    mkdirSync(src);
+    const archive = spawnSync('sh', ['-c', 'git archive --format=tar "$1" | tar -x -C "$2"', 'sh', ref, src], { cwd: ROOT, encoding: 'utf8' });
+    if (archive.status !== 0) throw new Error(`git archive ${ref}: ${archive.stderr.trim()}`);
+    symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'));
+    log(`building ${ref} (sources at commit ${commit}) in ${src}`);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/release.ts', '--dist', join(tmp, 'dist'), '--manifest-dir', resolve(ROOT, opts.manifestDir ?? '.')], {
+      cwd: src, encoding: 'utf8', stdio: ['ignore', 'pipe', opts.quiet ? 'pipe' : 'inherit'],
+      // the export has no git history: the commit comes from here (build-binary.ts gitCommit)
+      env: { ...process.env, ETCD_REPLACE_COMMIT: commit },
+    });
+    if (r.status !== 0) throw new Error(`release of ${ref} failed (exit ${r.status})${opts.quiet ? `: ${r.stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`);
+    const manifestDir = resolve(ROOT, opts.manifestDir ?? '.');
+    const text = readFileSync(join(manifestDir, MANIFEST_FILES[0]!), 'utf8');
+    const platforms = (YAML.parse(text) as { spec: { platforms: { selector: { matchLabels: { os: string; arch: string } }; uri: string; sha256: string; files: { from: string }[] }[] } }).spec.platforms
+      .map((pl) => ({ ...pl.selector.matchLabels, archive: pl.uri.split('/').pop()!, sha256: pl.sha256, files: pl.files.map((f) => f.from) }));
+    return { manifests: MANIFEST_FILES.map((f) => join(manifestDir, f)), platforms, sums: '', commit };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
   const opt = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
-  release({ dist: opt('--dist'), manifestDir: opt('--manifest-dir'), build: !argv.includes('--no-build') })
-    .then((r) => { for (const p of r.platforms) console.log(join(relative(ROOT, resolve(ROOT, opt('--dist') ?? 'dist')), 'release', p.archive)); })
+  const from = argv.includes('--from-commit') ? (opt('--from-commit') ?? 'HEAD') : undefined;
+  (from !== undefined
+    ? releaseFromCommit(from.startsWith('-') ? 'HEAD' : from, { manifestDir: opt('--manifest-dir') }).then((r) => { for (const m of r.manifests) console.log(relative(ROOT, m)); })
+    : release({ dist: opt('--dist'), manifestDir: opt('--manifest-dir'), build: !argv.includes('--no-build') })
+      .then((r) => { for (const p of r.platforms) console.log(join(relative(ROOT, resolve(ROOT, opt('--dist') ?? 'dist')), 'release', p.archive)); }))
     .catch((err: unknown) => { console.error(`release: ${err instanceof Error ? err.message : String(err)}`); process.exitCode = 1; });
 }
