@@ -12,7 +12,7 @@ const DIRECTIVE_DEFAULT = 0; // the shell completes file names
 const DIRECTIVE_NO_FILE = 4;
 
 /** flags whose value is a file name: let the shell complete files */
-const FILE_FLAGS = new Set(['--kubeconfig', '--junit', '--bmh', '--certificate-authority', '--client-certificate', '--client-key', '--cache-dir']);
+const FILE_FLAGS = new Set(['--kubeconfig', '--junit', '--bmh', '--from', '--certificate-authority', '--client-certificate', '--client-key', '--cache-dir']);
 
 export function isCompletionInvocation(names: string[]): boolean {
   return names.some((n) => /^(kubectl|oc)_complete-etcd_replace(\.js|\.ts)?$/.test(n));

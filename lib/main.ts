@@ -64,7 +64,9 @@ let k = 'kubectl etcd-replace';
 export const statusFlags = <T>(c: Argv<T>) =>
   c
     .option('output', { alias: 'o', choices: OUTPUTS, default: 'table' as OutputFormat, requiresArg: true, describe: 'output format' })
+    .option('from', { type: 'string', requiresArg: true, describe: 'read a must-gather (folder, or .tar/.tar.gz) or a bundle instead of the cluster' })
     .example(`${k} status`, 'members, pods, nodes, machines, secrets, operator conditions and the diagnosis')
+    .example(`${k} status --from must-gather.local.5421`, 'the same screen and diagnosis from a must-gather, without a cluster')
     .example(`${k} status -o json | jq .diagnosis`, 'the diagnosis for a script (exit 3: a replaceable member)')
     .example(`${k} --context admin --as system:admin status`, 'another context, impersonating system:admin');
 
@@ -83,12 +85,14 @@ export const autoFlags = <T>(c: Argv<T>) =>
     .option('take-over', { type: 'boolean', default: false, describe: 'take over the expired lease of another run (asks first; --yes is not enough)' })
     .option('output', { alias: 'o', choices: ['json'] as const, requiresArg: true, describe: 'json: one JSON object per line for each step event and the result' })
     .option('bmh', { type: 'string', requiresArg: true, describe: 'bare metal: a BareMetalHost + BMC Secret manifest (FILE) for new hardware; default: the same host re-provisioned' })
+    .option('from', { type: 'string', requiresArg: true, describe: 'with --dry-run only: the plan for the cluster a must-gather (or bundle) shows; no cluster call' })
     .conflicts('resume', 'member')
     .example(`${k} auto`, 'detect, show the plan, ask once, run it')
     .example(`${k} auto --dry-run`, 'print the plan only (same as --dry-run=client)')
     .example(`${k} auto --dry-run=server`, 'print the plan and have the API server check every write without persisting it')
     .example(`${k} auto --yes -o json`, 'no prompt, one JSON event per line (for automation)')
-    .example(`${k} auto --resume`, 'continue an interrupted run from its journal');
+    .example(`${k} auto --resume`, 'continue an interrupted run from its journal')
+    .example(`${k} auto --dry-run --from case-0123-must-gather.tar.gz`, 'the plan auto would run on the cluster of that must-gather');
 
 export const bundleFlags = <T>(c: Argv<T>) =>
   c
@@ -139,8 +143,9 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
       (c) => ownFlagsFirst(statusFlags(c)),
       async (a) => {
         h.ran = true;
+        if (a.from !== undefined && String(a.from).trim() === '') throw new UsageError('--from needs a value');
         const { statusCommand } = await import('./commands/status.ts');
-        h.code = await statusCommand({ ...globalArgs(a), output: a.output as OutputFormat, color: a.color });
+        h.code = await statusCommand({ ...globalArgs(a), output: a.output as OutputFormat, color: a.color, ...(a.from !== undefined ? { from: String(a.from) } : {}) });
       },
     )
     .command(
@@ -155,7 +160,14 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
         } catch (err) {
           throw new UsageError((err as Error).message);
         }
-        for (const f of ['member', 'junit', 'bmh'] as const) if (a[f] !== undefined && String(a[f]).trim() === '') throw new UsageError(`--${f} needs a value`);
+        for (const f of ['member', 'junit', 'bmh', 'from'] as const) if (a[f] !== undefined && String(a[f]).trim() === '') throw new UsageError(`--${f} needs a value`);
+        if (a.from !== undefined) {
+          // a must-gather is a picture of the past: only the plan can be shown from it, never run
+          if (dryRun !== 'client') throw new UsageError('--from works only with --dry-run (or --dry-run=client): a plan from a must-gather can be shown, never run');
+          for (const f of ['resume', 'junit', 'step', 'takeOver'] as const) {
+            if (a[f]) throw new UsageError(`--from cannot be used with --${f === 'takeOver' ? 'take-over' : f}: it only prints the plan (--dry-run)`);
+          }
+        }
         const { autoCommand } = await import('./commands/auto.ts');
         h.code = await autoCommand({
           ...globalArgs(a),
@@ -170,6 +182,7 @@ export function buildParser(args: string[], h: Handlers = { ran: false, code: Ex
           takeOver: a.takeOver,
           output: a.output === 'json' ? 'json' : undefined,
           color: a.color,
+          ...(a.from !== undefined ? { from: String(a.from) } : {}),
         });
       },
     )

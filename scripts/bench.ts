@@ -12,6 +12,9 @@
 //    kubectl calls are measured honestly from outside: a `kubectl` shim first on PATH appends
 //    `<start ns> <end ns> <argv>` to a trace file and execs the real kubectl. The plugin runs with
 //    `--client kubectl` so it cannot pick an `oc` that bypasses the shim;
+//  - `status --from` on a must-gather (issue 22): the simulator's own must-gather (sim/must-gather) padded to a large
+//    real one, 300 MB of pod logs and 3,000 unrelated objects; wall time beyond process start (the same process
+//    running `version`), target < 1.5 s; also its .tar.gz (no target). `--offline-only` runs just this case;
 //  - the load of `auto` while it waits for a new member (a learner for 60 s): kubectl calls and exec sessions per
 //    minute of the wait-rollout step of a procedure A run (same shim; skip with --no-rollout).
 import { spawn, spawnSync } from 'node:child_process';
@@ -121,7 +124,92 @@ function printTable(): void {
   for (const r of rows) console.log(line(...r));
 }
 
+/**
+ * A must-gather as large as real ones: the simulator's own (a healthy 3-master cluster, in-process) plus 300 MB of pod
+ * logs (installer pods in openshift-etcd, pods of 40 other namespaces) and 3,000 unrelated objects (100 worker nodes,
+ * 2,000 ConfigMaps in the other namespaces' lists, 900 ClusterRoles one file each), then `status --from` timed.
+ */
+async function offlineBench(): Promise<void> {
+  const { startWorld } = await import(pathToFileURL(join(ROOT, 'sim/world/world.ts')).href);
+  const { writeMustGather } = await import(pathToFileURL(join(ROOT, 'sim/must-gather/gather.ts')).href);
+  const { stringify } = await import('yaml');
+  const work = mkdtempSync(join(tmpdir(), 'er-bench-mg-'));
+  const mg = join(work, 'must-gather.local.1');
+  const world = await startWorld({ scenario: SCENARIO, stateDir: join(work, 'sim') });
+  let image: string;
+  try {
+    const { readClusterState } = await import(pathToFileURL(join(ROOT, 'lib/cluster/read.ts')).href);
+    const { Kube } = await import(pathToFileURL(join(ROOT, 'lib/cluster/kubectl.ts')).href);
+    const { diagnose } = await import(pathToFileURL(join(ROOT, 'lib/diagnose/diagnose.ts')).href);
+    // settled: the live diagnosis is healthy (deadline 60 s)
+    for (const end = Date.now() + 60_000; Date.now() < end; ) {
+      const d = diagnose(await readClusterState(new Kube({ client: 'kubectl', kubeconfig: world.kubeconfigPath })));
+      if (d.scenario === 'healthy') break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    ({ image } = await writeMustGather(world, mg));
+  } finally {
+    await world.stop();
+  }
+  const { mkdirSync } = await import('node:fs');
+  const put = (rel: string, data: string | Buffer) => {
+    const f = join(image, rel);
+    mkdirSync(join(f, '..'), { recursive: true });
+    writeFileSync(f, data);
+  };
+  // log lines that differ (gzip finds no repeat within its 32 KiB window), as real logs
+  const lines: string[] = [];
+  for (let i = 0, size = 0; size < 1048576; i++) {
+    const l = `2026-12-02T11:${String(i % 60).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')}.${String((i * 7919) % 1e6).padStart(6, '0')}Z I1202 reflector.go:${(i * 31) % 997}] watch of *v1.ConfigMap rv=${(i * 104729) % 9999991} took ${(i * 13) % 977}ms id=${((i * 2654435761) >>> 0).toString(16)}\n`;
+    lines.push(l);
+    size += l.length;
+  }
+  const chunk = Buffer.from(lines.join(''));
+  let logBytes = 0;
+  const logFile = (rel: string, mib: number) => {
+    put(rel, Buffer.concat(Array.from({ length: mib }, () => chunk)));
+    logBytes += mib * chunk.length;
+  };
+  for (let i = 0; i < 20; i++) logFile(`namespaces/openshift-etcd/pods/installer-${i}-ip-10-0-131-183.ec2.internal/installer/installer/logs/current.log`, 3);
+  for (let n = 0; logBytes < 300 * 1048576; n++) logFile(`namespaces/openshift-bench-${n % 40}/pods/app-${n}/app/app/logs/current.log`, 5);
+  const node = readFileSync(join(image, 'cluster-scoped-resources/core/nodes', readdirSync(join(image, 'cluster-scoped-resources/core/nodes'))[0]!), 'utf8');
+  let objects = 0;
+  for (let i = 0; i < 100; i++, objects++) put(`cluster-scoped-resources/core/nodes/worker-${i}.bench.example.com.yaml`, node.replace(/node-role\.kubernetes\.io\/(master|control-plane)/g, 'node-role.kubernetes.io/worker').replace(/name: \S+/, `name: worker-${i}.bench.example.com`));
+  for (let n = 0; n < 40; n++) {
+    const items = Array.from({ length: 50 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: `openshift-bench-${n}` }, data: { 'config.yaml': 'x: 1\n'.repeat(200) } }));
+    objects += items.length;
+    put(`namespaces/openshift-bench-${n}/core/configmaps.yaml`, stringify({ apiVersion: 'v1', items, kind: 'ConfigMapList', metadata: { resourceVersion: '1' } }));
+  }
+  for (let i = 0; i < 900; i++, objects++) put(`cluster-scoped-resources/rbac.authorization.k8s.io/clusterroles/bench-${i}.yaml`, stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `bench-${i}` }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] }));
+  const cli = [process.execPath, ['--import', 'tsx', join(ROOT, 'lib/main.ts')]] as const;
+  // process start: the same command up to reading (a --from that does not exist: every module loaded, then exit 2)
+  const base = timeRuns(cli[0], [...cli[1], 'status', '--from', join(work, 'none'), '-o', 'json'], STATUS_RUNS);
+  const from = timeRuns(cli[0], [...cli[1], 'status', '--from', mg, '-o', 'json'], STATUS_RUNS);
+  // beyond process start, measured inside: reading the files, the state, the diagnosis and the -o json document
+  const { readOffline } = await import(pathToFileURL(join(ROOT, 'lib/offline/mustgather.ts')).href);
+  const { diagnoseOffline } = await import(pathToFileURL(join(ROOT, 'lib/offline/diagnose.ts')).href);
+  const { statusDocument } = await import(pathToFileURL(join(ROOT, 'lib/commands/status.ts')).href);
+  const inside: number[] = [];
+  for (let i = 0; i < STATUS_RUNS; i++) {
+    const t = process.hrtime.bigint();
+    const r = await readOffline(mg);
+    JSON.stringify(statusDocument(r.state, diagnoseOffline(r.state, r.source.gaps), { server: r.server, context: null, client: null, source: r.source }, r.lease));
+    inside.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  const beyond = median(inside);
+  row('status --from must-gather, beyond process start', ms(beyond), `${(logBytes / 1048576).toFixed(0)} MB of logs, ${objects} unrelated objects; read + state + diagnosis + -o json, median of ${STATUS_RUNS} (first ${ms(inside[0]!)}); target < 1500 ms${beyond < 1500 ? ' (met)' : ' (NOT met)'}`);
+  row('status --from must-gather, whole process', ms(from.median), `dev form (tsx), median of ${STATUS_RUNS}; ${ms(base.median)} for \`status --from\` of a missing path${from.ok ? '' : '; status did not exit 0'}`);
+  const tgz = join(work, 'mg.tar.gz');
+  const t0 = Date.now();
+  spawnSync('tar', ['-czf', tgz, '-C', work, 'must-gather.local.1']);
+  const packMs = Date.now() - t0;
+  const fromTgz = timeRuns(cli[0], [...cli[1], 'status', '--from', tgz, '-o', 'json'], 3);
+  row('status --from must-gather .tar.gz, whole process', ms(fromTgz.median), `${(statSync(tgz).size / 1048576).toFixed(1)} MB archive (tar -czf took ${ms(packMs)}); streamed through gunzip, logs skipped unstored; median of 3`);
+  rmSync(work, { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
+  if (argv.includes('--offline-only')) return offlineBench();
   if (argv.includes('--rollout-only')) {
     const { startSim } = (await import(pathToFileURL(join(ROOT, 'test', 'helpers', 'sim.ts')).href)) as { startSim: (scenario: string) => Promise<{ kubeconfig: string; stop: () => Promise<void> | void }> };
     return rolloutLoad(startSim, ''); // the dev form: always the current sources
@@ -233,6 +321,7 @@ async function main(): Promise<void> {
     await sim.stop();
     rmSync(work, { recursive: true, force: true });
   }
+  await offlineBench();
   if (!argv.includes('--no-rollout')) await rolloutLoad(startSim, bin);
 }
 

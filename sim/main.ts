@@ -1,6 +1,8 @@
-// npm run sim -- --scenario FILE [--state DIR]
+// npm run sim -- --scenario FILE [--state DIR] [--must-gather DIR [--settle-seconds N]]
 // Starts the simulated OpenShift control plane, prints ONLY the kubeconfig path on stdout, logs to
 // <state>/sim.log and runs until SIGTERM/SIGINT (then kills every etcd it started and exits).
+// With --must-gather DIR it waits N seconds (default 15: the scenario's faults take effect), writes a must-gather of
+// itself to DIR in the real layout (sim/must-gather/gather.ts), prints DIR and exits.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,13 +11,15 @@ import { startWorld } from './world/world.ts';
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`sim: ${msg}\n`);
-  process.stderr.write('usage: sim --scenario FILE [--state DIR]\n');
+  process.stderr.write('usage: sim --scenario FILE [--state DIR] [--must-gather DIR [--settle-seconds N]]\n');
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { scenario: string; state?: string; timing: boolean } {
+function parseArgs(argv: string[]): { scenario: string; state?: string; timing: boolean; mustGather?: string; settle: number } {
   let scenario: string | undefined;
   let state: string | undefined;
+  let mustGather: string | undefined;
+  let settle = 15;
   let timing = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -29,11 +33,16 @@ function parseArgs(argv: string[]): { scenario: string; state?: string; timing: 
     if (a === '--scenario' || a.startsWith('--scenario=')) scenario = val();
     else if (a === '--state' || a.startsWith('--state=')) state = val();
     else if (a === '--timing') timing = true;
+    else if (a === '--must-gather' || a.startsWith('--must-gather=')) mustGather = val();
+    else if (a === '--settle-seconds' || a.startsWith('--settle-seconds=')) {
+      settle = Number(val());
+      if (!Number.isFinite(settle) || settle < 0) usage('--settle-seconds needs a number of seconds');
+    }
     else if (a === '-h' || a === '--help') usage();
     else usage(`unknown argument ${a}`);
   }
   if (!scenario) usage('--scenario is required');
-  return { scenario, state, timing };
+  return { scenario, state, timing, ...(mustGather ? { mustGather } : {}), settle };
 }
 
 async function main() {
@@ -94,6 +103,15 @@ async function main() {
   }
   if (args.timing) process.stderr.write(`sim: ready in ${Date.now() - t0} ms\n`);
   world.ctx.log(`kubeconfig: ${world.kubeconfigPath} (startup ${Date.now() - t0} ms)`);
+  if (args.mustGather) {
+    await new Promise((r) => setTimeout(r, args.settle * 1000));
+    const { writeMustGather } = await import('./must-gather/gather.ts');
+    const dest = path.resolve(args.mustGather);
+    await writeMustGather(world, dest);
+    process.stdout.write(`${dest}\n`);
+    await shutdown(0);
+    return;
+  }
   process.stdout.write(`${world.kubeconfigPath}\n`);
 }
 

@@ -52,6 +52,11 @@ export interface KubeOptions {
   requestTimeout?: string;
   /** kubectl's -v level: forwarded, and any level > 0 prints each call on stderr (as ETCD_REPLACE_DEBUG=1) */
   verbosity?: number;
+  /**
+   * `--from PATH`: the cluster is a must-gather, there is none to call. The adapter refuses every call (an internal
+   * error naming it) and counts it in Kube.offlineRefusals; display() still shows commands for the plan.
+   */
+  offline?: string;
 }
 
 /**
@@ -308,7 +313,16 @@ export class Kube {
     return CALL_TIMEOUT_MS[callKind(args)];
   }
 
+  /** calls refused because the Kube was offline (--from): always 0 unless something tried to reach a cluster */
+  static offlineRefusals = 0;
+
+  private refuseOffline(args: string[]): never {
+    Kube.offlineRefusals++;
+    throw new PluginError(`internal error: a cluster call (${this.display(args)}) was attempted while reading ${this.opts.offline}; nothing was sent`);
+  }
+
   async run(args: string[], o: RunOptions = {}): Promise<RunResult> {
+    if (this.opts.offline) this.refuseOffline(args);
     if (!this.path) {
       throw new PluginError(`${this.binary} not found on PATH`, {
         hint: this.opts.client ? `install ${this.binary}, or pass --client ${this.binary === 'oc' ? 'kubectl' : 'oc'}` : 'install kubectl or oc, or pass --client',
@@ -337,6 +351,7 @@ export class Kube {
 
   /** One call of `args` (without the connection flags). What it returns and writes is redacted (see the file comment). */
   private async once(args: string[], o: RunOptions): Promise<RunResult> {
+    if (this.opts.offline) this.refuseOffline(args);
     Kube.calls++;
     const t0 = performance.now();
     const p = await execa(this.path!, this.execArgv(args), {
@@ -447,7 +462,7 @@ export class Kube {
   server(): Promise<{ server: string | null; context: string | null }> {
     if (!this.serverCache) {
       this.serverCache = (async () => {
-        if (!this.path) return { server: null, context: null };
+        if (!this.path || this.opts.offline) return { server: null, context: null };
         try {
           // --raw --flatten: the credentials kubectl will send, sealed at once (defence in depth: redact() then removes
           // them from anything a server echoes back, e.g. a user name); without it only what plain `config view` shows

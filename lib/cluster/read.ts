@@ -236,13 +236,13 @@ export function installConfigReplicas(text: string | undefined | null): number |
 
 /**
  * The desired member count. The operator's own value (observedConfig, 4.11+) first; before 4.11 the operator has
- * none (openshift.md §0.1), so the install-config, then the master Machines, then the master Nodes.
+ * none (openshift.md §0.1), so the install-config (`installConfig`: kube-system/cluster-config-v1 data.install-config,
+ * null when unread), then the master Machines, then the master Nodes.
  */
-async function controlPlaneReplicas(kube: Kube, cr: any, machines: MachineInfo[] | null, nodes: NodeInfo[]): Promise<number> {
+export function replicasOf(cr: any, installConfig: string | null | undefined, machines: MachineInfo[] | null, nodes: NodeInfo[]): number {
   const observed = observedReplicas(cr);
   if (observed) return observed;
-  const r = await kube.run(['-n', 'kube-system', 'get', 'configmap', 'cluster-config-v1', '-o', 'jsonpath={.data.install-config}'], { allowFailure: true, retries: 2 });
-  const fromInstallConfig = r.exitCode === 0 ? installConfigReplicas(r.stdout) : null;
+  const fromInstallConfig = installConfig ? installConfigReplicas(installConfig) : null;
   if (fromInstallConfig) return fromInstallConfig;
   const live = (machines ?? []).filter((m) => !m.deleting).length;
   if (live) return live;
@@ -299,7 +299,7 @@ export function podCandidates(pods: EtcdPod[], nodes: NodeInfo[], machines: Mach
   return [...pods].sort((a, b) => score(a) - score(b) || a.name.localeCompare(b.name));
 }
 
-interface MemberRead {
+export interface MemberRead {
   members: EtcdMember[];
   memberSource: string | null;
   memberListError?: string;
@@ -411,45 +411,56 @@ async function readMachineObjects(kube: Kube): Promise<[Optional, Optional]> {
   ]);
 }
 
-export async function readClusterState(kube: Kube): Promise<ClusterState> {
-  const R = { retries: 2 };
-  // The etcd reads (the slowest: endpoint health waits for unreachable members) start as soon as the pods and
-  // nodes are known, while the other objects are still being read; or at once, from the pod they were read
-  // from last time, when that pod turns out to be the one to use again.
-  const hint = readSourceHint(kube);
-  const early = hint ? { pod: hint, read: readMembersFrom(kube, hint).catch((e): PodRead => ({ error: String(e?.message ?? e) })) } : undefined;
-  const podsP = kube.json(['-n', ETCD_NS, 'get', 'pods', '-l', ETCD_POD_SELECTOR], R);
-  // control-plane nodes: masters, and the arbiters of a HighlyAvailableArbiter cluster (a label selector cannot OR
-  // two keys, so two reads, as the etcd operator's multi-selector lister does: OPERATOR@main ceohelpers/multiselector_lister.go)
-  const nodesP = Promise.all([kube.json(['get', 'nodes', '-l', MASTER_NODE_SELECTOR], R), kube.json(['get', 'nodes', '-l', ARBITER_NODE_SELECTOR], R)]);
-  const podsAndNodes = Promise.all([podsP, nodesP]).then(([podsList, [mastersList, arbitersList]]) => {
-    const pods = ((podsList?.items ?? []) as any[]).filter(isEtcdMemberPod).map(toEtcdPod).sort((a, b) => a.name.localeCompare(b.name));
-    const byName = new Map<string, any>();
-    for (const n of [...((mastersList?.items ?? []) as any[]), ...((arbitersList?.items ?? []) as any[])]) byName.set(n?.metadata?.name ?? '', n);
-    const nodes = [...byName.values()].map((n) => toNodeInfo(n)).sort((a, b) => a.name.localeCompare(b.name));
-    return { pods, nodes };
-  });
-  const membersP = podsAndNodes.then(({ pods, nodes }) => readMembers(kube, podCandidates(pods, nodes, null), early));
-  const [{ pods, nodes: nodesAnyFamily }, read, [machinesRes, cpmsRes], secretsOut, [etcdRes, cvRes, infraRes, etcdCORes, networkRes]] = await Promise.all([
-    podsAndNodes,
-    membersP,
-    readMachineObjects(kube),
-    kube.run(['-n', ETCD_NS, 'get', 'secrets', '-o', 'name'], R),
-    readClusterObjects(kube),
-  ]);
-  if (read.memberSource) writeSourceHint(kube, read.memberSource);
-  // dual-stack: the node address the etcd operator uses is the service network's family, not the first listed
-  const family = serviceNetworkFamily(networkRes.obj);
-  const nodes = nodesAnyFamily.map((n) => ({ ...n, internalIP: preferredIP(n.internalIPs ?? [], family) ?? n.internalIP }));
+/**
+ * Everything the ClusterState is made of, as read: the objects as the API server serves them and the etcd reads.
+ * The live reader (readClusterState) and the offline one (lib/offline: a must-gather or a bundle) both fill it, so
+ * `status` and `status --from` build the same state from the same objects (buildClusterState).
+ */
+export interface StateInputs {
+  /** pods of openshift-etcd (any: the static etcd pods are picked here) */
+  etcdPods: any[];
+  /** control-plane nodes (masters, and the arbiters of an arbiter cluster) */
+  nodes: any[];
+  /** control-plane machines; null: the Machine API type is not there */
+  machines: any[] | null;
+  cpms: any | null;
+  /** names of the Secrets in openshift-etcd */
+  etcdSecretNames: Iterable<string>;
+  etcdCR: any | null;
+  clusterVersion: any | null;
+  infrastructure: any | null;
+  etcdCO: any | null;
+  network: any | null;
+  /** kube-system/cluster-config-v1 data.install-config; null/undefined: not read (only needed before 4.11) */
+  installConfig?: string | null;
+  /** BareMetalHosts (read on platform BareMetal only); null/undefined: none read */
+  hosts?: any[] | null;
+  members: MemberRead;
+}
 
-  const topology = topologyOf(infraRes.obj);
-  if (!etcdRes.obj && topology === 'External') {
+export const platformOf = (infra: any): string | null => infra?.status?.platformStatus?.type ?? infra?.status?.platform ?? null;
+
+/** The ClusterState of `i`. Pure. The Etcd CR must be there unless the topology is External (hosted). */
+export function buildClusterState(i: StateInputs): ClusterState {
+  const pods = i.etcdPods.filter(isEtcdMemberPod).map(toEtcdPod).sort((a, b) => a.name.localeCompare(b.name));
+  // dual-stack: the node address the etcd operator uses is the service network's family, not the first listed
+  const family = serviceNetworkFamily(i.network);
+  const byName = new Map<string, any>();
+  for (const n of i.nodes) byName.set(n?.metadata?.name ?? '', n);
+  const nodes = [...byName.values()]
+    .map((n) => toNodeInfo(n))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((n) => ({ ...n, internalIP: preferredIP(n.internalIPs ?? [], family) ?? n.internalIP }));
+  const topology = topologyOf(i.infrastructure);
+  const platform = platformOf(i.infrastructure);
+  const release = releaseOf(i.clusterVersion, i.etcdCO);
+  if (!i.etcdCR && topology === 'External') {
     // A hosted control plane: etcd runs in the management cluster, this cluster has no etcd objects
     // (openshift/api TopologyMode External: "operators should not ... assume that any of the control plane components
     // such as kubernetes API server or etcd are visible within the cluster").
     return {
-      release: releaseOf(cvRes.obj, etcdCORes.obj),
-      platform: infraRes.obj?.status?.platformStatus?.type ?? infraRes.obj?.status?.platform ?? null,
+      release,
+      platform,
       topology,
       members: [],
       memberSource: null,
@@ -462,35 +473,18 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
       etcd: toEtcdOperatorInfo(null),
     };
   }
-  if (!etcdRes.obj) {
-    // Not OpenShift (no Etcd CR type or no openshift-etcd namespace), or a broken install.
-    if (etcdRes.missingType || !(await kube.exists(['get', 'namespace', ETCD_NS]))) throw notOpenShift();
-    throw new PluginError('the Etcd operator resource "cluster" (etcds.operator.openshift.io) was not found', {
-      hint: 'check that the cluster-etcd-operator is installed (oc get co etcd)',
-    });
-  }
-
-  const platform: string | null = infraRes.obj?.status?.platformStatus?.type ?? infraRes.obj?.status?.platform ?? null;
-  const machineItems: any[] | null = machinesRes.obj ? machinesRes.obj.items ?? [] : null;
+  const machineItems: any[] | null = i.machines;
   const machines = machineItems && machineItems.length > 0 ? machineItems.map((m) => toMachineInfo(m, platform)).sort((a, b) => a.name.localeCompare(b.name)) : null;
-  const cpmsState = cpmsRes.obj?.spec?.state;
-  const controlPlaneMachineSet = cpmsRes.obj ? { state: cpmsState === 'Active' ? ('Active' as const) : ('Inactive' as const) } : null;
-  const secretNames = new Set(
-    secretsOut.stdout
-      .split('\n')
-      .map((l) => l.trim().replace(/^secrets?\//, ''))
-      .filter(Boolean),
-  );
+  const cpmsState = i.cpms?.spec?.state;
+  const controlPlaneMachineSet = i.cpms ? { state: cpmsState === 'Active' ? ('Active' as const) : ('Inactive' as const) } : null;
+  const secretNames = new Set(i.etcdSecretNames);
   const nodeNames = [...new Set([...nodes.map((n) => n.name), ...pods.map((p) => p.node).filter(Boolean)])].sort();
   const secrets = secretsFor(nodeNames, secretNames);
   const strandedSecretNodes = strandedSecrets(secretNames, new Set(nodeNames));
-  const etcd = toEtcdOperatorInfo(etcdRes.obj);
-  etcd.controlPlaneReplicas = await controlPlaneReplicas(kube, etcdRes.obj, machines, nodes);
-  const release = releaseOf(cvRes.obj, etcdCORes.obj);
-  // bare metal: the Metal3 hosts (one more call, only there)
-  const hostsRes = platform === 'BareMetal' && machines ? await optionalJson(kube, ['-n', MACHINE_NS, 'get', 'baremetalhosts.v1alpha1.metal3.io']) : null;
-  const hosts = hostsRes?.obj ? itemsOf(hostsRes.obj).map(toHostInfo).sort((a, b) => a.name.localeCompare(b.name)) : undefined;
-
+  const etcd = toEtcdOperatorInfo(i.etcdCR);
+  etcd.controlPlaneReplicas = replicasOf(i.etcdCR, i.installConfig, machines, nodes);
+  const hosts = platform === 'BareMetal' && machines && i.hosts ? i.hosts.map(toHostInfo).sort((a, b) => a.name.localeCompare(b.name)) : undefined;
+  const read = i.members;
   return {
     release,
     platform,
@@ -508,4 +502,78 @@ export async function readClusterState(kube: Kube): Promise<ClusterState> {
     ...(strandedSecretNodes.length ? { strandedSecretNodes } : {}),
     etcd,
   };
+}
+
+/** The control-plane nodes among `items` (masters and arbiters), as the two label-selected reads return them. */
+export function isControlPlaneNode(n: any): boolean {
+  const labels = n?.metadata?.labels ?? {};
+  return labels[MASTER_NODE_SELECTOR] !== undefined || labels[ARBITER_NODE_SELECTOR] !== undefined;
+}
+
+export async function readClusterState(kube: Kube): Promise<ClusterState> {
+  const R = { retries: 2 };
+  // The etcd reads (the slowest: endpoint health waits for unreachable members) start as soon as the pods and
+  // nodes are known, while the other objects are still being read; or at once, from the pod they were read
+  // from last time, when that pod turns out to be the one to use again.
+  const hint = readSourceHint(kube);
+  const early = hint ? { pod: hint, read: readMembersFrom(kube, hint).catch((e): PodRead => ({ error: String(e?.message ?? e) })) } : undefined;
+  const podsP = kube.json(['-n', ETCD_NS, 'get', 'pods', '-l', ETCD_POD_SELECTOR], R);
+  // control-plane nodes: masters, and the arbiters of a HighlyAvailableArbiter cluster (a label selector cannot OR
+  // two keys, so two reads, as the etcd operator's multi-selector lister does: OPERATOR@main ceohelpers/multiselector_lister.go)
+  const nodesP = Promise.all([kube.json(['get', 'nodes', '-l', MASTER_NODE_SELECTOR], R), kube.json(['get', 'nodes', '-l', ARBITER_NODE_SELECTOR], R)]);
+  const podsAndNodes = Promise.all([podsP, nodesP]).then(([podsList, [mastersList, arbitersList]]) => {
+    const podItems = (podsList?.items ?? []) as any[];
+    const nodeItems = [...((mastersList?.items ?? []) as any[]), ...((arbitersList?.items ?? []) as any[])];
+    const pods = podItems.filter(isEtcdMemberPod).map(toEtcdPod).sort((a, b) => a.name.localeCompare(b.name));
+    const nodes = nodeItems.map((n) => toNodeInfo(n));
+    return { podItems, nodeItems, pods, nodes };
+  });
+  const membersP = podsAndNodes.then(({ pods, nodes }) => readMembers(kube, podCandidates(pods, nodes, null), early));
+  const [{ podItems, nodeItems }, read, [machinesRes, cpmsRes], secretsOut, [etcdRes, cvRes, infraRes, etcdCORes, networkRes]] = await Promise.all([
+    podsAndNodes,
+    membersP,
+    readMachineObjects(kube),
+    kube.run(['-n', ETCD_NS, 'get', 'secrets', '-o', 'name'], R),
+    readClusterObjects(kube),
+  ]);
+  if (read.memberSource) writeSourceHint(kube, read.memberSource);
+
+  const topology = topologyOf(infraRes.obj);
+  if (!etcdRes.obj && topology !== 'External') {
+    // Not OpenShift (no Etcd CR type or no openshift-etcd namespace), or a broken install.
+    if (etcdRes.missingType || !(await kube.exists(['get', 'namespace', ETCD_NS]))) throw notOpenShift();
+    throw new PluginError('the Etcd operator resource "cluster" (etcds.operator.openshift.io) was not found', {
+      hint: 'check that the cluster-etcd-operator is installed (oc get co etcd)',
+    });
+  }
+  const platform = platformOf(infraRes.obj);
+  const machineItems: any[] | null = machinesRes.obj ? machinesRes.obj.items ?? [] : null;
+  // before 4.11 the Etcd CR has no replica count: the install-config (one more call, only then)
+  const installConfig =
+    etcdRes.obj && !observedReplicas(etcdRes.obj)
+      ? await kube
+          .run(['-n', 'kube-system', 'get', 'configmap', 'cluster-config-v1', '-o', 'jsonpath={.data.install-config}'], { allowFailure: true, retries: 2 })
+          .then((r) => (r.exitCode === 0 ? r.stdout : null))
+      : null;
+  // bare metal: the Metal3 hosts (one more call, only there)
+  const hostsRes = etcdRes.obj && platform === 'BareMetal' && machineItems?.length ? await optionalJson(kube, ['-n', MACHINE_NS, 'get', 'baremetalhosts.v1alpha1.metal3.io']) : null;
+  const etcdSecretNames = secretsOut.stdout
+    .split('\n')
+    .map((l) => l.trim().replace(/^secrets?\//, ''))
+    .filter(Boolean);
+  return buildClusterState({
+    etcdPods: podItems,
+    nodes: nodeItems,
+    machines: machineItems,
+    cpms: cpmsRes.obj,
+    etcdSecretNames,
+    etcdCR: etcdRes.obj,
+    clusterVersion: cvRes.obj,
+    infrastructure: infraRes.obj,
+    etcdCO: etcdCORes.obj,
+    network: networkRes.obj,
+    installConfig,
+    hosts: hostsRes?.obj ? itemsOf(hostsRes.obj) : null,
+    members: read,
+  });
 }

@@ -1,12 +1,12 @@
 // `auto`: detect, show the plan, ask, run it, verify. Thin: the work is in lib/runbooks.
 import { readFileSync } from 'node:fs';
-import type { Kube } from '../cluster/kubectl.ts';
+import { Kube } from '../cluster/kubectl.ts';
 import { clusterIdentity, type ClusterIdentity } from '../cluster/identity.ts';
 import { RunLease, readLease, describeLease } from '../runbooks/lease.ts';
 import { EventPoster } from '../runbooks/events.ts';
 import { confirm as askTTY } from '../ui/prompt.ts';
 import { colorAllowed, interactive } from '../ui/color.ts';
-import type { DryRun, GlobalArgs } from './flags.ts';
+import { kubeOptions, type DryRun, type GlobalArgs } from './flags.ts';
 import { connect } from './connect.ts';
 import { diagnose } from '../diagnose/diagnose.ts';
 import { backupForceReason, type OperatorProgress } from '../diagnose/backup-force.ts';
@@ -20,6 +20,8 @@ import type { PlanFacts } from '../runbooks/step.ts';
 import type { ClusterState, Condition, Diagnosis, EtcdMember } from '../types.ts';
 import { BmhFileError, HOST_SECRETS_FILE, HOST_SECRETS_WHAT, toHostSecret, validateBmhManifest, type HostSecret } from '../runbooks/baremetal-host.ts';
 import { runPreflight } from '../preflight/preflight.ts';
+import { describeSource, readOffline } from '../offline/mustgather.ts';
+import { diagnoseOffline } from '../offline/diagnose.ts';
 
 export interface AutoArgs extends GlobalArgs {
   yes?: boolean;
@@ -35,6 +37,8 @@ export interface AutoArgs extends GlobalArgs {
   /** --bmh FILE: BareMetalHost + Secret manifest for new hardware (bare metal only) */
   bmh?: string;
   color?: boolean;
+  /** --from PATH (with --dry-run only): the plan for the cluster a must-gather shows */
+  from?: string;
 }
 
 /** Is the journal's target still the member this cluster has (or had)? Reasons when not. */
@@ -87,7 +91,72 @@ async function clusterKey(kube: Kube): Promise<string> {
   return sanitizeCluster(kube.opts.server ?? server ?? context ?? 'default');
 }
 
+/**
+ * `auto --dry-run --from PATH`: the plan `auto` would run on the cluster a must-gather (or bundle) shows, from the same
+ * diagnosis and plan code as live. Nothing is run: the adapter is offline (every call refused and counted), there is
+ * no journal, lease, Event or preflight (its checks need the cluster).
+ */
+async function autoFrom(argv: AutoArgs): Promise<number> {
+  const json = argv.output === 'json';
+  const kube = new Kube({ ...kubeOptions(argv), offline: argv.from! });
+  const err = (l: string) => void process.stderr.write(`${l}\n`);
+  const say = (l: string) => void (json ? undefined : process.stdout.write(`${l}\n`));
+  const result = (code: number, status: string, extra: object = {}) => {
+    if (json) process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'result', status, exitCode: code, ...extra })}\n`);
+    return code;
+  };
+  const read = await readOffline(argv.from!);
+  const bmhText = argv.bmh ? readBmhFile(argv.bmh) : undefined;
+  const { state, source } = read;
+  say(`From ${describeSource(source)}: the plan auto would have run then. Nothing is run from a must-gather; the cluster may have changed since.`);
+  for (const g of source.gaps) say(`  unknown: ${g.file}: ${g.what}`);
+  if (read.lease?.holder && !read.lease.expired) say(`note: another etcd-replace run held the lease then: ${describeLease(read.lease, Date.parse(source.collectedUntil ?? '') || Date.now())}; a real run would have refused.`);
+  const d = diagnoseOffline(state, source.gaps, { member: argv.member });
+  switch (d.scenario) {
+    case 'healthy':
+      say(`nothing to do: ${d.reasons[0] ?? 'every etcd member is healthy'}.`);
+      return result(ExitCode.Ok, 'healthy', { diagnosis: d });
+    case 'quorum-lost':
+    case 'unsafe':
+      err(`refused (${d.scenario}): ${d.reasons.join('; ') || 'the cluster state cannot be judged safely'}. Nothing was changed.`);
+      if (d.action) err(d.action);
+      return result(ExitCode.Refused, 'refused', { diagnosis: d });
+    default:
+      break;
+  }
+  const bmh = argv.bmh && bmhText !== undefined ? checkBmh(argv.bmh, bmhText, state, d) : undefined;
+  let facts: PlanFacts;
+  try {
+    const backupForce = argv.forceBackup ? null : backupForceReason(state, d, read.progress);
+    const at = source.collectedUntil ? new Date(source.collectedUntil) : new Date();
+    facts = planFacts(state, d, at, { ...(bmh ? { bmh } : {}), ...(backupForce ? { backupForce } : {}) });
+  } catch (e) {
+    if (e instanceof PlanError) {
+      err(`refused: ${e.message}. Nothing was changed.`);
+      return result(ExitCode.Refused, 'refused', { reasons: [e.message] });
+    }
+    throw e;
+  }
+  const plan = buildPlan(kube, facts);
+  const cluster: ClusterIdentity = { server: read.server, context: null, user: null, clusterID: read.clusterID };
+  say('preflight: not run (its checks ask the cluster: permissions, debug pods, disk space, alarms)');
+  return runPlan(plan, kube, () => {
+    throw new PluginError('internal error: no journal is opened from a must-gather');
+  }, {
+    yes: false,
+    dryRun: 'client',
+    stepMode: false,
+    tty: false,
+    color: false,
+    cli: `${kube.binary} etcd-replace`,
+    forceBackup: Boolean(argv.forceBackup),
+    json,
+    cluster,
+  });
+}
+
 export async function autoCommand(argv: AutoArgs): Promise<number> {
+  if (argv.from !== undefined) return autoFrom(argv);
   const kube = connect(argv);
   const json = argv.output === 'json';
   // a terminal we can draw spinners on (a pty without a size, e.g. under `script`, gets plain lines); TERM=dumb cannot redraw

@@ -12,11 +12,15 @@ import { renderStatus } from '../ui/table.ts';
 import { useColor } from '../ui/color.ts';
 import type { ClusterState, Diagnosis, Scenario } from '../types.ts';
 import { DEBUG_NS, findDebugPods, type DebugPod } from '../cluster/hostcmd.ts';
+import { describeSource, readOffline, type OfflineSource } from '../offline/mustgather.ts';
+import { diagnoseOffline } from '../offline/diagnose.ts';
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 
 export interface StatusArgs extends GlobalArgs {
   output?: OutputFormat;
+  /** --from PATH: a must-gather (folder or .tar/.tar.gz) or a bundle instead of the cluster */
+  from?: string;
   member?: string;
   color?: boolean;
 }
@@ -35,12 +39,18 @@ export function statusExitCode(s: Scenario): number {
 }
 
 /** The `-o json|yaml` document: {cluster, members, pods, nodes, machines, controlPlaneMachineSet, secrets, etcd, diagnosis}. */
-export function statusDocument(state: ClusterState, d: Diagnosis, h: { server: string | null; context: string | null; client: string }, lease: LeaseInfo | null = null) {
+export function statusDocument(
+  state: ClusterState,
+  d: Diagnosis,
+  h: { server: string | null; context: string | null; client: string | null; source?: OfflineSource },
+  lease: LeaseInfo | null = null,
+) {
   return {
     cluster: {
       server: h.server,
       context: h.context,
       client: h.client,
+      ...(h.source ? { source: h.source } : {}),
       release: state.release,
       platform: state.platform,
       topology: topologyLabel(state),
@@ -69,7 +79,33 @@ export function debugPodsNote(pods: DebugPod[], binary: string): string {
   return lines.join('\n') + '\n';
 }
 
+/** The header of a state read from files: where from, when, and what they could not tell. */
+export function sourceHeader(s: OfflineSource): { line: string; unknown: string[] } {
+  return { line: describeSource(s), unknown: s.gaps.map((g) => `${g.file}: ${g.what}`) };
+}
+
+/** `status --from PATH`: the same screen, -o json/yaml and diagnosis, from a must-gather or a bundle. No cluster call. */
+async function statusFrom(argv: StatusArgs, out: NodeJS.WriteStream): Promise<number> {
+  const read = await readOffline(argv.from!);
+  const d = diagnoseOffline(read.state, read.source.gaps, { member: argv.member });
+  const where = { server: read.server, context: null };
+  const fmt = argv.output ?? 'table';
+  const doc = () => ({ ...statusDocument(read.state, d, { ...where, client: null, source: read.source }, read.lease), debugPods: null });
+  if (fmt === 'json') out.write(JSON.stringify(doc(), null, 2) + '\n');
+  else if (fmt === 'yaml') out.write(stringify(doc()));
+  else {
+    const color = useColor(out, argv.noColor === true || argv.color === false);
+    if (read.lease?.holder) {
+      const what = read.lease.expired ? 'an interrupted replacement (its lease had expired)' : 'a replacement was running';
+      out.write(`${color ? '\x1b[1m' : ''}${what}:${color ? '\x1b[22m' : ''} ${describeLease(read.lease, Date.parse(read.source.collectedUntil ?? '') || Date.now())}\n\n`);
+    }
+    out.write(renderStatus(read.state, d, { ...where, source: sourceHeader(read.source) }, color));
+  }
+  return statusExitCode(d.scenario);
+}
+
 export async function statusCommand(argv: StatusArgs, out: NodeJS.WriteStream = process.stdout): Promise<number> {
+  if (argv.from !== undefined) return statusFrom(argv, out);
   const kube = connect(argv);
   const [state, found, lease, debugPods] = await Promise.all([readClusterState(kube), kube.server(), readLease(kube).catch(() => null), findDebugPods(kube).catch(() => null)]);
   const where = { ...found, server: kube.opts.server ?? found.server };

@@ -8,6 +8,8 @@ import { topologyLabel } from '../diagnose/topology.ts';
 export interface StatusHeader {
   server: string | null;
   context: string | null;
+  /** read from files (status --from): where from and when collected, and what they could not tell */
+  source?: { line: string; unknown: string[] };
 }
 
 const BORDER = getBorderCharacters('void');
@@ -37,6 +39,10 @@ export function renderStatus(s: ClusterState, d: Diagnosis, h: StatusHeader, use
     `${c.bold('cluster')} ${h.server ?? '?'}${h.context ? ` (context ${h.context})` : ''}   ${c.bold('release')} ${s.release ?? 'unknown'}   ${c.bold('platform')} ${s.platform ?? 'unknown'}   ${c.bold('topology')} ${topologyLabel(s)}` +
       `${s.controlPlaneMachineSet ? `   ${c.bold('cpms')} ${s.controlPlaneMachineSet.state}` : ''}\n`,
   );
+  if (h.source) {
+    out.push(`${c.bold('source')} ${h.source.line}\n`);
+    for (const u of h.source.unknown) out.push(c.yellow(`  unknown: ${u}`) + '\n');
+  }
 
   // MEMBERS
   if (s.members.length) {

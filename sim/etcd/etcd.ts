@@ -83,11 +83,11 @@ export function assertLoopback(endpoints: string[]): void {
 // ---- process registry: everything we spawn dies with us -------------------------------------------
 
 const live = new Set<ChildProcess>();
-/** The etcd process currently running for each node name (bootstrap and kubelets share it). */
+/** The etcd process currently running for each node, by its folder (one per node of one world; bootstrap and kubelets share it). */
 const running = new Map<string, EtcdProcess>();
 /** The live etcd process of a node, if any (a Kubelet adopts the one started by bootstrapCluster). */
 export function runningEtcd(node: SimNode): EtcdProcess | undefined {
-  const p = running.get(node.name);
+  const p = running.get(node.root);
   return p && p.exitCode === undefined ? p : undefined;
 }
 let hooked = false;
@@ -217,7 +217,7 @@ export function startEtcd(node: SimNode, opts: EtcdStartOptions): EtcdProcess {
       child.once('exit', (code, signal) => {
         const sigNo = signal ? (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGABRT: 6, SIGSEGV: 11 }) as Record<string, number>)[signal] ?? 1 : 0;
         proc.exitCode = code ?? 128 + sigNo;
-        if (running.get(node.name) === proc) running.delete(node.name);
+        if (running.get(node.root) === proc) running.delete(node.root);
         resolve(proc.exitCode);
       });
       child.once('error', () => {
@@ -226,7 +226,7 @@ export function startEtcd(node: SimNode, opts: EtcdStartOptions): EtcdProcess {
       });
     }),
   };
-  running.set(node.name, proc);
+  running.set(node.root, proc);
   return proc;
 }
 

@@ -60,7 +60,7 @@ const cond = (o: KObject, type: string) => (o.status?.conditions ?? []).find((c:
 
 // ---- pods (k8s.io/kubernetes/pkg/printers/internalversion printPod) ----
 
-function podStatus(pod: KObject): { reason: string; ready: number; total: number; restarts: string } {
+export function podStatus(pod: KObject): { reason: string; ready: number; total: number; restarts: string } {
   const spec = pod.spec ?? {};
   const status = pod.status ?? {};
   let restarts = 0;

@@ -135,30 +135,39 @@ test('lease: expired lease needs --take-over; a second auto refuses naming the h
     const table = kubectl(sim, ['-n', 'default', 'get', 'events']).stdout;
     assert.match(table, /StepDone/);
 
-    // bundle: newest journal, status, objects; no Secret data
+    // bundle: a must-gather (oc adm inspect paths, etcd_info/) with the newest journal and status; no Secret data
     const file = join(laptopA.XDG_STATE_HOME, 'case.tar.gz');
     const bu = await plugin(['bundle', file], laptopA);
     assert.is(bu.code, 0, bu.stderr);
     const list = execFileSync('tar', ['tzf', file], { encoding: 'utf8' }).split('\n').filter(Boolean);
     const top = list[0]!.split('/')[0];
-    for (const f of ['status.yaml', 'journal/journal.json', 'journal/old-machine.yaml', 'objects/openshift-etcd/secrets.yaml', 'objects/openshift-etcd/pods.yaml', 'objects/openshift-machine-api/machines.yaml', 'objects/openshift-machine-api/secrets.yaml', 'objects/cluster/etcd.yaml']) {
+    const mg = 'etcd-replace';
+    for (const f of ['status.yaml', 'journal/journal.json', 'journal/old-machine.yaml', 'timestamp', `${mg}/namespaces/openshift-etcd/core/secrets.yaml`, `${mg}/namespaces/openshift-etcd/core/pods.yaml`, `${mg}/namespaces/openshift-machine-api/core/secrets.yaml`, `${mg}/cluster-scoped-resources/operator.openshift.io/etcds/cluster.yaml`, `${mg}/etcd_info/member_list.json`, `${mg}/etcd_info/endpoint_health.json`]) {
       assert.ok(list.includes(`${top}/${f}`), `${f} in ${list.join(' ')}`);
     }
     const out = mkdtempSync(join(tmpdir(), 'er-bundle-'));
     execFileSync('tar', ['xzf', file, '-C', out]);
-    const secrets = YAML.parse(readFileSync(join(out, top!, 'objects/openshift-etcd/secrets.yaml'), 'utf8'));
+    assert.ok(list.some((f) => f.startsWith(`${top}/${mg}/namespaces/openshift-machine-api/machine.openshift.io/machines/`)), 'machines, one file each');
+    const secrets = YAML.parse(readFileSync(join(out, top!, `${mg}/namespaces/openshift-etcd/core/secrets.yaml`), 'utf8'));
     assert.ok(secrets.items.length >= 6, `${secrets.items.length} secrets`);
     for (const s of secrets.items) {
       assert.is(s.data, undefined, s.metadata.name);
       assert.type(s.metadata.annotations['etcd-replace.openshift.io/bundle-data-removed'], 'string', s.metadata.name);
     }
     assert.ok(secrets.items.some((s: any) => /tls\.crt/.test(s.metadata.annotations['etcd-replace.openshift.io/bundle-data-removed'])), 'key names kept');
-    const raw = readFileSync(join(out, top!, 'objects/openshift-etcd/secrets.yaml'), 'utf8');
+    const raw = readFileSync(join(out, top!, `${mg}/namespaces/openshift-etcd/core/secrets.yaml`), 'utf8');
     const anyKey = JSON.parse(kubectl(sim, ['-n', 'openshift-etcd', 'get', 'secrets', '-o', 'json']).stdout).items.find((s: any) => s.data?.['tls.key'])?.data['tls.key'];
     if (anyKey) assert.not.ok(raw.includes(anyKey), 'no secret value in the bundle');
     const status = YAML.parse(readFileSync(join(out, top!, 'status.yaml'), 'utf8'));
     assert.is(status.diagnosis.scenario, 'healthy');
     assert.is(JSON.parse(readFileSync(join(out, top!, 'journal/journal.json'), 'utf8')).status, 'done');
+    // the bundle is a must-gather `status --from` reads: the same diagnosis, no gap
+    const from = await plugin(['status', '--from', file, '-o', 'json'], laptopA);
+    assert.is(from.code, 0, from.stderr);
+    const fromDoc = JSON.parse(from.stdout);
+    assert.equal(fromDoc.diagnosis, status.diagnosis);
+    assert.equal(fromDoc.cluster.source.gaps, []);
+    assert.is(fromDoc.cluster.source.kind, 'bundle');
   } finally {
     await sim.stop();
   }
