@@ -22,6 +22,7 @@ import { BmhFileError, HOST_SECRETS_FILE, HOST_SECRETS_WHAT, toHostSecret, valid
 import { runPreflight } from '../preflight/preflight.ts';
 import { describeSource, readOffline } from '../offline/mustgather.ts';
 import { diagnoseOffline } from '../offline/diagnose.ts';
+import { readClusterState } from '../cluster/read.ts';
 
 export interface AutoArgs extends GlobalArgs {
   yes?: boolean;
@@ -228,7 +229,14 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
     }
     const first = journal.firstOpenStep();
     const done = new Set(journal.data.steps.filter((s) => s.status === 'done' || s.status === 'skipped').map((s) => s.id));
-    plan.preflight = await runPreflight(kube, f, plan.steps, { members }, { from: first, done, dryRun, user: identity?.user ?? undefined });
+    // the backup's space check needs the members' DB sizes (etcdctl endpoint status), which liveMembers does not read:
+    // a run stopped before its backup finished would otherwise be refused on every resume
+    let sized = members;
+    if (!done.has('backup')) {
+      const s = await readClusterState(kube).catch(() => null);
+      if (s?.members.some((m) => m.dbSizeBytes !== undefined)) sized = s.members;
+    }
+    plan.preflight = await runPreflight(kube, f, plan.steps, { members: sized }, { from: first, done, dryRun, user: identity?.user ?? undefined });
     err(`resuming run ${journal.data.runId} at step ${first + 1}/${plan.steps.length}${plan.steps[first] ? ` (${plan.steps[first]!.id})` : ''}`);
     return runPlan(plan, kube, () => journal, opts(f.target.memberId || f.target.node || 'finish'));
   }

@@ -331,15 +331,27 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
     identities.set(req, id);
     if (opts.requestLog) {
-      try {
-        appendFileSync(
-          opts.requestLog,
-          JSON.stringify({ time: new Date().toISOString(), method: req.method, url: req.url, user: id.user, groups: id.groups, impersonateUser: id.impersonateUser, impersonateGroups: id.impersonateGroups, tls }) + '\n',
-        );
-      } catch {
-        /* the log is best effort */
-      }
+      const entry = { time: new Date().toISOString(), method: req.method, url: req.url, user: id.user, groups: id.groups, impersonateUser: id.impersonateUser, impersonateGroups: id.impersonateGroups, tls };
+      // a DELETE may ask for a dry run in its DeleteOptions body (kubectl delete --dry-run=server does): logged once
+      // the body is read (logRequest), so the line says whether it was one
+      if (req.method === 'DELETE') pendingLog.set(req, entry);
+      else appendLog({ ...entry, ...(/[?&]dryRun=All(&|$)/.test(req.url ?? '') ? { dryRun: true } : {}) });
     }
+  }
+  const pendingLog = new WeakMap<IncomingMessage, object>();
+  function appendLog(entry: object): void {
+    try {
+      appendFileSync(opts.requestLog!, JSON.stringify(entry) + '\n');
+    } catch {
+      /* the log is best effort */
+    }
+  }
+  /** Writes a DELETE's log line (once), with whether it was a dry run. */
+  function logRequest(req: IncomingMessage, dry: boolean): void {
+    const entry = pendingLog.get(req);
+    if (!entry) return;
+    pendingLog.delete(req);
+    appendLog({ ...entry, ...(dry ? { dryRun: true } : {}) });
   }
   const identityOf = (req: IncomingMessage): Identity => identities.get(req) ?? { user: 'system:admin', groups: groupsOf('system:admin'), tls: false };
   const userOf = (req: IncomingMessage) => identityOf(req).user;
@@ -674,6 +686,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       if (method === 'DELETE') {
         const dopts = deleteOptions(await readBody(req), q);
+        logRequest(req, dopts.dryRun);
         if (dopts.dryRun) q.set('dryRun', 'All');
         const items = list(r, q);
         const out: KObject[] = [];
@@ -738,6 +751,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (method === 'DELETE') {
       const o = current();
       const dopts = deleteOptions(await readBody(req), q);
+      logRequest(req, dopts.dryRun);
       if (dopts.dryRun) return send(res, 200, o);
       try {
         const out = store.delete(t, ns, r.name, dopts);
@@ -902,6 +916,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     identify(req);
+    // a DELETE that failed before its body was read is logged all the same
+    res.once('close', () => logRequest(req, /[?&]dryRun=All(&|$)/.test(req.url ?? '')));
     handle(req, res).catch((err) => sendError(res, err));
   };
   const server = http.createServer(onRequest);

@@ -78,6 +78,8 @@ export class Kubelet {
   private powered = true;
   private agentRunning = false;
   private heartbeating = false;
+  /** completed sync loops (manifest, etcd, mirror pod, pods): tests wait for a few to see what a loop leaves unchanged */
+  syncs = 0;
   private networkUp = true;
   private lastHeartbeat = 0;
   private tickTimer?: NodeJS.Timeout;
@@ -327,6 +329,7 @@ export class Kubelet {
       void this.checkHealth();
       this.writeMirrorPod();
       this.syncRunPods();
+      this.syncs++;
     } catch (err) {
       this.ctx.log(`${this.node.name}: kubelet: ${(err as Error).stack ?? err}`);
     } finally {

@@ -35,6 +35,7 @@ import { Evidence, membershipMonitor } from './evidence.ts';
 import { leaderMover } from './leader-mover.ts';
 import type { ControllerLoop } from './loop.ts';
 import { cloudProvider } from '../machine-api/providers.ts';
+import { upiHosts } from './upi-hosts.ts';
 
 export const INITIAL_REVISION = 7;
 
@@ -339,6 +340,11 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
   gc.start();
   if (machinePlatform) machineApi.start();
   hosts?.start();
+  // no Machine API: new control-plane hosts are booted by the administrator (harness input, upi-hosts.ts)
+  const upi = scenario.platform === 'none' ? upiHosts(ctx, (n) => {
+    prepareHostRoot(n, kubeconfigText);
+    startKubelet(n);
+  }) : undefined;
 
   // ---- wait for the healthy cluster, then the faults ----
   const deadline = Date.now() + 30_000;
@@ -385,6 +391,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
         gc.stop();
         machineApi.stop();
         hosts?.stop();
+        upi?.stop();
         await Promise.all([...kubelets.values()].map((k) => k.stop().catch(() => undefined)));
         killAllTracked();
         await api.close().catch(() => undefined);

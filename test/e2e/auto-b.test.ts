@@ -16,14 +16,15 @@ const masters = `masters:
 workers: 0
 timing: {provisionSeconds: 1, rolloutSeconds: 1}
 `;
-const scenario = (fault: string) => `openshift: "4.14"
+// 4.10 (issue 25: procedure B on 4.6, 4.10 and 4.18: rollout-b.test.ts has 4.6, shapes-dualstack-upi.test.ts 4.18)
+const scenario = (fault: string) => `openshift: "4.10"
 platform: aws
 controlPlaneMachineSet: absent
 ${masters}faults:
   - {node: ${N0}, kind: ${fault}}
 `;
 
-test('procedure B (crashloop): --dry-run changes nothing, then auto ends healthy', async () => {
+test('procedure B (4.10, crashloop): --dry-run changes nothing, then auto ends healthy', async () => {
   await withSim(scenario('etcd-crashloop'), async (sim) => {
     await waitDiagnosis(sim, 'crashloop');
     const env = stateEnv();

@@ -12,10 +12,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { startSim, kubectl, type SimHandle } from '../helpers/sim.ts';
-import { Kube } from '../../lib/cluster/kubectl.ts';
-import { readClusterState } from '../../lib/cluster/read.ts';
-import { diagnose } from '../../lib/diagnose/diagnose.ts';
+import { kubectl, type SimHandle } from '../helpers/sim.ts';
+import { startJudgedSim, waitDiagnosis } from '../helpers/plugin.ts';
+import * as judge from '../helpers/judge.ts';
 import { main } from '../../lib/main.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -75,31 +74,27 @@ let kc: any;
 const log = () => join(sim.stateDir, 'requests.jsonl');
 const logLines = (from: number) => readFileSync(log(), 'utf8').slice(from).split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const logSize = () => (existsSync(log()) ? readFileSync(log(), 'utf8').length : 0);
-const k = () => new Kube({ client: 'kubectl', kubeconfig: sim.kubeconfig });
 
 test.before(async () => { try {
-  sim = await startSim(scenario);
+  sim = await startJudgedSim(scenario);
   env = { KUBECONFIG: sim.kubeconfig, XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'er-cli-')), ETCD_REPLACE_POLL_MS: '300' };
   kc = YAML.parse(readFileSync(sim.kubeconfig, 'utf8'));
   // the stopped machine's node goes NotReady after the grace period
-  const t0 = Date.now();
-  while (diagnose(await readClusterState(k())).scenario !== 'not-ready') {
-    if (Date.now() - t0 > 90_000) throw new Error('scenario never became not-ready');
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await waitDiagnosis(sim, 'not-ready');
   } catch (e) { console.error('before:', e); throw e; }
 });
 test.after(async () => {
   await sim?.stop();
 });
 
+/** The world as it is (test/helpers/judge.ts: etcd's own member list, plain kubectl), to compare before and after. */
 async function snapshot() {
-  const s = await readClusterState(k());
-  const cr = await k().json<any>(['get', 'etcd', 'cluster']);
+  const members = (await judge.members(sim)).map((m) => m.id).sort();
+  const cr = await judge.expectExists(sim, ['etcd', 'cluster']);
   const secrets = kubectl(sim, ['-n', 'openshift-etcd', 'get', 'secrets', '-o', 'name']).stdout;
   const machines = kubectl(sim, ['-n', 'openshift-machine-api', 'get', 'machines', '-o', 'name']).stdout;
   const nodes = kubectl(sim, ['get', 'nodes', '-o', 'name']).stdout;
-  return { members: s.members.map((m) => m.id).sort(), cr: JSON.stringify(cr.spec), secrets, machines, nodes };
+  return { members, cr: JSON.stringify(cr.spec), secrets, machines, nodes };
 }
 
 test('usage errors: --dry-run values, flags without a value, --resume with --member (exit 2, one line)', async () => {
@@ -140,16 +135,20 @@ test('--dry-run=client with --yes (the bare flag: auto.test.ts): the plan names 
 
 test('--dry-run=server: every API write of the plan sent with dryRun=All, accepted, nothing persisted', async () => {
   const before = await snapshot();
-  const from = logSize();
+  const mark = judge.requestMark(sim);
   const r = await plugin(['auto', '--dry-run=server', '--context', 'tls'], env);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /user kube:admin/);
   assert.match(r.stdout, /accepted by the API server: kubectl --context tls -n openshift-etcd delete secret etcd-peer-ip-10-31-131-183\.ec2\.internal --ignore-not-found --dry-run=server/);
   assert.match(r.stdout, /accepted by the API server: kubectl --context tls patch etcd cluster .* --dry-run=server/);
   assert.match(r.stdout, /server dry run: (\d+) of \1 API writes accepted/);
-  const writes = logLines(from).filter((l) => ['PATCH', 'DELETE', 'POST', 'PUT'].includes(l.method) && !/selfsubjectreviews/.test(l.url));
-  assert.ok(writes.length >= 5, `writes: ${JSON.stringify(writes)}`);
-  for (const w of writes.filter((w) => w.method === 'PATCH')) assert.match(w.url, /dryRun=All/);
+  // every request that asks for a change, whatever its verb (the API server's request log): sent as a dry run
+  const writes = judge.writesSince(sim, mark);
+  const verbs = [...new Set(writes.map((w) => w.method))].sort();
+  // the plan deletes (secrets, machine, node) and patches (etcd/cluster); whatever else it sends is checked alike
+  assert.ok(writes.length >= 5 && verbs.includes('DELETE') && verbs.includes('PATCH'), `writes: ${writes.map((w) => `${w.method} ${w.url}`).join('; ')}`);
+  for (const w of writes) assert.ok(judge.isDryRun(w), `not a dry run: ${w.method} ${w.url}`);
+  judge.expectNoWritesSince(sim, mark);
   assert.equal(await snapshot(), before, 'nothing persisted');
 });
 

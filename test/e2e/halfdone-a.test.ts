@@ -1,11 +1,13 @@
 // Issue 18: finish a procedure-A replacement someone else started, with no journal. The state after the docs' steps
 // done by hand: the member removed (A.1), the quorum guard turned off (4.8+); the machine and the NotReady node still
-// there. `status` names the stage, the plan lists only what remains, `auto --yes` ends
-// with exactly the expected members, healthy, the quorum guard back on, and no member but the old one ever removed.
-// Judged by test/helpers/judge.ts.
+// there. `status` names the stage, the plan lists only what remains, `auto --step` on a terminal asks before each
+// destructive step; at its last question someone adds a member by hand, so the final verification fails (exit 5, the
+// extra member named); once it is removed, `auto --resume` ends with exactly the expected members, healthy, the quorum
+// guard back on, and no member but the old one ever removed. Judged by test/helpers/judge.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runPlugin, stateEnv, waitDiagnosis, withSim } from '../helpers/plugin.ts';
+import { kubectl, waitFor } from '../helpers/sim.ts';
+import { runPlugin, runPluginTTY, stateEnv, waitDiagnosis, withSim } from '../helpers/plugin.ts';
 import * as judge from '../helpers/judge.ts';
 import * as hand from '../helpers/byhand.ts';
 
@@ -23,7 +25,7 @@ faults:
 timing: {provisionSeconds: 1, rolloutSeconds: 1}
 `;
 
-test('A by hand (member removed, then the quorum guard off): status names the stage, the plan lists only the rest, auto --yes finishes', async () => {
+test('A by hand (member removed, then the quorum guard off): status names the stage, the plan lists only the rest; --step on a terminal, the final verification failing on a member added by hand, --resume finishes', async () => {
   await withSim(SCENARIO, async (sim) => {
     await waitDiagnosis(sim, 'not-ready');
     const env = stateEnv();
@@ -59,8 +61,41 @@ test('A by hand (member removed, then the quorum guard off): status names the st
     doc = JSON.parse(st.stdout);
     assert.ok(doc.diagnosis.reasons.some((r: string) => /quorum guard is off/.test(r)), JSON.stringify(doc.diagnosis.reasons));
 
-    const r = await runPlugin(sim, ['auto', '--yes'], { env });
-    assert.is(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+    // the destructive steps of this plan, as -o json lists them: --step asks before each, and only those
+    const planned = (await runPlugin(sim, ['auto', '--dry-run', '-o', 'json'], { env })).stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.event === 'planned');
+    const destructive = planned.filter((e) => e.destructive).map((e) => e.title);
+    assert.ok(destructive.length >= 4 && planned.length > destructive.length, planned.map((e) => `${e.step}${e.destructive ? '*' : ''}`).join(' '));
+    const runEnv = { ...env, ETCD_REPLACE_FINAL_VERIFY_S: '15' };
+    let extra = '';
+    const r = await runPluginTTY(sim, ['auto', '--step', '--yes'], {
+      env: runEnv,
+      timeoutMs: 240_000,
+      answer: async (shown) => {
+        // while the plugin waits at its last question, someone adds a member by hand: the final verification then
+        // sees four members, one never started
+        if (/Step \d+\/\d+: Turn the quorum guard back on/.test(shown)) {
+          // (etcd refuses a member add until every member has been connected for a few seconds: "unhealthy cluster")
+          const add = await waitFor('etcdctl member add to be accepted', () => {
+            const a = kubectl(sim, ['-n', 'openshift-etcd', 'exec', `etcd-${N[1]}`, '-c', 'etcdctl', '--', 'etcdctl', 'member', 'add', 'added-by-hand', '--peer-urls=https://10.61.9.9:2380']);
+            if (a.exitCode !== 0 && !/unhealthy cluster/.test(a.stderr)) throw new Error(a.stderr);
+            return a.exitCode === 0 ? a : null;
+          }, 60_000, 1000);
+          extra = /Member ([0-9a-f]+) added/.exec(add.stdout)?.[1] ?? '';
+        }
+        return 'y';
+      },
+    });
+    const questions = r.asked.map((a) => /Step \d+\/\d+: ([^\r\n]+)/.exec(a)?.[1] ?? a.slice(-300));
+    assert.equal(questions, destructive, 'asked before each destructive step, and nothing else');
+    assert.ok(extra, 'a member was added by hand at the last question');
+    assert.is(r.code, 5, r.screen.slice(-3000));
+    assert.match(r.screen, /4 members, want exactly 3/);
+    assert.match(r.screen, /auto --resume/);
+    assert.is((await judge.members(sim)).length, 4, 'the verification failed on the cluster as it was');
+    // the administrator removes it; the replacement finishes
+    hand.removeMember(sim, N[1]!, extra);
+    const resumed = await runPlugin(sim, ['auto', '--resume', '--yes'], { env: runEnv });
+    assert.is(resumed.code, 0, `exit ${resumed.code}\n${resumed.stdout}\n${resumed.stderr}`);
     const nodes = hand.masterNodes(sim);
     assert.is(nodes.length, 3);
     assert.not.ok(nodes.includes(N[0]!), 'the old node is deleted');

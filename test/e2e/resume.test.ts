@@ -26,6 +26,8 @@ const finishedCount = (j: any) => (j?.steps ?? []).filter((s: any) => s.status =
 
 const NS = 'openshift-machine-api';
 const REMOVE = /etcdctl member remove/;
+// a node command's privileged pod, created and being waited for (lib/cluster/hostcmd.ts names them so)
+const DEBUG_POD = /get pod etcd-replace-debug-/;
 const APPLY = /(^| )apply -f -( |$)/;
 
 test('killed at every step boundary and mid-step, resumed until done: healthy, removed once, machine created once', async () => {
@@ -41,6 +43,12 @@ test('killed at every step boundary and mid-step, resumed until done: healthy, r
 
     let firedRemove = false;
     let firedApply = false;
+    // the first kill: while a step's node command runs in its debug pod (left behind; the next run must delete it)
+    let firedDebug = false;
+    let leftover: string[] = [];
+    let markKilled = -1;
+    let markNext = -1;
+    let debugBaseline: number | undefined;
     let final: number | 'killed' = 'killed';
     const log: string[] = [];
     for (let i = 0; i < 40 && final === 'killed'; i++) {
@@ -49,6 +57,14 @@ test('killed at every step boundary and mid-step, resumed until done: healthy, r
       const r = await runPlugin(sim, args, {
         env,
         killWhen: () => {
+          if (!firedDebug) {
+            // the backup's pod (the preflight's probe pod came and went before the journal existed)
+            const backup = readJournal(state)?.steps?.find((x: any) => x.id === 'backup');
+            if (backup?.status === 'running') {
+              debugBaseline ??= traceCount(trace, DEBUG_POD);
+              if (traceCount(trace, DEBUG_POD) > debugBaseline) return (firedDebug = true);
+            }
+          }
           // mid-step kills right after the one-shot calls
           if (!firedRemove && traceCount(trace, REMOVE) > 0) return (firedRemove = true);
           if (!firedApply && traceCount(trace, APPLY) > 0) return (firedApply = true);
@@ -57,13 +73,27 @@ test('killed at every step boundary and mid-step, resumed until done: healthy, r
       });
       const j = readJournal(state);
       log.push(`run ${i}: ${r.code} (finished ${finishedCount(j)})`);
+      if (markKilled >= 0 && markNext < 0) markNext = judge.requestMark(sim);
+      if (firedDebug && markKilled < 0) {
+        leftover = (await judge.getJSON(sim, ['-n', 'openshift-etcd', 'pods', '-l', 'app=etcd-replace-debug'])).items.map((p: any) => p.metadata.name);
+        assert.ok(leftover.length > 0, 'the kill left a debug pod behind (the precondition of the sweep under test)');
+        markKilled = judge.requestMark(sim);
+      }
       if (r.code !== 'killed' && r.code !== 0) assert.unreachable(`run ${i} exited ${r.code}:\n${r.stdout}\n${r.stderr}\n${log.join('\n')}`);
       // killed right after the last step: the journal may already say done
       final = r.code === 'killed' && j?.status === 'done' ? 0 : r.code;
     }
     console.log(log.join('\n'));
     assert.is(final, 0, log.join('\n'));
-    assert.ok(firedRemove && firedApply, 'both mid-step kills happened');
+    assert.ok(firedRemove && firedApply && firedDebug, 'the three mid-step kills happened');
+    // the debug pod the first kill left behind was deleted by the next run (a DELETE the API server received from a
+    // client between that run's start and end), and no debug pod is left at the end
+    const deletes = judge.requests(sim).slice(markKilled, markNext).filter((q) => q.method === 'DELETE');
+    for (const name of leftover) {
+      assert.ok(deletes.some((q) => q.url.includes(`/pods/${name}`)), `the next run did not delete ${name}: ${deletes.map((q) => q.url).join('; ')}`);
+      await judge.expectGone(sim, ['-n', 'openshift-etcd', 'pod', name], `the leftover debug pod ${name}`);
+    }
+    assert.equal((await judge.getJSON(sim, ['-n', 'openshift-etcd', 'pods', '-l', 'app=etcd-replace-debug'])).items.map((p: any) => p.metadata.name), [], 'debug pods left at the end');
     const j = readJournal(state);
     assert.is(j.status, 'done');
     assert.is(j.steps.find((s: any) => s.id === 'remove-member').status, 'skipped');

@@ -17,11 +17,12 @@ const masters = (net: string) => `masters:
 workers: 0
 `;
 
-test('item 6: etcdDisk dedicated (/var/lib/etcd a mount point): procedure B moves the contents and ends healthy', async () => {
+test('item 6: etcdDisk dedicated (/var/lib/etcd a mount point), 4.6: procedure B moves the contents and ends healthy, the quorum guard never turned off', async () => {
   const net = '10.32.0';
   const [target] = nodesOf(net);
   await withSim(
-    `openshift: "4.14"
+    // 4.6 (issue 25): the oldest release, before the documented quorum-guard steps (4.8+)
+    `openshift: "4.6"
 platform: aws
 controlPlaneMachineSet: absent
 etcdDisk: dedicated
@@ -32,11 +33,14 @@ timing: {provisionSeconds: 1, rolloutSeconds: 1}
     async (sim) => {
       await waitDiagnosis(sim, 'crashloop');
       const oldId = await judge.memberId(sim, target!);
+      const guard = await judge.watchEtcdCR(sim);
       const env = stateEnv();
       const r = await runPlugin(sim, ['auto', '--yes'], { env });
       assert.is(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
       await judge.expectHealthy(sim, nodesOf(net));
       await judge.expectReplaced(sim, { oldId, name: target! });
+      await judge.expectGuardNeverOff(guard);
+      judge.expectQuorumNeverLost(sim);
       const j = readJournal(env.XDG_STATE_HOME);
       const stop = j.steps.find((x: any) => x.id === 'stop-etcd-pod');
       assert.match(stop.output ?? '', /contents of the mount point/);

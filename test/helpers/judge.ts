@@ -373,21 +373,35 @@ export function requestMark(w: World): number {
 }
 
 /**
- * No client wrote anything through the API since `mark` (the simulator's request log, <state>/requests.jsonl: every
- * request a client sent, with its method; the simulated controllers do not go through it). Commands run in pods
- * (POST pods/exec), access reviews and server-side dry runs (`dryRun=All`) are not counted: compare etcd's member list before and after for those.
+ * The requests since `mark` that ask the API server to change something (the simulator's request log,
+ * <state>/requests.jsonl: every request a client sent, with its method; the simulated controllers do not go through
+ * it): every method but GET/HEAD/OPTIONS, without commands run in pods (POST pods/exec: compare etcd's member list
+ * before and after for those) and access reviews (questions, not changes). Server-side dry runs (`dryRun=All`) are
+ * included: see expectNoWritesSince.
  */
-export function expectNoWritesSince(w: World, mark: number): void {
+export function writesSince(w: World, mark: number): { method: string; url: string; user?: string; dryRun?: boolean }[] {
   const file = path.join(w.stateDir, 'requests.jsonl');
   assert.ok(existsSync(file), `the simulator kept no request log (${file})`);
   const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
   assert.ok(lines.length > mark, 'no request at all reached the API server since the mark (was the plugin run?)');
-  const writes = lines
+  return lines
     .slice(mark)
     .map((l) => JSON.parse(l))
-    .filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method) && !/\/selfsubject(access|rules)?reviews|\/pods\/[^/]+\/exec\?/.test(r.url))
-    // a server-side dry run (`?dryRun=All`, as `kubectl create --dry-run=server` sends) is admitted and validated but
-    // never persisted (kubernetes.io/docs/reference/using-api/api-concepts/#dry-run): not a write
-    .filter((r) => !/[?&]dryRun=All(&|$)/.test(r.url));
+    .filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method) && !/\/selfsubject(access|rules)?reviews|\/pods\/[^/]+\/exec\?/.test(r.url));
+}
+
+/**
+ * A server-side dry run: admitted and validated, never persisted. `?dryRun=All`, or (a DELETE) `dryRun: ["All"]` in
+ * its DeleteOptions body, which the simulator's log marks `dryRun: true`.
+ */
+export const isDryRun = (r: { url: string; dryRun?: boolean }) => r.dryRun === true || /[?&]dryRun=All(&|$)/.test(r.url);
+
+/**
+ * No client wrote anything through the API since `mark` (writesSince). A server-side dry run (`?dryRun=All`, as
+ * `kubectl create --dry-run=server` sends) is admitted and validated but never persisted
+ * (kubernetes.io/docs/reference/using-api/api-concepts/#dry-run): not a write.
+ */
+export function expectNoWritesSince(w: World, mark: number): void {
+  const writes = writesSince(w, mark).filter((r) => !isDryRun(r));
   assert.is(writes.length, 0, `API writes: ${writes.map((r) => `${r.method} ${r.url}`).join('; ')}`);
 }

@@ -71,6 +71,62 @@ export function runPlugin(sim: Pick<SimHandle, 'kubeconfig'> | null, args: strin
   });
 }
 
+export interface TTYRun {
+  code: number;
+  /** everything the terminal showed (stdout and stderr share it), escape sequences left in */
+  screen: string;
+  /** the questions asked ([y/N] prompts), in order, each with the text shown since the previous answer */
+  asked: string[];
+}
+
+const shq = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs the plugin on a terminal: a pseudo-terminal made by util-linux `script` (the plugin's stdin, stdout and stderr
+ * are that terminal, 120 columns wide), as a user at a shell. Each `[y/N]` question is answered with what `answer`
+ * returns for the text shown since the last answer (it may act on the cluster first: the plugin waits for the answer).
+ */
+export function runPluginTTY(sim: Pick<SimHandle, 'kubeconfig'>, args: string[], opts: { env?: NodeJS.ProcessEnv; answer: (shown: string) => string | Promise<string>; timeoutMs?: number }): Promise<TTYRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: sim.kubeconfig, TERM: 'xterm', ...opts.env };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  const cmd = `stty cols 120 rows 40 && exec ${[process.execPath, '--import', 'tsx', join(ROOT, 'lib/main.ts'), ...args].map(shq).join(' ')}`;
+  return new Promise((res, rej) => {
+    const p = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    let from = 0;
+    let answering = Promise.resolve();
+    const asked: string[] = [];
+    const onData = (d: Buffer) => {
+      screen += d.toString('utf8');
+      // a new question once the text since the last answer ends with the prompt
+      // (readline moves the cursor after its prompt: escape sequences are left out of the match)
+      const shown = screen.slice(from).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+      if (/\[y\/N\] $/.test(shown)) {
+        from = screen.length;
+        asked.push(shown);
+        answering = answering.then(async () => {
+          const a = await opts.answer(shown);
+          p.stdin!.write(`${a}\r`);
+        });
+        answering.catch((e) => {
+          p.kill('SIGKILL');
+          rej(e);
+        });
+      }
+    };
+    p.stdout!.on('data', onData);
+    p.stderr!.on('data', (d) => (screen += d.toString('utf8')));
+    const limit = setTimeout(() => {
+      p.kill('SIGKILL');
+      rej(new Error(`plugin ${args.join(' ')} on a terminal still running after ${(opts.timeoutMs ?? 10 * 60_000) / 1000}s: killed\n${screen}`));
+    }, opts.timeoutMs ?? 10 * 60_000);
+    p.on('close', (code, signal) => {
+      clearTimeout(limit);
+      res({ code: code ?? (signal ? 128 : -1), screen, asked });
+    });
+  });
+}
+
 /** A fresh journal home for one "laptop" (XDG_STATE_HOME), plus the usual test knobs. */
 export function stateEnv(extra: Record<string, string> = {}): Record<string, string> & { XDG_STATE_HOME: string } {
   return { XDG_STATE_HOME: mkdtempSync(join(tmpdir(), 'er-state-')), ETCD_REPLACE_FORCE_REDEPLOY_AFTER_S: '20', ...extra };

@@ -208,7 +208,9 @@ test('exec into etcdctl shows real-shaped https://10.x output', async () => {
   assert.not.match(bad.err + bad.out, '127.');
   // steady state: the kubelet does not rewrite an unchanged mirror pod
   const rv = mirror(n0)!.metadata.resourceVersion;
-  await sleep(1200);
+  const k0 = kubelets.get(n0.name)!;
+  const syncs = k0.syncs;
+  await waitFor('three more kubelet sync loops', () => k0.syncs >= syncs + 3);
   assert.is(mirror(n0)!.metadata.resourceVersion, rv);
   const logText = hooks.logs(pod, 'etcd');
   assert.ok(logText.length > 0);
@@ -348,9 +350,13 @@ test('powerOff: etcd really down, heartbeats stop, exec refused; kubeletDown kee
 
   const k3 = kubelets.get(n3.name)!;
   k3.kubeletDown();
-  await sleep(300);
-  assert.ok(k3.etcdProcess);
-  assert.is((await etcdctl([clientURL(n3)], ['endpoint', 'health'])).exitCode, 0);
+  // the agent stops at once (no timer is left to run another loop); its etcd keeps serving health checks
+  const syncs = k3.syncs;
+  for (let i = 0; i < 3; i++) {
+    assert.ok(k3.etcdProcess);
+    assert.is((await etcdctl([clientURL(n3)], ['endpoint', 'health'])).exitCode, 0);
+  }
+  assert.is(k3.syncs, syncs, 'no kubelet loop ran after kubeletDown');
   k3.start();
 });
 

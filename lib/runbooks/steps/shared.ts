@@ -25,7 +25,7 @@ export const TIMEOUTS = {
   machineGone: 20 * MIN,
   machineRunning: 30 * MIN,
   rollout: 30 * MIN,
-  finalVerify: 15 * MIN,
+  finalVerify: Number(process.env.ETCD_REPLACE_FINAL_VERIFY_S ?? 900) * 1000,
   /**
    * stopped-machine procedures: the new node Ready but still only N-1 etcd pods (none on the new node) and no learner,
    * for this long → force a `recovery-` redeployment (docs "Verification" step 1). A new node's first pod waits for its
