@@ -86,7 +86,7 @@ test('A by hand (member removed, then the quorum guard off): status names the st
       },
     });
     const questions = r.asked.map((a) => /Step \d+\/\d+: ([^\r\n]+)/.exec(a)?.[1] ?? a.slice(-300));
-    assert.equal(questions, destructive, 'asked before each destructive step, and nothing else');
+    assert.equal(questions, destructive, `asked before each destructive step, and nothing else (exit ${r.code}):\n${r.screen.slice(-2500)}`);
     assert.ok(extra, 'a member was added by hand at the last question');
     assert.is(r.code, 5, r.screen.slice(-3000));
     assert.match(r.screen, /4 members, want exactly 3/);
