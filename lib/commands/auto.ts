@@ -97,25 +97,21 @@ async function clusterKey(kube: Kube): Promise<string> {
  * diagnosis and plan code as live. Nothing is run: the adapter is offline (every call refused and counted), there is
  * no journal, lease, Event or preflight (its checks need the cluster).
  */
-async function autoFrom(argv: AutoArgs): Promise<number> {
-  const json = argv.output === 'json';
-  const kube = new Kube({ ...kubeOptions(argv), offline: argv.from! });
-  const err = (l: string) => void process.stderr.write(`${l}\n`);
-  const say = (l: string) => void (json ? undefined : process.stdout.write(`${l}\n`));
-  const result = (code: number, status: string, extra: object = {}) => {
+/** `-o json`'s last line, the run's result event; returns the exit code. */
+function resultEvent(json: boolean): (code: number, status: string, extra?: object) => number {
+  return (code, status, extra = {}) => {
     if (json) process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'result', status, exitCode: code, ...extra })}\n`);
     return code;
   };
-  const read = await readOffline(argv.from!);
-  const bmhText = argv.bmh ? readBmhFile(argv.bmh) : undefined;
-  const { state, source } = read;
-  say(`From ${describeSource(source)}: the plan auto would have run then. Nothing is run from a must-gather; the cluster may have changed since.`);
-  for (const g of source.gaps) say(`  unknown: ${g.file}: ${g.what}`);
-  if (read.lease?.holder && !read.lease.expired) say(`note: another etcd-replace run held the lease then: ${describeLease(read.lease, Date.parse(source.collectedUntil ?? '') || Date.now())}; a real run would have refused.`);
-  const d = diagnoseOffline(state, source.gaps, { member: argv.member });
+}
+
+/** The answer when the diagnosis leaves nothing to plan: healthy (exit 0) or refused (exit 4); null when a plan follows. */
+function answerWithoutPlan(d: Diagnosis, json: boolean): number | null {
+  const result = resultEvent(json);
+  const err = (l: string) => void process.stderr.write(`${l}\n`);
   switch (d.scenario) {
     case 'healthy':
-      say(`nothing to do: ${d.reasons[0] ?? 'every etcd member is healthy'}.`);
+      if (!json) process.stdout.write(`nothing to do: ${d.reasons[0] ?? 'every etcd member is healthy'}.\n`);
       return result(ExitCode.Ok, 'healthy', { diagnosis: d });
     case 'quorum-lost':
     case 'unsafe':
@@ -123,8 +119,25 @@ async function autoFrom(argv: AutoArgs): Promise<number> {
       if (d.action) err(d.action);
       return result(ExitCode.Refused, 'refused', { diagnosis: d });
     default:
-      break;
+      return null;
   }
+}
+
+async function autoFrom(argv: AutoArgs): Promise<number> {
+  const json = argv.output === 'json';
+  const kube = new Kube({ ...kubeOptions(argv), offline: argv.from! });
+  const err = (l: string) => void process.stderr.write(`${l}\n`);
+  const say = (l: string) => void (json ? undefined : process.stdout.write(`${l}\n`));
+  const result = resultEvent(json);
+  const read = await readOffline(argv.from!);
+  const bmhText = argv.bmh ? readBmhFile(argv.bmh) : undefined;
+  const { state, source } = read;
+  say(`From ${describeSource(source)}: the plan auto would have run then. Nothing is run from a must-gather; the cluster may have changed since.`);
+  for (const g of source.gaps) say(`  unknown: ${g.file}: ${g.what}`);
+  if (read.lease?.holder && !read.lease.expired) say(`note: another etcd-replace run held the lease then: ${describeLease(read.lease, Date.parse(source.collectedUntil ?? '') || Date.now())}; a real run would have refused.`);
+  const d = diagnoseOffline(state, source.gaps, { member: argv.member });
+  const answered = answerWithoutPlan(d, json);
+  if (answered !== null) return answered;
   const bmh = argv.bmh && bmhText !== undefined ? checkBmh(argv.bmh, bmhText, state, d) : undefined;
   let facts: PlanFacts;
   try {
@@ -168,10 +181,7 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
   const cluster = await clusterKey(kube);
   const dryRun: DryRun = argv.dryRun === true ? 'client' : argv.dryRun === false || argv.dryRun === undefined ? 'none' : argv.dryRun;
   const err = (l: string) => void process.stderr.write(`${l}\n`);
-  const result = (code: number, status: string, extra: object = {}) => {
-    if (json) process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'result', status, exitCode: code, ...extra })}\n`);
-    return code;
-  };
+  const result = resultEvent(json);
   let identity: ClusterIdentity | undefined;
   const coordination = (member: string) => ({
     lease: (runId: string) =>
@@ -261,18 +271,8 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
     if (!json) process.stdout.write(`note: ${line}; a real run would refuse.\n`);
   }
   const d = diagnose(state, { member: argv.member });
-  switch (d.scenario) {
-    case 'healthy':
-      if (!json) process.stdout.write(`nothing to do: ${d.reasons[0] ?? 'every etcd member is healthy'}.\n`);
-      return result(ExitCode.Ok, 'healthy', { diagnosis: d });
-    case 'quorum-lost':
-    case 'unsafe':
-      err(`refused (${d.scenario}): ${d.reasons.join('; ') || 'the cluster state cannot be judged safely'}. Nothing was changed.`);
-      if (d.action) err(d.action);
-      return result(ExitCode.Refused, 'refused', { diagnosis: d });
-    default:
-      break;
-  }
+  const answered = answerWithoutPlan(d, json);
+  if (answered !== null) return answered;
   const bmh = argv.bmh && bmhText !== undefined ? checkBmh(argv.bmh, bmhText, state, d) : undefined;
   let facts: PlanFacts;
   try {

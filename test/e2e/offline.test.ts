@@ -105,7 +105,7 @@ async function one(f: string, k: number): Promise<string> {
     // the cluster moves (a crash loop's restart count, a heartbeat): the live read and the must-gather are taken at
     // the same moment; another try when a change fell between them (or an exec timed out on a loaded machine)
     const gatherWorks = !GATHER_ETCD_FAILS.has(name);
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       rmSync(mg, { recursive: true, force: true });
       let written;
       [d, written] = await Promise.all([live(w), writeMustGather(w, mg)]);
@@ -146,7 +146,9 @@ test('every scenario preset: the diagnosis from its must-gather equals the live 
   assert.equal(all.map((f) => f.replace(/\.yaml$/, '')).sort(), Object.keys(EXPECT).sort(), 'a scenario preset has no expectation in this test');
   const files = process.env.OFFLINE_ALL === '1' ? all : all.filter((f) => CI_PRESETS.includes(f.replace(/\.yaml$/, '')));
   const queue = files.map((f) => [f, all.indexOf(f) + 1] as const);
-  const jobs = Number(process.env.OFFLINE_JOBS ?? 5);
+  // two worlds at a time: with five, a loaded 2-core machine delays the crash loop and gather_etcd's execs enough that the
+  // live read and the must-gather disagree on most tries
+  const jobs = Number(process.env.OFFLINE_JOBS ?? 2);
   const busy = new Set<string>();
   const failures: unknown[] = [];
   await Promise.all(
