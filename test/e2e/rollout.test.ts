@@ -73,6 +73,7 @@ test('items 2, 1, 7: target machine already Deleting → procedure A (its YAML s
   const oldId = await judge.memberId(sim, A_TARGET);
   const cr = await judge.watchEtcdCR(sim);
   const env = stateEnv({ ETCD_REPLACE_FORCE_REDEPLOY_AFTER_S: '5' });
+  const mark = judge.requestMark(sim);
   const r = await runPlugin(sim, ['auto', '--yes', '--force-backup'], { env });
   assert.is(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
   const m3 = await judge.expectExists(sim, ['-n', NS, 'machine', 'clustername-8qw5l-master-3']);
@@ -83,9 +84,13 @@ test('items 2, 1, 7: target machine already Deleting → procedure A (its YAML s
   await judge.expectGone(sim, ['-n', NS, 'machine', 'clustername-8qw5l-master-0'], 'the old machine');
   judge.expectQuorumNeverLost(sim);
   // item 2
+  // item 2, from the API server's request log: the old Machine was read by name before the member was removed
+  const sent = judge.requests(sim).slice(mark);
+  const readOld = sent.findIndex((q) => q.method === 'GET' && /\/machines\/clustername-8qw5l-master-0(\?|$)/.test(q.url));
+  const removed = sent.findIndex((q) => /\/exec\?.*command=member&command=remove/.test(q.url));
+  assert.ok(removed >= 0, 'the member was removed through an exec in an etcd pod');
+  assert.ok(readOld >= 0 && readOld < removed, `the old Machine read at request ${readOld}, the member removed at ${removed}`);
   const j = readJournal(env.XDG_STATE_HOME);
-  const ids = j.steps.map((s: any) => s.id);
-  assert.ok(ids.indexOf('save-machine') < ids.indexOf('remove-member'), ids.join(','));
   const saved = readFileSync(join(dirname(journalFile(env.XDG_STATE_HOME)!), 'new-machine.yaml'), 'utf8');
   assert.not.match(saved, /deletionTimestamp|deletionGracePeriodSeconds|phase: Deleting/);
   // item 7: the backup on the node is this run's own, marked dirty, and not the planted one
