@@ -17,7 +17,8 @@ function ok(sim: W, args: string[], input?: string): string {
 /** `oc rsh etcd-<node>` + `etcdctl member remove <id>` (docs A.1 / B.2), from the etcd pod on `viaNode`. */
 export function removeMember(sim: W, viaNode: string, id: string): string {
   const out = ok(sim, ['-n', 'openshift-etcd', 'exec', `etcd-${viaNode}`, '-c', 'etcdctl', '--', 'etcdctl', 'member', 'remove', id]);
-  assert.match(out, new RegExp(`Member ${id} removed`), `etcdctl member remove ${id} printed: ${JSON.stringify(out)}`);
+  // etcdctl prints the ID with `%16x`: space-padded, so an ID with leading zeros reads `Member  d25c7bf1f52982b removed`
+  assert.match(out, new RegExp(`Member\\s+${id.replace(/^0+/, '')} removed`), `etcdctl member remove ${id} printed: ${JSON.stringify(out)}`);
   return out;
 }
 
