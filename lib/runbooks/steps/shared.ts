@@ -100,13 +100,23 @@ export async function settledState(kube: Kube, attempts = 4): Promise<ClusterSta
   return s;
 }
 
-/** Member list (no health) read from a ready etcd pod not on `avoidNode`: two API calls, no health probing. */
-export async function liveMembers(kube: Kube, avoidNode: string): Promise<EtcdMember[]> {
-  const pods = await kube.json(['-n', NS_ETCD, 'get', 'pods', '-l', 'k8s-app=etcd'], { retries: 4 });
-  const ready = ((pods.items ?? []) as any[]).filter((p) => {
-    const cs: any[] = p.status?.containerStatuses ?? [];
-    return p.spec?.nodeName !== avoidNode && p.status?.phase === 'Running' && cs.length > 0 && cs.every((c) => c.ready);
-  });
+/**
+ * Member list (no health) read from a ready etcd pod not on `avoidNode`: two API calls, no health probing. While no
+ * such pod is ready (a run resumed in the middle of the operator's rollout, which restarts them one at a time), it
+ * waits for one, up to `waitMs`.
+ */
+export async function liveMembers(kube: Kube, avoidNode: string, waitMs = 120_000): Promise<EtcdMember[]> {
+  const deadline = Date.now() + waitMs;
+  let ready: any[] = [];
+  for (let i = 1; ; i++) {
+    const pods = await kube.json(['-n', NS_ETCD, 'get', 'pods', '-l', 'k8s-app=etcd'], { retries: 4 });
+    ready = ((pods.items ?? []) as any[]).filter((p) => {
+      const cs: any[] = p.status?.containerStatuses ?? [];
+      return p.spec?.nodeName !== avoidNode && p.status?.phase === 'Running' && cs.length > 0 && cs.every((c) => c.ready);
+    });
+    if (ready.length > 0 || Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, Math.min(5_000, 1_000 * i)));
+  }
   let last = 'no ready etcd pod';
   for (const p of ready) {
     const r = await kube.run(etcdctlArgs(p.metadata.name, ['member', 'list', '-w', 'json']), { allowFailure: true, retries: 2, timeoutMs: 60_000 });
