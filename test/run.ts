@@ -84,7 +84,9 @@ function runFile(file: string, isolate = false): Promise<FileResult> {
       cwd: ROOT,
       detached: true, // own process group, so a timeout kills the sims and etcds it started too
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      // TEST_FILE_DEADLINE: when this runner kills the file; runPlugin ends a plugin run before it, so that a hung run
+      // fails with what the plugin printed instead of a bare "timed out"
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', TEST_FILE_DEADLINE: String(started + TIMEOUT_MS) },
     });
     running.add(child);
     let output = '';

@@ -14,6 +14,7 @@ import { firstErrorLine } from '../cluster/kubectl.ts';
 import { DEBUG_NS, debugImage, debugPodManifest, debugPodName, runOnNode } from '../cluster/hostcmd.ts';
 import { etcdctl } from '../etcd/exec.ts';
 import { parseAlarmList } from '../etcd/alarms.ts';
+import { parseStatusFile } from '../offline/etcd-info.ts';
 import type { ClusterState, EtcdAlarm } from '../types.ts';
 import type { PlanFacts, Step } from '../runbooks/step.ts';
 import { GRANTING_ROLE, accessLabel, planAccess, reviewAccess } from './access.ts';
@@ -126,7 +127,7 @@ async function space(kube: Kube, f: PlanFacts, state: Pick<ClusterState, 'member
     else if (b) {
       const known = state.members.map((x) => x.dbSizeBytes).filter((x): x is number => typeof x === 'number');
       const own = state.members.find((x) => x.name === f.backupNode)?.dbSizeBytes;
-      const db = own ?? (known.length ? Math.max(...known) : null);
+      const db = own ?? (known.length ? Math.max(...known) : await readDbSize(kube, f.execPod, f.backupNode, state.members));
       if (db === null) out.push(bad('backup-space', backupTitle, 'the DB size could not be read (etcdctl endpoint status), so the space cluster-backup.sh needs is unknown'));
       else {
         const need = backupNeedKiB(db, b.resourcesKiB);
@@ -148,6 +149,30 @@ async function space(kube: Kube, f: PlanFacts, state: Pick<ClusterState, 'member
     }
   }
   return out;
+}
+
+/**
+ * The DB size when the diagnosis has none (the status read's exec stream was cut, or it timed out): `etcdctl endpoint
+ * status --cluster -w json` again, up to three times. JSON, so that a cut answer fails to parse instead of reading as
+ * fewer members; stdout is read whatever the exit code, since etcdctl exits 1 when one endpoint (the broken member's)
+ * does not answer but still prints the others.
+ */
+async function readDbSize(kube: Kube, pod: string, backupNode: string, members: Pick<ClusterState, 'members'>['members']): Promise<number | null> {
+  for (let i = 0; i < 3; i++) {
+    const r = await etcdctl(kube, pod, ['endpoint', 'status', '--cluster', '-w', 'json'], { allowFailure: true, retries: 1 }).catch(() => null);
+    let sizes: { id: string; dbSizeBytes?: number }[] = [];
+    try {
+      sizes = r ? parseStatusFile(r.stdout) : [];
+    } catch {
+      continue;
+    }
+    const ownId = members.find((m) => m.name === backupNode)?.id;
+    const own = sizes.find((s) => s.id === ownId)?.dbSizeBytes;
+    const known = sizes.map((s) => s.dbSizeBytes).filter((x): x is number => typeof x === 'number');
+    if (own !== undefined) return own;
+    if (known.length) return Math.max(...known);
+  }
+  return null;
 }
 
 async function alarms(kube: Kube, f: PlanFacts, state: Pick<ClusterState, 'alarms'>): Promise<PreflightCheck> {

@@ -36,6 +36,17 @@ export interface RunOptions {
 }
 
 /** Runs the plugin (lib/main.ts through tsx) as a child process against the simulator, with no TTY. */
+/**
+ * How long a plugin run may take: the test's own limit (15 minutes when it sets none), but never past 20 s before
+ * test/run.ts kills the whole file (TEST_FILE_DEADLINE), so that a hung run is reported with its output.
+ */
+export function pluginLimitMs(wanted: number | undefined, now = Date.now()): number {
+  const limit = wanted ?? 15 * 60_000;
+  const deadline = Number(process.env.TEST_FILE_DEADLINE);
+  if (!Number.isFinite(deadline) || deadline <= 0) return limit;
+  return Math.max(1000, Math.min(limit, deadline - now - 20_000));
+}
+
 export function runPlugin(sim: Pick<SimHandle, 'kubeconfig'> | null, args: string[], opts: RunOptions = {}): Promise<Run> {
   // The simulated world runs on compressed timings (a machine provisions in seconds), so the plugin's waits back off
   // to 2 s between polls instead of the 10 s meant for real clusters; a test may set its own value.
@@ -58,14 +69,15 @@ export function runPlugin(sim: Pick<SimHandle, 'kubeconfig'> | null, args: strin
           }
         }, 20)
       : undefined;
+    const limitMs = pluginLimitMs(opts.timeoutMs);
     const limit = setTimeout(() => {
       timedOut = true;
       p.kill('SIGKILL');
-    }, opts.timeoutMs ?? 15 * 60_000);
+    }, limitMs);
     p.on('close', (code, signal) => {
       if (poll) clearInterval(poll);
       clearTimeout(limit);
-      if (timedOut) return rej(new Error(`plugin ${args.join(' ')} still running after ${(opts.timeoutMs ?? 15 * 60_000) / 1000}s: killed\n${stdout}\n${stderr}`));
+      if (timedOut) return rej(new Error(`plugin ${args.join(' ')} still running after ${Math.round(limitMs / 1000)}s: killed\n${stdout}\n${stderr}`));
       res({ code: killed ? 'killed' : (code ?? (signal ? 128 : -1)), stdout, stderr });
     });
   });
@@ -89,6 +101,7 @@ const shq = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 export function runPluginTTY(sim: Pick<SimHandle, 'kubeconfig'>, args: string[], opts: { env?: NodeJS.ProcessEnv; answer: (shown: string) => string | Promise<string>; timeoutMs?: number }): Promise<TTYRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: sim.kubeconfig, TERM: 'xterm', ...opts.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  const ttyLimitMs = pluginLimitMs(opts.timeoutMs ?? 10 * 60_000);
   const cmd = `stty cols 120 rows 40 && exec ${[process.execPath, '--import', 'tsx', join(ROOT, 'lib/main.ts'), ...args].map(shq).join(' ')}`;
   return new Promise((res, rej) => {
     const p = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -118,8 +131,8 @@ export function runPluginTTY(sim: Pick<SimHandle, 'kubeconfig'>, args: string[],
     p.stderr!.on('data', (d) => (screen += d.toString('utf8')));
     const limit = setTimeout(() => {
       p.kill('SIGKILL');
-      rej(new Error(`plugin ${args.join(' ')} on a terminal still running after ${(opts.timeoutMs ?? 10 * 60_000) / 1000}s: killed\n${screen}`));
-    }, opts.timeoutMs ?? 10 * 60_000);
+      rej(new Error(`plugin ${args.join(' ')} on a terminal still running after ${Math.round(ttyLimitMs / 1000)}s: killed\n${screen}`));
+    }, ttyLimitMs);
     p.on('close', (code, signal) => {
       clearTimeout(limit);
       res({ code: code ?? (signal ? 128 : -1), screen, asked });
