@@ -123,12 +123,21 @@ function answerWithoutPlan(d: Diagnosis, json: boolean): number | null {
   }
 }
 
+/** The plan's facts, or the refusal's exit code (4) when they cannot be made (a PlanError says why). */
+async function factsOrRefusal(json: boolean, make: () => PlanFacts | Promise<PlanFacts>): Promise<PlanFacts | number> {
+  try {
+    return await make();
+  } catch (e) {
+    if (!(e instanceof PlanError)) throw e;
+    process.stderr.write(`refused: ${e.message}. Nothing was changed.\n`);
+    return resultEvent(json)(ExitCode.Refused, 'refused', { reasons: [e.message] });
+  }
+}
+
 async function autoFrom(argv: AutoArgs): Promise<number> {
   const json = argv.output === 'json';
   const kube = new Kube({ ...kubeOptions(argv), offline: argv.from! });
-  const err = (l: string) => void process.stderr.write(`${l}\n`);
   const say = (l: string) => void (json ? undefined : process.stdout.write(`${l}\n`));
-  const result = resultEvent(json);
   const read = await readOffline(argv.from!);
   const bmhText = argv.bmh ? readBmhFile(argv.bmh) : undefined;
   const { state, source } = read;
@@ -139,18 +148,12 @@ async function autoFrom(argv: AutoArgs): Promise<number> {
   const answered = answerWithoutPlan(d, json);
   if (answered !== null) return answered;
   const bmh = argv.bmh && bmhText !== undefined ? checkBmh(argv.bmh, bmhText, state, d) : undefined;
-  let facts: PlanFacts;
-  try {
+  const facts = await factsOrRefusal(json, () => {
     const backupForce = argv.forceBackup ? null : backupForceReason(state, d, read.progress);
     const at = source.collectedUntil ? new Date(source.collectedUntil) : new Date();
-    facts = planFacts(state, d, at, { ...(bmh ? { bmh } : {}), ...(backupForce ? { backupForce } : {}) });
-  } catch (e) {
-    if (e instanceof PlanError) {
-      err(`refused: ${e.message}. Nothing was changed.`);
-      return result(ExitCode.Refused, 'refused', { reasons: [e.message] });
-    }
-    throw e;
-  }
+    return planFacts(state, d, at, { ...(bmh ? { bmh } : {}), ...(backupForce ? { backupForce } : {}) });
+  });
+  if (typeof facts === 'number') return facts;
   const plan = buildPlan(kube, facts);
   const cluster: ClusterIdentity = { server: read.server, context: null, user: null, clusterID: read.clusterID };
   say('preflight: not run (its checks ask the cluster: permissions, debug pods, disk space, alarms)');
@@ -274,17 +277,11 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
   const answered = answerWithoutPlan(d, json);
   if (answered !== null) return answered;
   const bmh = argv.bmh && bmhText !== undefined ? checkBmh(argv.bmh, bmhText, state, d) : undefined;
-  let facts: PlanFacts;
-  try {
+  const facts = await factsOrRefusal(json, async () => {
     const backupForce = argv.forceBackup ? null : backupForceReason(state, d, await operatorProgress(kube));
-    facts = planFacts(state, d, new Date(), { ...(bmh ? { bmh: { host: bmh.host, secretName: bmh.secretName } } : {}), ...(backupForce ? { backupForce } : {}) });
-  } catch (e) {
-    if (e instanceof PlanError) {
-      err(`refused: ${e.message}. Nothing was changed.`);
-      return result(ExitCode.Refused, 'refused', { reasons: [e.message] });
-    }
-    throw e;
-  }
+    return planFacts(state, d, new Date(), { ...(bmh ? { bmh: { host: bmh.host, secretName: bmh.secretName } } : {}), ...(backupForce ? { backupForce } : {}) });
+  });
+  if (typeof facts === 'number') return facts;
   const plan = buildPlan(kube, facts);
   // without --yes and without a terminal the runner stops before anything (exit 2): no preflight then (it starts pods)
   if (dryRun !== 'none' || argv.yes || tty) plan.preflight = await runPreflight(kube, facts, plan.steps, state, { dryRun, user: identity?.user ?? undefined });
