@@ -13,7 +13,8 @@ import { backupForceReason, type OperatorProgress } from '../diagnose/backup-for
 import { ExitCode, PluginError } from '../errors.ts';
 import { liveMembers, peerHost, settledState } from '../runbooks/steps/shared.ts';
 import { Journal, newestUnfinished, sanitizeCluster, stateRoot } from '../runbooks/journal.ts';
-import { PlanError, buildPlan, planFacts } from '../runbooks/plan.ts';
+import { PlanError, buildPlan, planFacts, spareHosts } from '../runbooks/plan.ts';
+import { finishHostRefusal } from '../runbooks/steps/baremetal.ts';
 import { runPlan } from '../runbooks/runner.ts';
 import { deleteLeftoverDebugPods } from '../cluster/hostcmd.ts';
 import type { PlanFacts } from '../runbooks/step.ts';
@@ -65,9 +66,10 @@ function checkBmh(file: string, text: string, state: ClusterState, d: Diagnosis)
   const usage = (msg: string) => new PluginError(`--bmh ${file}: ${msg}`, { exitCode: ExitCode.Usage, hint: 'fix the file; nothing was changed' });
   if (state.platform !== 'BareMetal') throw usage(`--bmh applies only to bare-metal clusters (platform BareMetal); this one is ${state.platform ?? 'unknown'}`);
   if (d.scenario !== 'not-ready') throw usage(`--bmh applies when the member's machine is replaced; the diagnosis is ${d.scenario}`);
-  const old = (state.hosts ?? []).find((h) => h.consumer === d.member?.machine);
+  // the host being replaced: the member's machine's; when finishing a half-done replacement, those no surviving master uses
+  const old = new Set(d.partial?.memberRemoved ? spareHosts(state, d.partial).map((h) => h.name) : (state.hosts ?? []).filter((h) => h.consumer === d.member?.machine).map((h) => h.name));
   try {
-    const m = validateBmhManifest(text, (state.hosts ?? []).filter((h) => h.name !== old?.name), state.release);
+    const m = validateBmhManifest(text, (state.hosts ?? []).filter((h) => !old.has(h.name)), state.release);
     // the Secret's data goes only to the run's secret file (Journal.saveSecret), never into the plan facts (journal.json)
     return { host: m.host, secretName: String(m.secret.metadata.name), secret: toHostSecret('bmc', m.secret) };
   } catch (e) {
@@ -279,7 +281,10 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
   const bmh = argv.bmh && bmhText !== undefined ? checkBmh(argv.bmh, bmhText, state, d) : undefined;
   const facts = await factsOrRefusal(json, async () => {
     const backupForce = argv.forceBackup ? null : backupForceReason(state, d, await operatorProgress(kube));
-    return planFacts(state, d, new Date(), { ...(bmh ? { bmh: { host: bmh.host, secretName: bmh.secretName } } : {}), ...(backupForce ? { backupForce } : {}) });
+    const f = planFacts(state, d, new Date(), { ...(bmh ? { bmh: { host: bmh.host, secretName: bmh.secretName } } : {}), ...(backupForce ? { backupForce } : {}) });
+    const noHost = await finishHostRefusal(kube, f);
+    if (noHost) throw new PlanError(noHost);
+    return f;
   });
   if (typeof facts === 'number') return facts;
   const plan = buildPlan(kube, facts);

@@ -1,6 +1,7 @@
 // Choose the procedure from the diagnosis and build the plan (facts fixed at plan time + the step list).
 import type { Kube } from '../cluster/kubectl.ts';
-import type { ClusterState, Diagnosis } from '../types.ts';
+import type { ClusterState, Diagnosis, PartialReplacement } from '../types.ts';
+import type { HostInfo } from '../cluster/baremetal.ts';
 import { pickExecPod } from './steps/shared.ts';
 import { uniqueStamp } from './steps/redeploy.ts';
 import { procedureA } from './procedureA.ts';
@@ -51,7 +52,7 @@ function commonFacts(
 /** Facts for a replaceable diagnosis (not-ready → A, crashloop → B). Throws PlanError when something needed is missing. */
 export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o: { bmh?: { host: any; secretName: string }; backupForce?: string } = {}): PlanFacts {
   const force = o.backupForce ? { backupForce: o.backupForce } : {};
-  if (d.partial?.memberRemoved) return { ...finishFacts(state, d, now), ...force };
+  if (d.partial?.memberRemoved) return { ...finishFacts(state, d, now, o.bmh), ...force };
   if (!d.member) throw new PlanError('the diagnosis names no member to replace');
   const procedure: Procedure = d.scenario === 'crashloop' ? 'B' : 'A';
   const member = state.members.find((m) => m.id === d.member!.id);
@@ -99,7 +100,7 @@ export function planFacts(state: ClusterState, d: Diagnosis, now = new Date(), o
 }
 
 /** Facts to finish a replacement whose member is already removed: the old node/machine as far as they still exist. */
-function finishFacts(state: ClusterState, d: Diagnosis, now: Date): PlanFacts {
+function finishFacts(state: ClusterState, d: Diagnosis, now: Date, bmh?: { host: any; secretName: string }): PlanFacts {
   const p = d.partial!;
   for (const n of [p.oldNode, p.newNode]) if (n) validNodeName(n);
   for (const m of [p.oldMachine, p.newMachine, p.templateMachine]) if (m) validMachineName(m);
@@ -115,16 +116,61 @@ function finishFacts(state: ClusterState, d: Diagnosis, now: Date): PlanFacts {
   if (p.procedure === 'A' && mode === 'yaml' && !p.newMachine && !p.oldMachine && !p.templateMachine) {
     throw new PlanError('no master machine is Running to copy the new machine from');
   }
-  const oldLive = !!p.oldMachine && !p.oldMachineDeleting;
-  if (p.procedure === 'A' && state.platform === 'BareMetal' && !p.newMachine && mode !== 'cpms' && !oldLive) {
-    throw new PlanError(`on bare metal the new machine needs a provisioned host: re-create the old BareMetalHost (oc get bmh -n openshift-machine-api) as the docs do, then run auto again (stage: ${p.stage})`);
-  }
-  const bareMetal = p.procedure === 'A' && mode !== 'manual' && oldLive && !p.newMachine ? bareMetalFacts(state, p.oldMachine) : undefined;
+  const bm = p.procedure === 'A' && state.platform === 'BareMetal' && mode !== 'manual' && !p.newMachine ? finishHost(state, p, bmh) : undefined;
   return {
     ...commonFacts(state, now, { procedure: p.procedure, target, backupNode, execPod, machineMode: mode }),
-    ...(bareMetal ? { bareMetal } : {}),
-    finish: p,
+    ...(bm ? { bareMetal: bm.bareMetal } : {}),
+    finish: bm ? { ...p, facts: [...p.facts, bm.fact] } : p,
   };
+}
+
+/**
+ * The BareMetalHosts no surviving master's Machine consumes: the old host (released once its Machine went, or still
+ * consumed by the old Machine) or a host created by hand for the replacement (docs step 9).
+ */
+export function spareHosts(state: ClusterState, p: PartialReplacement): HostInfo[] {
+  const live = new Set((state.machines ?? []).filter((m) => m.name !== p.oldMachine).map((m) => m.name));
+  return (state.hosts ?? []).filter((h) => !h.consumer || !live.has(h.consumer));
+}
+
+/**
+ * Bare metal, member removed, no machine replaces it yet (openshift.md §1.6): the host route from where the docs'
+ * steps stopped, read from the live cluster alone.
+ * - the old machine still consumes its host: the bare-metal procedure minus what is done;
+ * - the old host is still there (released, externally provisioned): saved, deleted and created again to be provisioned;
+ * - a host created by hand (docs step 9, not externally provisioned): only the machine (from a surviving master's
+ *   YAML, or the Active CPMS's) remains;
+ * - no host: the BMC credentials Secret went with it (the garbage collector deletes it with its owner host) and no
+ *   journal holds it, so nothing can be re-created: one line saying what to create, or `--bmh FILE`.
+ */
+function finishHost(state: ClusterState, p: PartialReplacement, bmh?: { host: any; secretName: string }): { bareMetal: NonNullable<PlanFacts['bareMetal']>; fact: string } {
+  const spare = spareHosts(state, p);
+  const mine = p.oldMachine ? spare.find((h) => h.consumer === p.oldMachine) : undefined;
+  const old = mine ?? (spare.length === 1 && spare[0]!.state === 'externally provisioned' ? spare[0] : undefined);
+  if (bmh) {
+    validHostName(String(bmh.host?.metadata?.name ?? ''));
+    const name = old?.name ?? String(bmh.host.metadata.name);
+    if (old) validHostName(old.name);
+    return { bareMetal: { host: name, manifest: bmh, ...(old ? {} : { oldHostGone: true }) }, fact: `--bmh: BareMetalHost ${bmh.host.metadata.name} is created for the new machine${old ? ` (the old host ${old.name} is deleted first)` : ''}` };
+  }
+  if (old) {
+    validHostName(old.name);
+    return {
+      bareMetal: { host: old.name },
+      fact: `BareMetalHost ${old.name} (${old.state || 'new'}${old.consumer ? `, consumed by ${old.consumer}` : ', no consumer'}) is deleted and created again to be provisioned, its Secrets kept`,
+    };
+  }
+  const made = spare.filter((h) => h.state !== 'externally provisioned' && !h.consumer);
+  if (made.length === 1) {
+    validHostName(made[0]!.name);
+    return { bareMetal: { host: made[0]!.name, hostCreated: true }, fact: `BareMetalHost ${made[0]!.name} (${made[0]!.state || 'new'}, no consumer) was created for the replacement: the new machine is provisioned onto it` };
+  }
+  if (spare.length > 1) {
+    throw new PlanError(`BareMetalHosts ${spare.map((h) => `${h.name} (${h.state || 'new'})`).join(', ')} belong to no surviving master: cannot tell which one replaces the removed member; delete the others or pass --bmh FILE (stage: ${p.stage})`);
+  }
+  throw new PlanError(
+    `the removed member's BareMetalHost is gone, and with it its BMC credentials Secret (garbage-collected with its host): create a BareMetalHost (externallyProvisioned: false, online: true) and its BMC credentials Secret (keys username, password) in openshift-machine-api as the docs' step 9 does, or pass both in --bmh FILE, then run auto again (stage: ${p.stage})`,
+  );
 }
 
 export function buildSteps(kube: Kube, f: PlanFacts): Step[] {

@@ -25,9 +25,22 @@ export function procedureFinish(kube: Kube, f: PlanFacts): Step[] {
   const p = f.finish!;
   const guard = releaseAtLeast(f.release, '4.8');
   const oldLive = !!p.oldMachine && !p.oldMachineDeleting;
-  if (p.procedure === 'A' && f.bareMetal && oldLive && !p.newMachine) {
-    // bare metal, the old machine and its host still there: the host route of procedureBareMetal, minus what is done
-    return procedureBareMetal(kube, f).filter((s) => s.id !== 'remove-member' && !(s.id === 'quorum-guard-off' && p.guardOff) && !(s.id === 'delete-secrets' && !p.oldSecrets.length) && !(s.id === 'delete-node' && !p.oldNodePresent));
+  if (p.procedure === 'A' && f.bareMetal && !p.newMachine) {
+    // bare metal, no machine replaces the old one yet: the host route of procedureBareMetal, minus what is done (the
+    // member, the guard, the secrets, the node; the old machine once it is gone; the old host's save/delete/create once
+    // a new host was created by hand), the new machine's YAML from a surviving master's once the old machine is gone
+    const hostDone = f.bareMetal.hostCreated === true;
+    const done = new Set([
+      'remove-member',
+      ...(p.guardOff ? ['quorum-guard-off'] : []),
+      ...(p.oldSecrets.length ? [] : ['delete-secrets']),
+      ...(p.oldNodePresent ? [] : ['delete-node']),
+      ...(p.oldMachine ? [] : ['delete-machine', 'remove-machine-finalizer']),
+      ...(hostDone ? ['save-host', 'delete-host', 'create-host'] : f.bareMetal.oldHostGone ? ['delete-host'] : []),
+    ]);
+    return procedureBareMetal(kube, f)
+      .filter((s) => !done.has(s.id))
+      .map((s) => (s.id === 'save-machine' && !oldLive && p.templateMachine ? saveMachineStep(kube, f, p.templateMachine) : s));
   }
   const steps: Step[] = [backupStep(kube, f)];
   // the guard already off: the run does not turn it off again, but turns it back on at the end (the docs' end state)

@@ -38,7 +38,14 @@ export interface PlanFacts {
   overridesAtPlan?: unknown;
   /** platform BareMetal (openshift.md §1.6): the old host, and the `--bmh FILE` host + its Secret's name for new hardware
    * (the Secret's data only in the run's secret file, HOST_SECRETS_FILE) */
-  bareMetal?: { host: string; manifest?: { host: any; secretName: string } };
+  bareMetal?: {
+    host: string;
+    manifest?: { host: any; secretName: string };
+    /** finishing a half-done replacement: `host` is a new host already created by hand (docs step 9), only to provision */
+    hostCreated?: boolean;
+    /** finishing with `--bmh`: the old host is already gone (docs step 6 done by hand); nothing to delete */
+    oldHostGone?: boolean;
+  };
   /**
    * Other unhealthy voting members when the plan was made (5 members, 2 down, `--member` named one): this run removes
    * its member and replaces its machine, and the next run (`auto --member <other>`) lets the operator add both.

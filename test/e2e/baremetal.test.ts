@@ -5,14 +5,17 @@
 // garbage-collects the Secrets it owned); resumed, it creates the Secrets again and the host, and stops with exit 5 once
 // the new Machine does not list the node's InternalIP (the etcd operator would never add the member); the documented
 // fix (hardware details from the annotation); resumed again to three started, healthy voters.
+// Second: the bare-metal procedure half done by hand (issue 18), no journal: the refusal when the host and its BMC
+// Secret are gone, then finished from the host created by hand (docs step 9).
 // (With an active CPMS and `--bmh`: baremetal-bmh.test.ts; 4.7: baremetal-4.7.test.ts.) Outcomes are judged by
 // test/helpers/judge.ts from the simulator's side; the journal only times the kill and locates the run directory.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, statSync } from 'node:fs';
 import { kubectl } from '../helpers/sim.ts';
-import { startJudgedSim } from '../helpers/plugin.ts';
+import { runPlugin, startJudgedSim, waitDiagnosis } from '../helpers/plugin.ts';
 import * as judge from '../helpers/judge.ts';
+import * as hand from '../helpers/byhand.ts';
 import { MACHINES, NS, assertReplaced, envFor, journal, journalDir, plugin, requestsSince, scenario, stepStatus, waitFor, waitNotReady } from '../helpers/baremetal.ts';
 
 const HOST = 'openshift-control-plane-2';
@@ -108,6 +111,109 @@ test('same hardware with static network data, finalizer stuck, killed after the 
     assert.ok(requestsSince(sim, mark, 'PATCH', /\/machines\/examplecluster-control-plane-2(\?|$)/).length >= 1, 'the old machine was patched (its finalizer)');
     await assertReplaced(sim, { oldId, host: HOST, machine: new RegExp(`^${NEW_MACHINE}$`) });
     assert.equal(secretFiles(), [], 'the secret file is deleted when the run ends');
+  } finally {
+    await sim.stop();
+  }
+});
+
+test('bare metal half done by hand, no journal: member removed, guard off, host deleted (its BMC Secret garbage-collected) → refused in one line, no write; machine deleted, host created again by hand (docs step 9) → the plan lists only the rest, auto --yes finishes', async () => {
+  const T = 'openshift-control-plane-0';
+  const MT = 'examplecluster-control-plane-0';
+  const VIA = 'openshift-control-plane-1';
+  const sc = scenario({ oct: 35, fault: 'machine-stopped' });
+  sc.faults = [{ node: T, kind: 'machine-stopped' }];
+  const sim = await startJudgedSim(sc);
+  try {
+    const env = envFor(sim.kubeconfig);
+    await waitNotReady(sim);
+    const old = await judge.memberId(sim, T);
+    const keep = (await judge.members(sim)).filter((m) => m.id !== old).map((m) => m.id);
+    // what the administrator keeps for docs step 9: the host's hardware and its BMC credentials
+    const host0 = await judge.expectExists(sim, ['-n', NS, 'bmh', T]);
+    const CRED = host0.spec.bmc.credentialsName as string;
+    const cred0 = await judge.expectExists(sim, ['-n', NS, 'secret', CRED]);
+
+    // docs 1, 2, 6: member removed from another node's etcd pod, quorum guard off, the host deleted (its owned BMC
+    // Secret goes with it); the etcd secrets left for later (docs 3 not done)
+    hand.removeMember(sim, VIA, old!);
+    hand.quorumGuardOff(sim);
+    const del = kubectl(sim, ['-n', NS, 'delete', 'bmh', T, '--wait=false']);
+    assert.is(del.exitCode, 0, del.stderr);
+    await waitFor('the host and its BMC Secret gone', async () => (await judge.getJSON(sim, ['-n', NS, 'bmh', T])) === null && (await judge.getJSON(sim, ['-n', NS, 'secret', CRED])) === null, 60_000);
+    await waitDiagnosis(sim, 'not-ready', { reason: new RegExp(`^PartialReplacement: member removed, node ${T} \\(\\w+\\) and its machine still there$`) });
+    // nothing can re-create the host: one line saying what to create (or --bmh), and no API write
+    let mark = judge.requestMark(sim);
+    const refused = await runPlugin(sim, ['auto', '--yes'], { env });
+    assert.is(refused.code, 4, `${refused.stdout}\n${refused.stderr}`);
+    const lines = refused.stderr.trim().split('\n');
+    assert.is(lines.length, 1, refused.stderr);
+    assert.match(lines[0]!, /^refused: the removed member's BareMetalHost is gone, and with it its BMC credentials Secret .*create a BareMetalHost .*and its BMC credentials Secret \(keys username, password\) in openshift-machine-api .*or pass both in --bmh FILE.* Nothing was changed\.$/);
+    judge.expectNoWritesSince(sim, mark);
+
+    // docs 7: the machine deleted (the operator releases its hook, the member being gone; the Node goes with it)
+    hand.deleteMachine(sim, MT);
+    await waitFor('the old machine and node gone', async () => (await judge.getJSON(sim, ['-n', NS, MACHINES, MT])) === null && (await judge.getJSON(sim, ['node', T])) === null, 120_000);
+
+    // docs 9: the Secret and the host created again by hand, as the docs' example (same hardware, to be provisioned)
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: CRED, namespace: NS }, type: 'Opaque', data: cred0.data };
+    const host = {
+      apiVersion: 'metal3.io/v1alpha1',
+      kind: 'BareMetalHost',
+      metadata: { name: T, namespace: NS },
+      spec: {
+        automatedCleaningMode: 'disabled',
+        bmc: { address: host0.spec.bmc.address, credentialsName: CRED, disableCertificateVerification: true },
+        bootMACAddress: host0.spec.bootMACAddress,
+        bootMode: 'UEFI',
+        externallyProvisioned: false,
+        online: true,
+        rootDeviceHints: { deviceName: '/dev/sda' },
+        userData: { name: 'master-user-data-managed', namespace: NS },
+      },
+    };
+    for (const o of [secret, host]) {
+      const c = kubectl(sim, ['create', '-f', '-'], JSON.stringify(o));
+      assert.is(c.exitCode, 0, c.stderr);
+    }
+    // the plan names the stage (the diagnosis status shows) and lists only the rest
+    const dry = await runPlugin(sim, ['auto', '--dry-run'], { env });
+    assert.is(dry.code, 0, `${dry.stdout}\n${dry.stderr}`);
+    assert.match(dry.stdout, /^PartialReplacement: member removed, no machine replaces it\.$/m);
+    assert.match(dry.stdout, new RegExp(`BareMetalHost ${T} \\(\\w+, no consumer\\) was created for the replacement`));
+    const titles = dry.stdout.split('\n').filter((l) => /^\s+\d+\. /.test(l)).map((l) => l.replace(/^\s+\d+\. /, ''));
+    const want = [
+      /^Check that the baremetal cluster operator is Available/,
+      /^Back up etcd/,
+      new RegExp(`^Delete the etcd secrets of ${T}`),
+      /^Save machine examplecluster-control-plane-1 and write the new machine definition/,
+      /^Create the new master machine/,
+      new RegExp(`^Wait for BareMetalHost ${T} to be inspected and provisioned`),
+      /^Wait for the new master machine/,
+      /^Check that the new machine lists the new node's InternalIP/,
+      /^Wait for the new etcd member/,
+      /^Turn the quorum guard back on/,
+      /^Verify:/,
+    ];
+    assert.is(titles.length, want.length, `plan:\n${titles.join('\n')}`);
+    want.forEach((re, i) => assert.match(titles[i]!, re, `step ${i + 1} of:\n${titles.join('\n')}`));
+
+    mark = judge.requestMark(sim);
+    const r = await runPlugin(sim, ['auto', '--yes'], { env });
+    assert.is(r.code, 0, `exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+    const h = await judge.expectExists(sim, ['-n', NS, 'bmh', T]);
+    assert.is(h.status.provisioning.state, 'provisioned');
+    const m = await judge.expectExists(sim, ['-n', NS, MACHINES, h.spec.consumerRef?.name ?? '-']);
+    assert.is(m.metadata.name, 'examplecluster-control-plane-3', 'the next free name after the copied master');
+    assert.is(m.status.nodeRef.name, T);
+    await judge.expectHealthy(sim, ['openshift-control-plane-1', 'openshift-control-plane-2', T]);
+    await judge.expectReplaced(sim, { oldId: old!, name: T });
+    // the old node's etcd secrets deleted by the run (the new node has the same name: the operator makes its own)
+    for (const x of ['etcd-peer-', 'etcd-serving-', 'etcd-serving-metrics-']) {
+      assert.is(requestsSince(sim, mark, 'DELETE', new RegExp(`/namespaces/openshift-etcd/secrets/${x}${T}(\\?|$)`)).length, 1, `${x}${T} deleted once`);
+    }
+    await judge.expectGuardRestored(sim, null);
+    for (const id of keep) judge.expectMemberNeverRemoved(sim, id);
+    judge.expectQuorumNeverLost(sim);
   } finally {
     await sim.stop();
   }

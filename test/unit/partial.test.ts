@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { diagnose } from '../../lib/diagnose/diagnose.ts';
 import { backupForceReason } from '../../lib/diagnose/backup-force.ts';
-import { buildSteps, planFacts, planTitle } from '../../lib/runbooks/plan.ts';
+import { PlanError, buildSteps, planFacts, planTitle } from '../../lib/runbooks/plan.ts';
 import { withoutGuard } from '../../lib/runbooks/steps/quorum-guard.ts';
 import { Kube } from '../../lib/cluster/kubectl.ts';
 
@@ -84,6 +84,68 @@ test('member removed, new machine Provisioning / its node Ready without a member
   r = stepIds(s);
   assert.match(r.d.reasons[0]!, /new node ip-10-0-140-7.ec2.internal Ready, its member not added yet/);
   assert.equal(r.ids, ['backup', 'quorum-guard-off', 'wait-machine', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+});
+
+/** bare metal (4.14, no CPMS): each master's machine consumes the host named after its node */
+function bareMetal(s: ClusterState): ClusterState {
+  s.platform = 'BareMetal';
+  const host = (m: (typeof MASTERS)[number], state = 'externally provisioned') => ({ name: `host-${m.id.slice(0, 4)}`, state, consumer: m.machine, online: true, poweredOn: true, error: '', bootMACAddress: null, bmcAddress: null, credentialsName: `host-${m.id.slice(0, 4)}-bmc-secret` });
+  s.hosts = MASTERS.map((m) => host(m));
+  return s;
+}
+const HOST_A = `host-${A.id.slice(0, 4)}`;
+/** bare metal, A's member removed by hand, then the docs' steps up to the machine deletion (node and machine gone) */
+function bmMachineGone(): ClusterState {
+  const s = bareMetal(aRemoved());
+  s.nodes = s.nodes.filter((n) => n.name !== A.node);
+  s.pods = s.pods.filter((p) => p.node !== A.node);
+  s.machines = s.machines!.filter((m) => m.name !== A.machine);
+  s.secrets = s.secrets.filter((x) => x.node !== A.node);
+  s.strandedSecretNodes = [A.node];
+  return s;
+}
+
+test('bare metal, member removed, machine and host still there: the bare-metal procedure minus the member removal', () => {
+  const { f, ids } = stepIds(bareMetal(aRemoved()));
+  assert.is(f.bareMetal?.host, HOST_A);
+  assert.equal(ids, ['check-baremetal-operator', 'backup', 'quorum-guard-off', 'delete-secrets', 'save-host', 'save-machine', 'delete-host', 'delete-machine', 'remove-machine-finalizer', 'delete-node', 'create-host', 'create-machine', 'wait-host', 'wait-machine', 'check-machine-address', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+});
+
+test('bare metal, machine deleted (node gone), old host released: the host route, the machine copied from a surviving master', () => {
+  const s = bmMachineGone();
+  s.hosts = s.hosts!.map((h) => (h.name === HOST_A ? { ...h, consumer: null } : h));
+  const { d, f, ids } = stepIds(s);
+  assert.match(d.reasons[0]!, /^PartialReplacement: member removed, no machine replaces it$/);
+  assert.equal(f.bareMetal, { host: HOST_A });
+  assert.ok(f.finish!.facts.some((x) => x.startsWith(`BareMetalHost ${HOST_A} (externally provisioned, no consumer) is deleted and created again`)), f.finish!.facts.join('\n'));
+  assert.equal(ids, ['check-baremetal-operator', 'backup', 'quorum-guard-off', 'delete-secrets', 'save-host', 'save-machine', 'delete-host', 'create-host', 'create-machine', 'wait-host', 'wait-machine', 'check-machine-address', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  const save = buildSteps(kube, f).find((x) => x.id === 'save-machine')!;
+  assert.match(save.title, new RegExp(`^Save machine ${B.machine} `), 'a surviving master\'s machine');
+});
+
+test('bare metal, host deleted (its BMC Secret garbage-collected): refused in one line saying what to create; --bmh takes the host route; a host made by hand is provisioned', () => {
+  // docs step 6 done (host gone), machine and node still there
+  const s6 = bareMetal(aRemoved());
+  s6.hosts = s6.hosts!.filter((h) => h.name !== HOST_A);
+  const d6 = diagnose(s6);
+  assert.throws(() => planFacts(s6, d6), (e: Error) => e instanceof PlanError && /^the removed member's BareMetalHost is gone, and with it its BMC credentials Secret .* or pass both in --bmh FILE, then run auto again \(stage: member removed, node .*\)$/.test(e.message) && !e.message.includes('\n'));
+  const bmh = { host: { metadata: { name: 'new-host-7' } }, secretName: 'new-host-7-bmc' };
+  const f6 = planFacts(s6, d6, new Date(), { bmh });
+  assert.equal(f6.bareMetal, { host: 'new-host-7', manifest: bmh, oldHostGone: true });
+  assert.equal(buildSteps(kube, f6).map((x) => x.id), ['check-baremetal-operator', 'backup', 'quorum-guard-off', 'delete-secrets', 'save-host', 'save-machine', 'delete-machine', 'remove-machine-finalizer', 'delete-node', 'create-host', 'create-machine', 'wait-host', 'wait-machine', 'check-machine-address', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  // docs step 7 done too (machine and node gone): the same refusal
+  const s7 = bmMachineGone();
+  s7.hosts = s7.hosts!.filter((h) => h.name !== HOST_A);
+  assert.throws(() => planFacts(s7, diagnose(s7)), /BareMetalHost is gone.*\(stage: member removed, no machine replaces it\)$/);
+  // docs step 9 done: a host created by hand, not externally provisioned: only the machine and the waits remain
+  s7.hosts = [...s7.hosts, { name: HOST_A, state: 'available', consumer: null, online: true, poweredOn: false, error: '', bootMACAddress: null, bmcAddress: null, credentialsName: `${HOST_A}-bmc-secret` }];
+  s7.etcd.quorumGuardOff = true;
+  const r = stepIds(s7);
+  assert.equal(r.f.bareMetal, { host: HOST_A, hostCreated: true });
+  assert.equal(r.ids, ['check-baremetal-operator', 'backup', 'delete-secrets', 'save-machine', 'create-machine', 'wait-host', 'wait-machine', 'check-machine-address', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  // two hosts no master uses: cannot tell which
+  s7.hosts = [...s7.hosts, { ...s7.hosts.at(-1)!, name: 'spare-9' }];
+  assert.throws(() => planFacts(s7, diagnose(s7)), /BareMetalHosts .*spare-9.* belong to no surviving master/);
 });
 
 test('B: etcd stopped by hand (no pod) → crashloop, the B plan; member then removed → the rest of B', () => {

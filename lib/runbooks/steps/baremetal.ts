@@ -37,6 +37,25 @@ const manifestOf = (s: HostSecret) => JSON.stringify(secretManifest({ name: s.na
 const oldHost = (f: PlanFacts) => f.bareMetal?.host ?? '<host>';
 const newHostName = (f: PlanFacts) => f.bareMetal?.manifest?.host?.metadata?.name ?? oldHost(f);
 
+/**
+ * Before a plan that finishes a half-done bare-metal replacement does anything: the host it provisions must have its
+ * BMC credentials (and preprovisioning network data) Secret, since no journal holds their data. The reason to refuse
+ * (one line: what to create), or null. Reads only.
+ */
+export async function finishHostRefusal(kube: Kube, f: PlanFacts): Promise<string | null> {
+  const bm = f.bareMetal;
+  if (!f.finish || !bm || bm.manifest) return null;
+  const host = await getJson(kube, ['-n', NS_MAPI, 'get', BMH, bm.host]);
+  if (!host) return `BareMetalHost ${bm.host} is gone since the plan was made: run auto again`;
+  const missing: string[] = [];
+  for (const ref of referencedSecrets(host)) {
+    if (ref.role !== 'bmc' && ref.role !== 'preprovisioningNetworkData') continue;
+    if (!(await getJson(kube, ['-n', NS_MAPI, 'get', 'secret', ref.name]))) missing.push(ref.role === 'bmc' ? `${ref.name} (BMC credentials, keys username and password)` : `${ref.name} (preprovisioning network data)`);
+  }
+  if (!missing.length) return null;
+  return `the Secret(s) ${missing.join(', ')} that BareMetalHost ${bm.host} references do not exist and no journal holds their data: create them in ${NS_MAPI}, or pass the host and its Secret in --bmh FILE, then run auto again`;
+}
+
 export function checkBaremetalOperatorStep(kube: Kube): Step {
   const args = ['get', 'clusteroperator', 'baremetal'];
   return {
@@ -83,9 +102,11 @@ export function saveHostStep(kube: Kube, f: PlanFacts): Step {
     },
     async act(ctx) {
       const r = await kube.run([...get, '-o', 'yaml'], { allowFailure: true, retries: 4 });
-      if (r.exitCode !== 0) throw new Error(`cannot read BareMetalHost ${name}: ${lastLines(r.stderr, 1)}`);
-      const old = parse(r.stdout);
       const m = f.bareMetal?.manifest;
+      // finishing a half-done replacement with --bmh: the old host may be gone already (docs step 6 done by hand)
+      const gone = r.exitCode !== 0 && Boolean(m) && /not ?found/i.test(r.stderr);
+      if (r.exitCode !== 0 && !gone) throw new Error(`cannot read BareMetalHost ${name}: ${lastLines(r.stderr, 1)}`);
+      const old = gone ? null : parse(r.stdout);
       const host = m ? m.host : reprovisionedHost(old, f.release);
       const def = definitionOf(host);
       // The baremetal-operator owns the BMC Secret (and the preprovisioning network data Secret): the garbage
@@ -118,12 +139,13 @@ export function saveHostStep(kube: Kube, f: PlanFacts): Step {
         );
       }
       if (add.length) ctx.saveSecret(HOST_SECRETS_FILE, { secrets: mergeHostSecrets(kept0, add) }, HOST_SECRETS_WHAT);
-      ctx.saveFile('old-host.yaml', r.stdout);
+      if (old) ctx.saveFile('old-host.yaml', r.stdout);
       ctx.saveFile('new-host.yaml', def.yaml);
-      ctx.record('oldHostUid', old.metadata?.uid ?? '');
+      ctx.record('oldHostUid', old?.metadata?.uid ?? '');
       ctx.record('hostSecrets', kept);
       ctx.record('newHost', def.name);
-      return `old host ${name} (BMC ${old.spec?.bmc?.address ?? '?'}, secret ${old.spec?.bmc?.credentialsName ?? '?'}, MAC ${old.spec?.bootMACAddress ?? '?'}); new host ${def.name}; Secrets saved: ${refs.filter((x) => kept.includes(x.name)).map((x) => `${x.name} (${x.role})`).join(', ')}`;
+      const was = old ? `old host ${name} (BMC ${old.spec?.bmc?.address ?? '?'}, secret ${old.spec?.bmc?.credentialsName ?? '?'}, MAC ${old.spec?.bootMACAddress ?? '?'})` : `no old host ${name}`;
+      return `${was}; new host ${def.name}; Secrets saved: ${refs.filter((x) => kept.includes(x.name)).map((x) => `${x.name} (${x.role})`).join(', ')}`;
     },
     async verify(ctx) {
       if (!ctx.readFile('new-host.yaml')) throw new Error('new-host.yaml is missing from the journal');
