@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Kube } from '../cluster/kubectl.ts';
 import { clusterIdentity, type ClusterIdentity } from '../cluster/identity.ts';
-import { RunLease, readLease, describeLease } from '../runbooks/lease.ts';
+import { RunLease, readLease, describeLease, leaseRefusal } from '../runbooks/lease.ts';
 import { EventPoster } from '../runbooks/events.ts';
 import { confirm as askTTY } from '../ui/prompt.ts';
 import { colorAllowed, interactive } from '../ui/color.ts';
@@ -188,6 +188,15 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
   const err = (l: string) => void process.stderr.write(`${l}\n`);
   const result = resultEvent(json);
   let identity: ClusterIdentity | undefined;
+  // the lease before anything else of a real run: one it refuses (held by another run, or expired without
+  // --take-over) writes nothing, not even the preflight's probe pod. `runId`: a resumed run's, which may hold it.
+  const leaseRefused = async (runId?: string): Promise<number | null> => {
+    const lease = await readLease(kube);
+    const refusal = leaseRefusal(lease, { runId, takeOver: argv.takeOver, cli });
+    if (!refusal || !lease) return null;
+    err(`error: ${refusal.line()}`);
+    return result(refusal.exitCode, 'refused', { error: refusal.message, lease: { holder: lease.holder, since: lease.acquireTime } });
+  };
   const coordination = (member: string) => ({
     lease: (runId: string) =>
       RunLease.acquire(kube, {
@@ -230,6 +239,10 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
     }
     const journal = Journal.load(dir);
     const f = journal.data.facts;
+    if (dryRun === 'none') {
+      const refused = await leaseRefused(journal.data.runId);
+      if (refused !== null) return refused;
+    }
     const [members, id] = await Promise.all([liveMembers(kube, f.target.node), clusterIdentity(kube)]);
     identity = id;
     const reasons = revalidateTarget(members, f);
@@ -264,16 +277,15 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
     });
   }
 
-  const [state, id, lease] = await Promise.all([settledState(kube), clusterIdentity(kube), readLease(kube).catch(() => null)]);
+  if (dryRun === 'none') {
+    const refused = await leaseRefused();
+    if (refused !== null) return refused;
+  }
+  const [state, id, lease] = await Promise.all([settledState(kube), clusterIdentity(kube), dryRun === 'none' ? null : readLease(kube).catch(() => null)]);
   identity = id;
   if (lease && lease.holder && !lease.expired) {
     // another run is replacing a member right now: its changes make this diagnosis meaningless
-    const line = `another etcd-replace run holds the lease openshift-etcd/etcd-replace: ${describeLease(lease)}`;
-    if (dryRun === 'none') {
-      err(`error: ${line}. Nothing was changed; wait for it to finish (\`${cli} status\` shows it).`);
-      return result(ExitCode.Refused, 'refused', { lease: { holder: lease.holder, since: lease.acquireTime } });
-    }
-    if (!json) process.stdout.write(`note: ${line}; a real run would refuse.\n`);
+    if (!json) process.stdout.write(`note: another etcd-replace run holds the lease openshift-etcd/etcd-replace: ${describeLease(lease)}; a real run would refuse.\n`);
   }
   const d = diagnose(state, { member: argv.member });
   const answered = answerWithoutPlan(d, json);

@@ -87,6 +87,30 @@ export function describeLease(l: LeaseInfo, now = Date.now()): string {
   return `${who} since ${l.acquireTime ?? 'unknown'}${what}${step}; last renewed ${ago(l.renewTime, now)}${l.expired ? ' (expired)' : ''}`;
 }
 
+const isOurs = (cur: LeaseInfo, runId: string | undefined, holder: string | undefined) => runId !== undefined && cur.runId === runId && cur.holder === (holder ?? localHolder(runId));
+
+/**
+ * The refusal (exit 4) RunLease.acquire gives for the lease `cur`, or null when it may be taken (an expired one with
+ * --take-over: on a terminal still asked first). `auto` checks it before anything else too (its preflight starts a
+ * pod), so a run the lease refuses writes nothing. `runId`: the run that may hold it already (a resumed one).
+ */
+export function leaseRefusal(cur: LeaseInfo | null, o: { runId?: string; holder?: string; takeOver?: boolean; cli: string }): PluginError | null {
+  if (!cur?.holder || isOurs(cur, o.runId, o.holder)) return null;
+  if (!cur.expired) {
+    return new PluginError(`another etcd-replace run holds the lease ${LEASE_NS}/${LEASE_NAME}: ${describeLease(cur)}`, {
+      exitCode: ExitCode.Refused,
+      hint: `nothing was changed; wait for it to finish (\`${o.cli} status\` shows it)`,
+    });
+  }
+  if (!o.takeOver) {
+    return new PluginError(`the lease ${LEASE_NS}/${LEASE_NAME} of another run has expired: ${describeLease(cur)}`, {
+      exitCode: ExitCode.Refused,
+      hint: `nothing was changed; if that run is really gone (ask its holder), run again with --take-over (--yes is not enough)`,
+    });
+  }
+  return null;
+}
+
 export interface AcquireOptions {
   runId: string;
   holder?: string;
@@ -157,20 +181,9 @@ export class RunLease {
         }
         throw new PluginError(`cannot create the lease ${LEASE_NS}/${LEASE_NAME}: ${firstErrorLine(r.stderr)}`);
       }
-      const ours = cur.runId === o.runId && cur.holder === holder;
-      if (!ours && cur.holder && !cur.expired) {
-        throw new PluginError(`another etcd-replace run holds the lease ${LEASE_NS}/${LEASE_NAME}: ${describeLease(cur)}`, {
-          exitCode: ExitCode.Refused,
-          hint: `nothing was changed; wait for it to finish (\`${o.cli} status\` shows it)`,
-        });
-      }
-      if (!ours && cur.holder && cur.expired) {
-        if (!o.takeOver) {
-          throw new PluginError(`the lease ${LEASE_NS}/${LEASE_NAME} of another run has expired: ${describeLease(cur)}`, {
-            exitCode: ExitCode.Refused,
-            hint: `nothing was changed; if that run is really gone (ask its holder), run again with --take-over (--yes is not enough)`,
-          });
-        }
+      const refusal = leaseRefusal(cur, { ...o, holder });
+      if (refusal) throw refusal;
+      if (cur.holder && cur.expired && !isOurs(cur, o.runId, holder)) {
         if (o.confirm && !(await o.confirm(`The lease of ${cur.holder} expired (last renewed ${ago(cur.renewTime)}). Take it over?`))) {
           throw new PluginError('the expired lease was not taken over', { exitCode: ExitCode.Refused, hint: 'nothing was changed' });
         }
