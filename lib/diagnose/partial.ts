@@ -33,6 +33,8 @@ const oldNodeStillThere = (n: NodeInfo, secrets: string[], mach: MachineInfo | n
 
 const readyText = (n: NodeInfo) => (n.ready === true ? 'Ready' : n.ready === false ? 'NotReady' : 'Unknown');
 
+const NO_MACHINE_API = 'there is no Machine API: the new control-plane node is made by hand';
+
 /**
  * The partial replacement the cluster shows, or a reason it cannot be told apart (`ambiguous`), or null when the
  * cluster does not look like one. Preconditions (checked by the caller): member list read, every voter healthy, no
@@ -64,13 +66,14 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
       // Procedure A after the member removal: the old node is still there.
       facts.push(`node ${orphan.name} is ${readyText(orphan)} and has no etcd member${mach ? `; its machine ${mach.name} is ${mach.deleting ? 'being deleted' : `${mach.phase ?? '?'}${mach.instanceState ? `, instance ${mach.instanceState}` : ''}`}` : ''}`);
       facts.push(secrets.length ? `its etcd secrets are still there: ${secrets.join(', ')}` : 'its etcd secrets are already deleted');
+      if (s.machines === null) facts.push(NO_MACHINE_API);
       const repl = spare.find((m) => m.name !== mach?.name && !m.deleting) ?? null;
       if (repl) facts.push(`machine ${repl.name} (${repl.phase ?? 'Pending'}) replaces it${repl.nodeName ? ` on node ${repl.nodeName}` : ''}`);
       return {
         partial: {
           ...base,
           procedure: 'A',
-          stage: repl ? `member removed, old node ${orphan.name} lingering, new machine ${repl.name} ${repl.phase ?? 'Pending'}` : `member removed, node ${orphan.name} (${readyText(orphan)}) and its machine still there`,
+          stage: repl ? `member removed, old node ${orphan.name} lingering, new machine ${repl.name} ${repl.phase ?? 'Pending'}` : `member removed, node ${orphan.name} (${readyText(orphan)})${mach ? ' and its machine' : ''} still there${s.machines === null ? ' (no Machine API)' : mach ? '' : ' (no Machine of it)'}`,
           facts,
           ...stillThere,
           oldMachineDeleting: mach?.deleting === true,
@@ -80,9 +83,10 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
         },
       };
     }
-    if (newerThanMembers(s, orphan) && mach) {
-      // A new master (machine Running, node Ready) whose member the operator has not added yet.
-      facts.push(`node ${orphan.name} (machine ${mach.name}, ${mach.phase ?? '?'}) is Ready, newer than the other masters, and has no etcd member yet`);
+    if (newerThanMembers(s, orphan) && (mach || s.machines === null)) {
+      // A new master (machine Running, or made by hand without a Machine API; node Ready) whose member the operator
+      // has not added yet.
+      facts.push(`node ${orphan.name}${mach ? ` (machine ${mach.name}, ${mach.phase ?? '?'})` : ''} is Ready, newer than the other masters, and has no etcd member yet`);
       const stranded = s.strandedSecretNodes ?? [];
       if (stranded.length === 1) facts.push(`etcd secrets of the deleted node ${stranded[0]} are still there`);
       return {
@@ -93,7 +97,7 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
           facts,
           oldNode: stranded.length === 1 ? stranded[0]! : null,
           oldSecrets: stranded.length === 1 ? strandedSet(stranded[0]!) : [],
-          newMachine: mach.name,
+          newMachine: mach?.name ?? null,
           newNode: orphan.name,
         },
       };
@@ -127,7 +131,7 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
   const gone = spare.find((m) => m.deleting) ?? null;
   if (gone) facts.push(`machine ${gone.name} is being deleted`);
   if (s.machines === null) {
-    facts.push('there is no Machine API: the new control-plane node is made by hand');
+    facts.push(NO_MACHINE_API);
     return { partial: { ...base, procedure: 'A', stage: 'member removed, node gone, no new node yet (no Machine API)', facts, oldNode, oldSecrets } };
   }
   if (repl) {

@@ -194,7 +194,7 @@ export function planTitle(f: PlanFacts): string {
   const backup = f.backupForce ? `\nThe backup is taken with cluster-backup.sh --force (its files are marked __POSSIBLY_DIRTY__): ${f.backupForce}.` : '';
   if (f.finish?.memberRemoved) {
     const p = f.finish;
-    const what = p.procedure === 'B' ? `procedure B (etcd on ${p.oldNode} comes back as a new member)` : 'procedure A (a new machine replaces the removed member)';
+    const what = p.procedure === 'B' ? `procedure B (etcd on ${p.oldNode} comes back as a new member)` : `procedure A (a new ${f.machineMode === 'manual' ? 'control-plane node, made by hand,' : 'machine'} replaces the removed member)`;
     return [`Finish the replacement of the removed etcd member${p.oldNode ? ` of ${p.oldNode}` : ''}: ${what}, OpenShift ${f.release ?? 'unknown'}.`, ...finishHeader(f)].join('\n') + backup;
   }
   return planTitleOf(f) + (f.finish ? `\n${finishHeader(f).join('\n')}` : '') + backup;

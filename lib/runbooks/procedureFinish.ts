@@ -68,7 +68,7 @@ export function procedureFinish(kube: Kube, f: PlanFacts): Step[] {
       steps.push(saveMachineStep(kube, f, oldLive ? undefined : p.templateMachine ?? undefined));
       if (p.oldMachine) steps.push(deleteMachineStep(kube, f, false));
       steps.push(createMachineStep(kube), waitMachineStep(kube, f));
-    } else steps.push(manualNodeStep(kube, f));
+    } else if (!p.newNode) steps.push(manualNodeStep(kube, f)); // no Machine API: by hand, unless a new node is there
     const newNode = (ctx: RunContext) => (typeof ctx.vars.newNode === 'string' ? ctx.vars.newNode : p.newNode);
     steps.push(waitRolloutStep(kube, f, newNode, { forceRedeploy: true }));
   }

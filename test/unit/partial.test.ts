@@ -148,6 +148,30 @@ test('bare metal, host deleted (its BMC Secret garbage-collected): refused in on
   assert.throws(() => planFacts(s7, diagnose(s7)), /BareMetalHosts .*spare-9.* belong to no surviving master/);
 });
 
+test('no Machine API (platform None, UPI): member removed, node still there → no machine named; new node made by hand → only the waits', () => {
+  const s = aRemoved();
+  s.platform = 'None';
+  s.machines = null;
+  let r = stepIds(s);
+  assert.is(r.d.reasons[0], 'PartialReplacement: member removed, node ip-10-0-131-183.ec2.internal (Unknown) still there (no Machine API)');
+  assert.ok(r.d.reasons.includes('there is no Machine API: the new control-plane node is made by hand'), r.d.reasons.join('\n'));
+  assert.not.ok(r.d.reasons.some((x) => /machine (still|is|replaces)/.test(x)), r.d.reasons.join('\n'));
+  assert.match(planTitle(r.f), /procedure A \(a new control-plane node, made by hand, replaces the removed member\)/);
+  assert.equal(r.ids, ['backup', 'quorum-guard-off', 'delete-node', 'delete-secrets', 'new-control-plane-node', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  // the old node deleted and a new one made by hand, Ready, newer than the other masters, its member not added yet:
+  // procedure A's waits (not procedure B on the new node, not a request to make another one)
+  s.nodes = [...s.nodes.filter((n) => n.name !== A.node).map((n) => ({ ...n, created: '2026-12-01T00:00:00Z' })), { name: 'master-3.upi.example', internalIP: '10.0.140.7', ready: true, unreachable: false, uid: 'u-new', created: '2026-12-02T00:00:00Z' }];
+  s.pods = s.pods.filter((p) => p.node !== A.node);
+  s.secrets = s.secrets.filter((x) => x.node !== A.node);
+  s.strandedSecretNodes = [A.node];
+  r = stepIds(s);
+  assert.is(r.d.partial?.procedure, 'A');
+  assert.is(r.d.reasons[0], 'PartialReplacement: member removed, new node master-3.upi.example Ready, its member not added yet');
+  assert.ok(r.d.reasons.includes('node master-3.upi.example is Ready, newer than the other masters, and has no etcd member yet'), r.d.reasons.join('\n'));
+  assert.is(r.f.finish?.newNode, 'master-3.upi.example');
+  assert.equal(r.ids, ['backup', 'quorum-guard-off', 'delete-secrets', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+});
+
 test('B: etcd stopped by hand (no pod) → crashloop, the B plan; member then removed → the rest of B', () => {
   const s = crashloop();
   s.pods = s.pods.filter((p) => p.node !== A.node);
