@@ -87,16 +87,22 @@ export function checkKubeconfig(o: { kubeconfig?: string; server?: string }, env
   throw new PluginError(`kubeconfig ${home} ${p}`, { hint: 'fix its permissions, set KUBECONFIG, or pass --kubeconfig' });
 }
 
+/** A name (exec env variable, exec argument flag, auth-provider config key) that says its value is a credential. */
+const SECRET_NAME = /token|secret|passw|credential|cookie|key|pat$/i;
+
 /**
  * Seals the credentials of a kubeconfig as `kubectl config view --raw --flatten -o json` prints it (the users' AuthInfo,
- * client-go tools/clientcmd/api/v1/types.go): token, the tokenFile's contents, password, client-key-data, and the
- * auth-provider's tokens and secrets. Nothing is kept or returned: redact() only learns to remove them from text.
- * (exec plugins' credentials are made at call time inside kubectl and never reach us.)
+ * client-go tools/clientcmd/api/v1/types.go): token, the tokenFile's contents, password, client-key-data, the
+ * auth-provider's tokens and secrets, and of an exec credential plugin (ExecConfig) the values of its `env` entries
+ * and `--flag=value` / `--flag value` arguments whose name says credential (e.g. GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY,
+ * --client-secret; plain `config view` shows those in clear, unlike a token). Nothing is kept or returned: redact()
+ * only learns to remove them from text. (The credential an exec plugin makes is made at call time inside kubectl and
+ * never reaches us.)
  */
 export function sealKubeconfigCredentials(cfg: any): void {
+  const str = (v: unknown): v is string => typeof v === 'string' && v !== '';
   for (const u of Array.isArray(cfg?.users) ? cfg.users : []) {
     const a = u?.user ?? {};
-    const str = (v: unknown): v is string => typeof v === 'string' && v !== '';
     if (str(a.token)) registerSecret(a.token);
     if (str(a.password)) registerSecret(a.password);
     if (str(a['client-key-data'])) registerSecret(a['client-key-data'], true);
@@ -108,5 +114,16 @@ export function sealKubeconfigCredentials(cfg: any): void {
       }
     }
     for (const [k, v] of Object.entries(a['auth-provider']?.config ?? {})) if (/token|secret/i.test(k) && str(v)) registerSecret(v);
+    const exec = a.exec ?? {};
+    for (const e of Array.isArray(exec.env) ? exec.env : []) if (str(e?.name) && SECRET_NAME.test(e.name) && str(e?.value)) registerSecret(e.value);
+    const args: unknown[] = Array.isArray(exec.args) ? exec.args : [];
+    args.forEach((arg, i) => {
+      if (!str(arg) || !arg.startsWith('-')) return;
+      const eq = arg.indexOf('=');
+      const flag = eq < 0 ? arg : arg.slice(0, eq);
+      if (!SECRET_NAME.test(flag.replace(/^-+/, ''))) return;
+      const value = eq < 0 ? args[i + 1] : arg.slice(eq + 1);
+      if (str(value) && !(eq < 0 && value.startsWith('-'))) registerSecret(value);
+    });
   }
 }

@@ -366,6 +366,9 @@ export class Kube {
       maxBuffer: 256 * 1024 * 1024,
     });
     const ms = performance.now() - t0;
+    // the kubeconfig's credentials, when server() is reading them in parallel (status does), are sealed before this
+    // call's stderr is redacted
+    if (this.serverCache && args[0] !== 'config') await this.serverCache;
     let stderr = redactStderr(String(p.stderr ?? ''));
     if ((this.opts.verbosity ?? 0) > 0) {
       // -v N: kubectl's own request log (redacted like everything else) is the user's; what we parse is the rest
