@@ -55,15 +55,15 @@ test('definitionOf: only the host (its Secrets are created from the run\'s 0600 
 });
 
 test('reprovisionedHost per release: automatedCleaningMode only from 4.8; static network data and the old userData kept', () => {
-  const withNet = { ...oldHost, spec: { ...oldHost.spec, preprovisioningNetworkDataName: 'openshift-control-plane-2-network-config', networkData: { name: 'nd-2' }, userData: { name: 'ud-2', namespace: 'openshift-machine-api' } } };
+  const withNet = { ...oldHost, spec: { ...oldHost.spec, preprovisioningNetworkDataName: 'openshift-control-plane-2-network-config-secret', networkData: { name: 'nd-2' }, userData: { name: 'ud-2', namespace: 'openshift-machine-api' } } };
   const h14 = reprovisionedHost(withNet, '4.14.8');
   assert.is(h14.spec.automatedCleaningMode, 'disabled');
-  assert.is(h14.spec.preprovisioningNetworkDataName, 'openshift-control-plane-2-network-config');
+  assert.is(h14.spec.preprovisioningNetworkDataName, 'openshift-control-plane-2-network-config-secret');
   assert.equal(h14.spec.networkData, { name: 'nd-2' });
   assert.equal(h14.spec.userData, { name: 'ud-2', namespace: 'openshift-machine-api' });
   assert.equal(referencedSecrets(h14).map((r) => `${r.role}:${r.name}`), [
     'bmc:openshift-control-plane-2-bmc-secret',
-    'preprovisioningNetworkData:openshift-control-plane-2-network-config',
+    'preprovisioningNetworkData:openshift-control-plane-2-network-config-secret',
     'networkData:nd-2',
     'userData:ud-2',
   ]);
