@@ -222,6 +222,14 @@ export const BLOB_WRITER_FLAGS = ['--random-seed=1'];
 // deserialising Node's whole bootstrap heap from it costs ~5 ms more than Node's built-in snapshot, more than
 // it saves (scripts/bench.ts --startup-only prints both the empty SEA and the plugin).
 
+/**
+ * Node options of the executable (sea-config execArgv), also those of the warm-up run (V8 accepts a code cache only
+ * under the flags it was made with). A young generation of 8 MB from the start: with V8's default (1 MB, grown
+ * as needed) a --help made three scavenges (--trace-gc), ~1.5 ms of pauses, the second one copying the code cache's
+ * freshly deserialised functions; with it, none. Memory is committed only as it is used.
+ */
+export const SEA_EXEC_ARGV = ['--min-semi-space-size=8'];
+
 /** Asset names in the blob (sea.getRawAsset). */
 const BUNDLE_ASSET = `${BIN_NAME}.cjs`;
 const CACHE_ASSET = `${BIN_NAME}.cache`;
@@ -229,13 +237,22 @@ const CACHE_ASSET = `${BIN_NAME}.cache`;
 const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) {';
 const WRAP_TAIL = '\n})';
 
+/**
+ * The bundle with every non-ASCII UTF-16 unit written as a \\uXXXX escape, which means the same character in the
+ * places a minified bundle can hold one: regular expressions (with or without the u flag, where an escaped
+ * surrogate pair is one code point), identifiers and (already escaped by esbuild) strings and templates.
+ */
+export function asciiOnly(js: string): string {
+  return js.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** The SEA's main script: compiles the bundle (with the code cache where there is one) and runs lib/main.ts run(). */
 export function seaMain(codeCache: boolean): string {
   return `'use strict';
 // kubectl-etcd_replace: runs the bundled plugin (asset ${BUNDLE_ASSET})${codeCache ? ` with the V8 code cache made at build time (asset ${CACHE_ASSET})` : ''}; scripts/build-binary.ts
 const { getRawAsset } = require('node:sea');
 const { Script } = require('node:vm');
-const source = ${JSON.stringify(WRAP_HEAD)} + Buffer.from(getRawAsset(${JSON.stringify(BUNDLE_ASSET)})).toString('utf8') + ${JSON.stringify(WRAP_TAIL)};
+const source = ${JSON.stringify(WRAP_HEAD)} + Buffer.from(getRawAsset(${JSON.stringify(BUNDLE_ASSET)})).toString('latin1') + ${JSON.stringify(WRAP_TAIL)};
 const script = new Script(source, { filename: ${JSON.stringify(BUNDLE_ASSET)}${codeCache ? `, cachedData: Buffer.from(getRawAsset(${JSON.stringify(CACHE_ASSET)}))` : ''} });
 ${codeCache ? `// V8 compiles from source instead, silently (flags in NODE_OPTIONS that change how code compiles, e.g. --jitless)
 if (script.cachedDataRejected && process.env.ETCD_REPLACE_DEBUG) process.stderr.write('etcd-replace: V8 rejected the code cache\\n');
@@ -256,7 +273,7 @@ function warmUpScript(): string {
   return `'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
 const { Script } = require('node:vm');
-const source = ${JSON.stringify(WRAP_HEAD)} + readFileSync(${JSON.stringify(BUNDLE_ASSET)}).toString('utf8') + ${JSON.stringify(WRAP_TAIL)};
+const source = ${JSON.stringify(WRAP_HEAD)} + readFileSync(${JSON.stringify(BUNDLE_ASSET)}).toString('latin1') + ${JSON.stringify(WRAP_TAIL)};
 const script = new Script(source, { filename: ${JSON.stringify(BUNDLE_ASSET)} });
 const bundled = { exports: {} };
 script.runInThisContext()(bundled.exports, require, bundled, __filename, __dirname);
@@ -441,6 +458,10 @@ export async function buildBinaries(opts: { platforms?: Target[]; dist?: string;
       },
     });
 
+    // One-byte source: esbuild escapes non-ASCII characters in strings but leaves them in regular expressions (the
+    // duration regexes' µ); the whole source would then be a two-byte string, decoded from UTF-8 at every start.
+    writeFileSync(bundle, asciiOnly(readFileSync(bundle, 'utf8')));
+
     // Paths in the config are relative (they end up in the blob).
     const blobs = new Map<string, string>();
     for (const [key, { gen, codeCache }] of generators) {
@@ -452,11 +473,11 @@ export async function buildBinaries(opts: { platforms?: Target[]; dist?: string;
         log(`V8 code cache for Node ${key}`);
         writeFileSync(join(dir, 'warm-up.cjs'), warmUpScript());
         // a fixed, empty environment: what the runs compile (and so the cache) must not depend on the build host's
-        await run(gen, [...BLOB_WRITER_FLAGS, 'warm-up.cjs'], dir, {});
+        await run(gen, [...BLOB_WRITER_FLAGS, ...SEA_EXEC_ARGV, 'warm-up.cjs'], dir, {});
         if (!existsSync(join(dir, CACHE_ASSET))) throw new Error(`the warm-up run wrote no ${CACHE_ASSET}`);
       }
       writeFileSync(join(dir, 'sea-config.json'), JSON.stringify({
-        main: 'sea-main.cjs', output: 'sea-prep.blob', disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false,
+        main: 'sea-main.cjs', output: 'sea-prep.blob', disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, execArgv: SEA_EXEC_ARGV,
         assets: { [BUNDLE_ASSET]: BUNDLE_ASSET, ...(codeCache ? { [CACHE_ASSET]: CACHE_ASSET } : {}) },
       }, null, 2));
       log(`SEA blob for Node ${key}`);
