@@ -233,9 +233,31 @@ export async function withSim<T>(scenario: string | object, fn: (sim: SimHandle)
   const sim = await startJudgedSim(scenario, opts);
   try {
     return await fn(sim);
+  } catch (err) {
+    // what the simulated world did last goes with the failure: CI keeps nothing else once the sim is stopped
+    if (err instanceof Error) err.message += `\n--- the simulator's log, last lines ---\n${simLogTail(sim.stateDir)}`;
+    throw err;
   } finally {
     await sim.stop();
   }
+}
+
+/** The last `n` lines of a simulator's sim.log, a message repeated back to back shown once with its count. */
+export function simLogTail(stateDir: string, n = 60): string {
+  let text: string;
+  try {
+    text = readFileSync(join(stateDir, 'sim.log'), 'utf8');
+  } catch {
+    return '(no sim.log)';
+  }
+  const out: { line: string; msg: string; count: number }[] = [];
+  for (const line of text.trimEnd().split('\n')) {
+    const msg = line.replace(/^\S+Z /, '');
+    const last = out[out.length - 1];
+    if (last && last.msg === msg) last.count++;
+    else out.push({ line, msg, count: 1 });
+  }
+  return out.slice(-n).map((l) => (l.count > 1 ? `${l.line}  (×${l.count})` : l.line)).join('\n');
 }
 
 /** startSim with evidence kept (see withSim); the caller stops it (in a finally, or an `after` hook). */
