@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { kubectl, waitFor } from '../helpers/sim.ts';
-import { runPlugin, runPluginTTY, stateEnv, waitDiagnosis, withSim } from '../helpers/plugin.ts';
+import { readJournal, runPlugin, runPluginTTY, stateEnv, waitDiagnosis, withSim } from '../helpers/plugin.ts';
 import * as judge from '../helpers/judge.ts';
 import * as hand from '../helpers/byhand.ts';
 
@@ -66,8 +66,35 @@ test('A by hand (member removed, then the quorum guard off): status names the st
     const destructive = planned.filter((e) => e.destructive).map((e) => e.title);
     assert.ok(destructive.length >= 4 && planned.length > destructive.length, planned.map((e) => `${e.step}${e.destructive ? '*' : ''}`).join(' '));
     const runEnv = { ...env, ETCD_REPLACE_FINAL_VERIFY_S: '15' };
+
+    // --step answered "n" at its first question: the run stops before that step (exit 5), says where and how to go on,
+    // leaves its journal resumable at that step, and changes nothing more on the cluster
+    let declined = -1;
+    const no = await runPluginTTY(sim, ['auto', '--step', '--yes'], {
+      env: runEnv,
+      timeoutMs: 240_000,
+      answer: () => {
+        declined = judge.requestMark(sim);
+        return 'n';
+      },
+    });
+    const q = /Step (\d+)\/(\d+): ([^\r\n]+)/.exec(no.asked[0] ?? '');
+    assert.is(no.asked.length, 1, `one question, answered n (exit ${no.code}):\n${no.screen.slice(-2500)}`);
+    assert.is(q?.[3], destructive[0], no.asked[0]);
+    const declinedStep = planned.find((e) => e.title === destructive[0])!.step as string;
+    assert.is(no.code, 5, no.screen.slice(-2500));
+    assert.match(no.screen, `stopped before step ${q![1]}/${q![2]} (${declinedStep})`);
+    assert.match(no.screen, /auto --resume" to continue/);
+    const journal = readJournal(env.XDG_STATE_HOME);
+    assert.is(journal?.status, 'stopped', 'the journal is left resumable');
+    assert.is(journal.steps.find((x: any) => x.id === declinedStep)?.status, 'pending', 'the declined step is still to do');
+    // after the answer: no write but the lease (kept for the resume, renewed on its timer) and the run's own debug pods
+    const after = judge.writesSince(sim, declined).filter((w) => !/\/leases\/etcd-replace(\?|$)/.test(w.url) && !(w.method === 'DELETE' && /\/pods\/etcd-replace-debug-/.test(w.url)));
+    assert.equal(after.map((w) => `${w.method} ${w.url}`), [], 'writes after --step was answered n');
+    await judge.expectExists(sim, ['node', N[0]!], 'the node of the declined deletion');
+
     let extra = '';
-    const r = await runPluginTTY(sim, ['auto', '--step', '--yes'], {
+    const r = await runPluginTTY(sim, ['auto', '--resume', '--step', '--yes'], {
       env: runEnv,
       timeoutMs: 240_000,
       answer: async (shown) => {
@@ -87,6 +114,7 @@ test('A by hand (member removed, then the quorum guard off): status names the st
     });
     const questions = r.asked.map((a) => /Step \d+\/\d+: ([^\r\n]+)/.exec(a)?.[1] ?? a.slice(-300));
     assert.equal(questions, destructive, `asked before each destructive step, and nothing else (exit ${r.code}):\n${r.screen.slice(-2500)}`);
+    assert.match(r.screen, new RegExp(`resuming run \\S+ at step ${q![1]}/${q![2]} \\(${declinedStep}\\)`));
     assert.ok(extra, 'a member was added by hand at the last question');
     assert.is(r.code, 5, r.screen.slice(-3000));
     assert.match(r.screen, /4 members, want exactly 3/);
