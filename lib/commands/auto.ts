@@ -190,8 +190,10 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
   let identity: ClusterIdentity | undefined;
   // the lease before anything else of a real run: one it refuses (held by another run, or expired without
   // --take-over) writes nothing, not even the preflight's probe pod. `runId`: a resumed run's, which may hold it.
+  // Unreadable here (no permission, a transient error): the preflight's permissions check names what is missing, and
+  // taking the lease reads it again before the first change.
   const leaseRefused = async (runId?: string): Promise<number | null> => {
-    const lease = await readLease(kube);
+    const lease = await readLease(kube).catch(() => null);
     const refusal = leaseRefusal(lease, { runId, takeOver: argv.takeOver, cli });
     if (!refusal || !lease) return null;
     err(`error: ${refusal.line()}`);
