@@ -27,6 +27,13 @@ import { desiredContent, syncPodConfigMap, newRevision, createRevisionObjects } 
 import { syncConditions } from './status.ts';
 
 const TICK_MS = 300;
+/**
+ * The operator's etcd client waits as the real one does (release-4.14 pkg/etcdcli/etcdcli.go DefaultClientTimeout 30 s;
+ * health.go getMemberHealth: 30 s per member), not less: a member slow to answer on a busy host is not unhealthy. A
+ * member whose process is gone is refused at once, so this costs nothing when one is down.
+ */
+const CLIENT_TIMEOUT_MS = 30_000;
+const HEALTH_TIMEOUT_MS = 30_000;
 export const INSTALL_READY_TIMEOUT_MS = 30_000;
 export const FAILED_NODE_RETRY_MS = 30_000;
 
@@ -238,7 +245,7 @@ export class EtcdOperator {
         const res = await fetch(`${base}/v3/cluster/member/list`, {
           method: 'POST',
           body: '{"linearizable":true}',
-          signal: AbortSignal.timeout(700),
+          signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
         });
         if (!res.ok) continue;
         const body = (await res.json()) as any;
@@ -268,7 +275,7 @@ export class EtcdOperator {
     const url = m.clientURLs[0];
     if (!url) return false;
     try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(900) });
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
       if (!res.ok) return false;
       const body = (await res.json()) as { health?: string | boolean };
       return body.health === 'true' || body.health === true;

@@ -30,6 +30,9 @@ import { needsPull, unreachablePullError } from './images.ts';
 export const BACKOFF_BASE_MS = 1000;
 export const BACKOFF_MAX_MS = 10_000;
 const TICK_MS = 250;
+/** the etcd readinessProbe's timeoutSeconds (30) and failureThreshold (5), see checkHealth */
+const PROBE_TIMEOUT_MS = 1500;
+const PROBE_FAILURE_THRESHOLD = 5;
 const HEARTBEAT_MS = 1000;
 const DISCOVER_RETRY_MS = 500;
 
@@ -93,6 +96,8 @@ export class Kubelet {
   private backoffMs = 0;
   private containerID = newContainerID();
   private healthy = false;
+  /** readiness probe failures in a row while the same etcd process runs (reset by a success or a new process) */
+  private probeFailures = 0;
   private healthInFlight = false;
   private discoverInFlight = false;
   private nextDiscoverAt = 0;
@@ -281,6 +286,7 @@ export class Kubelet {
     const procs = [this.etcd, runningEtcd(this.node)].filter((p): p is EtcdProcess => !!p);
     await Promise.all(procs.map((p) => stopEtcd(p, { hard: true })));
     this.healthy = false;
+    this.probeFailures = 0;
     this.state = { kind: 'stopped' };
   }
 
@@ -384,6 +390,7 @@ export class Kubelet {
       this.lastState = undefined;
       this.backoffMs = 0;
       this.healthy = false;
+      this.probeFailures = 0;
       this.podStartTime = next ? now() : undefined;
       this.nextDiscoverAt = 0;
       if (next) this.ctx.log(`${this.node.name}: kubelet: static pod ${next.podName} (revision ${next.pod.metadata.labels?.revision ?? '?'})`);
@@ -516,6 +523,7 @@ export class Kubelet {
   private onEtcdExit(proc: EtcdProcess, code: number, manifest: StaticManifest | undefined): void {
     if (this.etcd === proc) this.etcd = undefined;
     this.healthy = false;
+    this.probeFailures = 0;
     if (proc.stopping || manifest !== this.manifest) return; // intended stop or a new pod revision
     this.crashes++;
     this.lastCrashExit = code;
@@ -539,12 +547,28 @@ export class Kubelet {
     }
   }
 
+  /**
+   * The etcd container's readinessProbe as the operator's pod manifest sets it (cluster-etcd-operator release-4.14
+   * bindata/etcd/pod.yaml: readyz on 9980, timeoutSeconds 30, periodSeconds 5, failureThreshold 5): one slow or failed
+   * answer does not make a running etcd unready, five in a row do (the kubelet's prober, pkg/kubelet/prober/worker.go,
+   * counts consecutive results against the threshold). Periods are compressed like every sim timing (a 250 ms tick
+   * for 5 s); the timeout is compressed likewise to 1.5 s. A process that is gone is unready at once (no probe needed).
+   */
   private async checkHealth(): Promise<void> {
     if (this.healthInFlight) return;
     this.healthInFlight = true;
     try {
       const proc = this.etcdProcess;
-      this.healthy = !!proc && (await etcdHealthy(this.node, 800)) && this.etcdProcess === proc;
+      const ok = !!proc && (await etcdHealthy(this.node, PROBE_TIMEOUT_MS));
+      if (!proc || this.etcdProcess !== proc) {
+        this.healthy = false;
+        this.probeFailures = 0;
+      } else if (ok) {
+        this.healthy = true;
+        this.probeFailures = 0;
+      } else if (++this.probeFailures >= PROBE_FAILURE_THRESHOLD) {
+        this.healthy = false;
+      }
     } finally {
       this.healthInFlight = false;
     }
