@@ -97,7 +97,7 @@ export class ArchiveSource implements FileSource {
 export function wantedEntry(path: string, size: number): boolean {
   if (size > 64 * 1024 * 1024) return false;
   const base = path.slice(path.lastIndexOf('/') + 1);
-  if (base === 'timestamp' || base === 'version' || base === 'gather.logs' || base === 'etcd-replace-bundle.txt') return true;
+  if (base === 'timestamp' || base === 'version' || base === 'gather.logs' || base === 'etcd-replace-bundle.txt' || base === 'status.error.txt') return true;
   if (/\/(logs|audit_logs|monitoring|network_logs|host_service_logs|node_logs)\//.test(`/${path}`)) return false;
   return base.endsWith('.yaml') || base.endsWith('.json');
 }

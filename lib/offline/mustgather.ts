@@ -79,7 +79,9 @@ export function findImageFolder(src: FileSource): string {
   seen.push(...found);
   if (found.length === 1) return found[0]!;
   if (found.length === 0) {
-    if (src.exists('status.yaml') || src.list('').some((n) => src.exists(`${n}/status.yaml`) && src.isDir(`${n}/objects`))) {
+    // the old bundle: etcd-replace-bundle-<time>/ with status.yaml (status.error.txt when the read failed) and objects/
+    const oldBundle = (d: string) => (src.exists(`${d}status.yaml`) || src.exists(`${d}status.error.txt`)) && src.isDir(`${d}objects`);
+    if (src.exists('status.yaml') || oldBundle('') || src.list('').some((n) => oldBundle(`${n}/`))) {
       throw usage(`${src.label} is an etcd-replace bundle from before bundles were must-gathers: it has no raw etcd reads to diagnose from`, 'read its status.yaml, or make a new bundle');
     }
     throw usage(`${src.label}: no must-gather found (no namespaces/, cluster-scoped-resources/ or etcd_info/ folder)`, 'pass the must-gather.local.* folder, its image folder, a .tar/.tar.gz of one, or an etcd-replace bundle');

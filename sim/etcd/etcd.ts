@@ -120,6 +120,21 @@ export function track(child: ChildProcess): void {
 export function killAllTracked(): void {
   killAll();
 }
+/**
+ * Kill the tracked processes one world started: those whose command line names a path under its state folder (its
+ * etcd data dirs, host pods, backup disks). Other worlds of the same process keep theirs (test/e2e/offline.test.ts runs
+ * several worlds side by side: a world's stop must not kill the etcd another one is bootstrapping).
+ */
+export function killTrackedUnder(dir: string): void {
+  for (const child of live) {
+    if (!child.spawnargs.some((a) => a === dir || a.includes(`${dir}/`))) continue;
+    try {
+      if (child.pid) process.kill(child.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
 
 /** Spawn argv with PDEATHSIG=KILL (when setpriv exists) and register it. */
 export function spawnTracked(argv: string[], opts: Parameters<typeof spawn>[2] = {}): ChildProcess {

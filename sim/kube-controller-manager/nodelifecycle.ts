@@ -29,8 +29,24 @@ export class NodeLifecycle {
     if (this.timer) clearInterval(this.timer);
   }
 
+  /** when this controller last ran, and when it resumed after the simulator process stalled */
+  private lastTick = 0;
+  private resumedAt = 0;
+
   private tick(): void {
     const store = this.ctx.store;
+    // The real controller judges a node by the time IT last saw the heartbeat change, on its own clock
+    // (kubernetes/kubernetes pkg/controller/nodelifecycle/node_lifecycle_controller.go tryUpdateNodeHealth, read 2026-12-02:
+    // probeTimestamp = nc.now() when the status or the Lease's renewTime changed; unhealthy after gracePeriod), and it
+    // never shares a pause with the kubelets it watches. Here kubelets and controller share one event loop: when the
+    // process stalled (a loaded machine, a synchronous must-gather), no kubelet could post either, so the grace period
+    // starts again from the end of the stall instead of every node going Unknown at once.
+    const t = Date.now();
+    if (this.lastTick && t - this.lastTick > TICK_MS + 1000) {
+      this.resumedAt = t;
+      this.ctx.log(`node-lifecycle: the simulator did not run for ${t - this.lastTick} ms: node heartbeats get a new grace period`);
+    }
+    this.lastTick = t;
     this.podGC();
     for (const n of store.list(R.nodes)) {
       // only nodes with a simulated kubelet (masters); workers stay Ready
@@ -38,7 +54,7 @@ export class NodeLifecycle {
       const ready = (n.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
       if (!ready) continue;
       const hb = Date.parse(ready.lastHeartbeatTime ?? '') || 0;
-      const stale = Date.now() - hb > GRACE_MS + 1000; // heartbeat timestamps have 1 s resolution
+      const stale = Date.now() - Math.max(hb, this.resumedAt) > GRACE_MS + 1000; // heartbeat timestamps have 1 s resolution
       if (stale && ready.status !== 'Unknown') this.markUnknown(n);
       else if (!stale && ready.status === 'True' && this.hasUnreachableTaint(n)) this.clear(n);
     }

@@ -529,7 +529,11 @@ export class Kubelet {
     this.lastCrashExit = code;
     this.restartCount++;
     const ranMs = Date.now() - proc.startedAt.getTime();
-    this.backoffMs = ranMs > 10_000 || !this.backoffMs ? BACKOFF_BASE_MS : Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+    // kubernetes/kubernetes pkg/kubelet/kubelet.go: backOffPeriod 10 s doubling to MaxContainerBackOff 300 s, compressed
+    // here to 1 s … 10 s; `timing.crashLoopBackOffSeconds` makes every back-off that long, as on a kubelet whose back-off
+    // reached its cap (a pod crash-looping for minutes, which a must-gather or a support case usually shows)
+    const fixed = (this.ctx.timing.crashLoopBackOffSeconds ?? 0) * 1000;
+    this.backoffMs = fixed || (ranMs > 10_000 || !this.backoffMs ? BACKOFF_BASE_MS : Math.min(this.backoffMs * 2, BACKOFF_MAX_MS));
     this.lastState = {
       terminated: {
         exitCode: code,

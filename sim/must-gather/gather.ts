@@ -14,10 +14,21 @@
 //   ns/openshift-etcd, ns/kube-system, ns/default, `leases --all-namespaces`; each ClusterOperator's relatedObjects
 //   (etcd: etcds/cluster; machine-api: ns/openshift-machine-api, machines, machinesets; control-plane-machine-set:
 //   controlplanemachinesets; baremetal: baremetalhosts).
-// - openshift/must-gather main collection-scripts/gather_etcd (same commands since release-4.6): the first pod of
-//   `oc get pod -n openshift-etcd --no-headers -l app=etcd | grep Running`, ETCDCTL_ENDPOINTS from the fifth column of
-//   its `etcdctl member list`, then `etcdctl member list|endpoint status|endpoint health|alarm list -w json`, each
-//   stdout redirected to etcd_info/<name>.json (the file exists, empty, when the exec fails).
+// - openshift/must-gather collection-scripts/gather_etcd, read at release-4.6, -4.10, -4.12, -4.14, -4.16, -4.20 and
+//   main (2026-12-02); `set -o errexit -o pipefail -o nounset` in every one:
+//   1. RUNNING_ETCD_POD=$(oc get pod -n openshift-etcd --no-headers [-l app=etcd] | grep Running | grep -o -m 1
+//      '\S*etcd\S*'): ONE pod, the first by name whose STATUS reads Running; `-l app=etcd` from release-4.11 (commit
+//      3be67226; up to release-4.10 any Running pod of the namespace whose name holds "etcd", e.g. etcd-quorum-guard-*).
+//      No Running pod: grep fails, the pipeline fails, errexit ends the script (its "No running etcd pods found" line
+//      comes after and is never printed).
+//   2. ETCDCTL_ENDPOINTS=$(oc exec $POD -c etcdctl -- /bin/sh -c "etcdctl member list" | awk '{...$5}'): the fifth
+//      column (client URLs) of every member. The script never tries another pod and never uses --cluster: when this
+//      exec fails (the pod's node is stopped or its kubelet is down, yet the pod still reads Running; or etcdctl fails,
+//      e.g. without quorum) errexit ends the script here, BEFORE `mkdir -p etcd_info`: the must-gather has no
+//      etcd_info/ at all.
+//   3. `set +o errexit`, then in parallel `etcdctl member list|endpoint status|endpoint health|alarm list -w json`
+//      with ETCDCTL_ENDPOINTS, each stdout redirected to etcd_info/<name>.json (empty when that exec fails); from
+//      release-4.14 also object_count.json (not written here: nothing reads it).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -113,35 +124,48 @@ export async function writeMustGather(world: Pick<World, 'ctx' | 'kubelets'>, de
   // gather_etcd
   const log: string[] = [];
   if (!o.noEtcdInfo) {
-    const pods = store.list(R.pods, 'openshift-etcd', (p) => p.metadata.labels?.app === 'etcd');
-    const running = pods.find((p) => /Running/.test(podStatus(p).reason));
-    if (!running) log.push('ERROR: No running etcd pods found');
+    // 1. the pod: the first Running one by name (oc get lists by name), app=etcd from 4.11, any "etcd" name before
+    const byName = (a: KObject, b: KObject) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0);
+    const pods = store
+      .list(R.pods, 'openshift-etcd', (p) => (world.ctx.minor >= 11 ? p.metadata.labels?.app === 'etcd' : p.metadata.name.includes('etcd')))
+      .sort(byName);
+    const running = pods.find((p) => podStatus(p).reason === 'Running');
+    if (!running) log.push('(no Running etcd pod: `grep Running` failed and errexit ended gather_etcd; no etcd_info/)');
     else {
-      const exec = async (command: string[]): Promise<string> => {
+      const exec = async (command: string[]): Promise<{ code: number; out: string; err: string }> => {
         let out = '';
+        let err = '';
         const stdout = new Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) });
-        const stderr = new Writable({ write: (_c, _e, cb) => cb() });
+        const stderr = new Writable({ write: (c, _e, cb) => ((err += String(c)), cb()) });
         try {
-          await hooks.exec({ pod: running, container: 'etcdctl', command, stdout, stderr, tty: false });
-        } catch {
-          /* oc exec failed: nothing on stdout */
+          const code = await hooks.exec({ pod: running, container: 'etcdctl', command, stdout, stderr, tty: false });
+          return { code, out, err: code ? `${err}command terminated with exit code ${code}\n` : err };
+        } catch (e) {
+          // oc exec failed before the command ran (the API server could not reach the kubelet, no such container)
+          return { code: 1, out, err: `Error from server: ${(e as Error).message}\n` };
         }
-        return out;
       };
-      const eps = (await exec(['/bin/sh', '-c', 'etcdctl member list']))
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => l.split(', ')[4] ?? '')
-        .join(',');
-      log.push(`Getting information from pod "${running.metadata.name}", container "etcdctl"`, `Using endpoints: ${eps}`);
-      const files: [string, string[]][] = [
-        ['member_list.json', ['member', 'list', '-w', 'json']],
-        ['endpoint_status.json', ['endpoint', 'status', '-w', 'json']],
-        ['endpoint_health.json', ['endpoint', 'health', '-w', 'json']],
-        ['alarm_list.json', ['alarm', 'list', '-w', 'json']],
-      ];
-      const outs = await Promise.all(files.map(([, args]) => exec(['env', `ETCDCTL_ENDPOINTS=${eps}`, 'etcdctl', ...args])));
-      files.forEach(([name], i) => write(`etcd_info/${name}`, outs[i]!));
+      // 2. the endpoints; a failed exec ends the script before etcd_info/ exists
+      const first = await exec(['/bin/sh', '-c', 'etcdctl member list']);
+      if (first.code !== 0) log.push(...first.err.split('\n').filter(Boolean), '(errexit: gather_etcd ended before writing etcd_info/)');
+      else {
+        const eps = first.out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split(', ')[4] ?? '')
+          .join(',');
+        log.push(`Getting information from pod "${running.metadata.name}", container "etcdctl"`, `Using endpoints: ${eps}`, 'INFO: Starting getting etcd information');
+        // 3. the four reads in parallel, each stdout to its file, whatever the exit code
+        const files: [string, string[]][] = [
+          ['member_list.json', ['member', 'list', '-w', 'json']],
+          ['endpoint_status.json', ['endpoint', 'status', '-w', 'json']],
+          ['endpoint_health.json', ['endpoint', 'health', '-w', 'json']],
+          ['alarm_list.json', ['alarm', 'list', '-w', 'json']],
+        ];
+        const outs = await Promise.all(files.map(([, args]) => exec(['env', `ETCDCTL_ENDPOINTS=${eps}`, 'etcdctl', ...args])));
+        files.forEach(([name], i) => write(`etcd_info/${name}`, outs[i]!.out));
+        log.push(...outs.flatMap((r) => r.err.split('\n').filter(Boolean)), 'INFO: Done collecting etcd information');
+      }
     }
   }
   write('gather.logs', stamp(log.join('\n')));

@@ -60,6 +60,7 @@ export interface Timing {
   rolloutSeconds: number; // per-node static pod revision install
   inspectSeconds?: number; // BareMetalHost registering/inspecting -> available
   learnerPromoteSeconds?: number; // a started learner catches up (is promotable) after this long
+  crashLoopBackOffSeconds?: number; // every CrashLoopBackOff wait this long (default 1 s doubling to 10 s)
 }
 
 /** scenario `platform`: the cloud machine-api providers (sim/machine-api/providers.ts), Metal3 bare metal, or no Machine API */

@@ -73,7 +73,7 @@ export interface Scenario {
   arbiters: ScenarioArbiter[];
   workers: number;
   faults: ScenarioFault[];
-  timing: { provisionSeconds: number; rolloutSeconds: number; inspectSeconds: number; learnerPromoteSeconds: number };
+  timing: { provisionSeconds: number; rolloutSeconds: number; inspectSeconds: number; learnerPromoteSeconds: number; crashLoopBackOffSeconds?: number };
   /** Optional initial spec.unsupportedConfigOverrides of the Etcd CR. */
   unsupportedConfigOverrides?: Record<string, unknown>;
   /** Optional cluster name / infrastructure ID; derived from the machine names when absent. */
@@ -330,7 +330,7 @@ export function parseScenario(input: string | object): Scenario {
 
   const t = raw.timing ?? {};
   if (typeof t !== 'object') fail('timing: must be a mapping {provisionSeconds, rolloutSeconds}');
-  for (const k of Object.keys(t)) if (!['provisionSeconds', 'rolloutSeconds', 'inspectSeconds', 'learnerPromoteSeconds'].includes(k)) fail(`timing: unknown field "${k}"`);
+  for (const k of Object.keys(t)) if (!['provisionSeconds', 'rolloutSeconds', 'inspectSeconds', 'learnerPromoteSeconds', 'crashLoopBackOffSeconds'].includes(k)) fail(`timing: unknown field "${k}"`);
   const provisionSeconds = t.provisionSeconds ?? 3;
   const rolloutSeconds = t.rolloutSeconds ?? 2;
   if (typeof provisionSeconds !== 'number' || provisionSeconds < 0 || provisionSeconds > 600) fail(`timing.provisionSeconds: "${provisionSeconds}" must be a number 0–600`);
@@ -339,6 +339,8 @@ export function parseScenario(input: string | object): Scenario {
   if (typeof inspectSeconds !== 'number' || inspectSeconds < 0 || inspectSeconds > 600) fail(`timing.inspectSeconds: "${inspectSeconds}" must be a number 0–600`);
   const learnerPromoteSeconds = t.learnerPromoteSeconds ?? 0;
   if (typeof learnerPromoteSeconds !== 'number' || learnerPromoteSeconds < 0 || learnerPromoteSeconds > 3600) fail(`timing.learnerPromoteSeconds: "${learnerPromoteSeconds}" must be a number 0–3600`);
+  const crashLoopBackOffSeconds = t.crashLoopBackOffSeconds;
+  if (crashLoopBackOffSeconds !== undefined && (typeof crashLoopBackOffSeconds !== 'number' || crashLoopBackOffSeconds < 1 || crashLoopBackOffSeconds > 300)) fail(`timing.crashLoopBackOffSeconds: "${crashLoopBackOffSeconds}" must be a number 1–300`);
 
   let uco: Record<string, unknown> | undefined;
   if (raw.unsupportedConfigOverrides !== undefined && raw.unsupportedConfigOverrides !== null) {
@@ -389,7 +391,7 @@ export function parseScenario(input: string | object): Scenario {
     arbiters,
     workers,
     faults,
-    timing: { provisionSeconds, rolloutSeconds, inspectSeconds, learnerPromoteSeconds },
+    timing: { provisionSeconds, rolloutSeconds, inspectSeconds, learnerPromoteSeconds, ...(crashLoopBackOffSeconds !== undefined ? { crashLoopBackOffSeconds } : {}) },
     unsupportedConfigOverrides: uco,
     infrastructureName,
     patch,

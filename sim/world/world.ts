@@ -8,7 +8,7 @@ import { R } from '../kube-apiserver/resources.ts';
 import { KUBEADMIN_TOKEN, startApiServer, userToken } from '../kube-apiserver/server.ts';
 import { writeKubeconfig } from '../kube-apiserver/kubeconfig.ts';
 import { etcdHost, mirrorIP, type SimNode, type WorldContext } from './context.ts';
-import { bootstrapCluster, killAllTracked, memberList, clientURL } from '../etcd/etcd.ts';
+import { bootstrapCluster, killTrackedUnder, memberList, clientURL } from '../etcd/etcd.ts';
 import { prepareHostRoot } from '../node/hostfs.ts';
 import { Kubelet } from '../kubelet/kubelet.ts';
 import { createWorldHooks } from '../kubelet/exec.ts';
@@ -393,7 +393,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
         hosts?.stop();
         upi?.stop();
         await Promise.all([...kubelets.values()].map((k) => k.stop().catch(() => undefined)));
-        killAllTracked();
+        killTrackedUnder(stateDir);
         await api.close().catch(() => undefined);
         log('world stopped');
       })();
