@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Kube } from '../cluster/kubectl.ts';
 import { clusterIdentity, type ClusterIdentity } from '../cluster/identity.ts';
-import { RunLease, readLease, describeLease, leaseRefusal } from '../runbooks/lease.ts';
+import { RunLease, readLease, describeLease, leaseRefusal, expiredOther, takeOverQuestion, TAKE_OVER_DECLINED } from '../runbooks/lease.ts';
 import { EventPoster } from '../runbooks/events.ts';
 import { confirm as askTTY } from '../ui/prompt.ts';
 import { colorAllowed, interactive } from '../ui/color.ts';
@@ -192,12 +192,22 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
   // --take-over) writes nothing, not even the preflight's probe pod. `runId`: a resumed run's, which may hold it.
   // Unreadable here (no permission, a transient error): the preflight's permissions check names what is missing, and
   // taking the lease reads it again before the first change.
+  // An expired lease with --take-over is asked about on a terminal here too, before anything is written (taking it
+  // asks again only if another run's lease is there by then).
+  let takeOverAgreed: string | null = null;
   const leaseRefused = async (runId?: string): Promise<number | null> => {
     const lease = await readLease(kube).catch(() => null);
     const refusal = leaseRefusal(lease, { runId, takeOver: argv.takeOver, cli });
-    if (!refusal || !lease) return null;
-    err(`error: ${refusal.line()}`);
-    return result(refusal.exitCode, 'refused', { error: refusal.message, lease: { holder: lease.holder, since: lease.acquireTime } });
+    const refuse = (e: PluginError, l: { holder: string; acquireTime: string | null }) => {
+      err(`error: ${e.line()}`);
+      return result(e.exitCode, 'refused', { error: e.message, lease: { holder: l.holder, since: l.acquireTime } });
+    };
+    if (refusal && lease) return refuse(refusal, lease);
+    if (tty && expiredOther(lease, runId)) {
+      if (!(await askTTY(takeOverQuestion(lease)))) return refuse(new PluginError(TAKE_OVER_DECLINED, { exitCode: ExitCode.Refused, hint: 'nothing was changed' }), lease);
+      takeOverAgreed = lease.holder;
+    }
+    return null;
   };
   const coordination = (member: string) => ({
     lease: (runId: string) =>
@@ -207,7 +217,7 @@ export async function autoCommand(argv: AutoArgs): Promise<number> {
         member,
         takeOver: argv.takeOver,
         // on a terminal the take-over is always asked, --yes or not; without one, --take-over is the answer
-        confirm: tty ? (q: string) => askTTY(q) : undefined,
+        confirm: tty ? (q: string, holder: string) => (holder === takeOverAgreed ? Promise.resolve(true) : askTTY(q)) : undefined,
         cli,
       }),
     events: (holder: string) => new EventPoster(kube, holder),

@@ -111,6 +111,18 @@ export function leaseRefusal(cur: LeaseInfo | null, o: { runId?: string; holder?
   return null;
 }
 
+/** The expired lease of another run (not `runId`'s): what --take-over takes over. */
+export function expiredOther(cur: LeaseInfo | null, runId?: string): cur is LeaseInfo {
+  return !!cur?.holder && cur.expired && !isOurs(cur, runId, undefined);
+}
+
+/** The terminal question before an expired lease is taken over. */
+export function takeOverQuestion(cur: LeaseInfo): string {
+  return `The lease of ${cur.holder} expired (last renewed ${ago(cur.renewTime)}). Take it over?`;
+}
+
+export const TAKE_OVER_DECLINED = 'the expired lease was not taken over';
+
 export interface AcquireOptions {
   runId: string;
   holder?: string;
@@ -118,8 +130,8 @@ export interface AcquireOptions {
   member?: string;
   durationSeconds?: number;
   takeOver?: boolean;
-  /** asked before an expired lease is taken over (a terminal prompt); absent: --take-over alone answers */
-  confirm?: (question: string) => Promise<boolean>;
+  /** asked before the expired lease of `holder` is taken over (a terminal prompt); absent: --take-over alone answers */
+  confirm?: (question: string, holder: string) => Promise<boolean>;
   cli: string;
 }
 
@@ -184,8 +196,8 @@ export class RunLease {
       const refusal = leaseRefusal(cur, { ...o, holder });
       if (refusal) throw refusal;
       if (cur.holder && cur.expired && !isOurs(cur, o.runId, holder)) {
-        if (o.confirm && !(await o.confirm(`The lease of ${cur.holder} expired (last renewed ${ago(cur.renewTime)}). Take it over?`))) {
-          throw new PluginError('the expired lease was not taken over', { exitCode: ExitCode.Refused, hint: 'nothing was changed' });
+        if (o.confirm && !(await o.confirm(takeOverQuestion(cur), cur.holder))) {
+          throw new PluginError(TAKE_OVER_DECLINED, { exitCode: ExitCode.Refused, hint: 'nothing was changed' });
         }
       }
       const r = await kube.run(['replace', '-f', '-', '-o', 'json'], { input: JSON.stringify(body(cur.raw)), allowFailure: true });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { kubectl, waitFor } from '../helpers/sim.ts';
-import { runPlugin, waitDiagnosis, withSim } from '../helpers/plugin.ts';
+import { runPlugin, runPluginTTY, waitDiagnosis, withSim } from '../helpers/plugin.ts';
 import * as judge from '../helpers/judge.ts';
 
 const NODE0 = 'ip-10-41-131-183.ec2.internal';
@@ -54,6 +54,14 @@ test('lease: expired lease needs --take-over; a second auto refuses naming the h
     assert.is(refused.code, 4, refused.stderr);
     assert.match(refused.stderr, /the lease openshift-etcd\/etcd-replace of another run has expired: bob@laptop-b\/20261128T090000Z-abcdef since 20\d\d-/);
     assert.match(refused.stderr, /--take-over \(--yes is not enough\)/);
+    assert.equal(JSON.parse(kubectl(sim, ['-n', 'openshift-etcd', 'get', 'lease', 'etcd-replace', '-o', 'json']).stdout).spec.holderIdentity, stale.spec.holderIdentity);
+    // on a terminal --take-over asks first, before anything is written: answered n, refused (exit 4), nothing written
+    const markDeclined = judge.requestMark(sim);
+    const declined = await runPluginTTY(sim, ['auto', '--yes', '--take-over'], { env: laptopA, answer: () => 'n', timeoutMs: 120_000 });
+    assert.is(declined.code, 4, declined.screen.slice(-2000));
+    assert.equal(declined.asked.map((q) => /The lease of bob@laptop-b\/20261128T090000Z-abcdef expired .*Take it over\?/.test(q)), [true], declined.screen.slice(-2000));
+    assert.match(declined.screen, /the expired lease was not taken over/);
+    assert.equal(judge.writesSince(sim, markDeclined).map((q) => `${q.method} ${q.url}`), [], 'writes of the run whose take-over was declined');
     assert.equal(JSON.parse(kubectl(sim, ['-n', 'openshift-etcd', 'get', 'lease', 'etcd-replace', '-o', 'json']).stdout).spec.holderIdentity, stale.spec.holderIdentity);
     const membersBefore = (await judge.members(sim)).map((m) => m.id).sort();
     assert.is(membersBefore.length, 3);
