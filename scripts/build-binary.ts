@@ -9,16 +9,16 @@
 //     at pinned versions whose sha512 integrity is pinned here, into a cache folder outside the project
 //     ($ETCD_REPLACE_NODE_CACHE, default $XDG_CACHE_HOME or ~/.cache, then kubectl-etcd_replace/node):
 //     downloaded once, reused after. scripts/setup.sh fills it (--fetch-only) before the tests run offline.
-//  2. esbuild bundles lib/main.ts and every dependency into ONE CommonJS file (target node24). The package
+//  2. esbuild bundles lib/main.ts and every dependency into CommonJS (target node24). The package
 //     version and the commit are inlined with `define`. The commit is the last one that changed what the
 //     executable is built from (SOURCES below), with "-dirty" when those have uncommitted changes: so a commit
 //     that only refreshes the krew manifest does not change the executables the manifest describes.
 //  3. That file becomes a Node single-executable application (SEA). The blob is made by the TARGET's Node
 //     version (the blob format changes between majors: a Node 20 blob differs from a Node 24 one), run as the
 //     linux-x64 binary of that version, which runs on the build host. The bundle is minified, and string-width
-//     and node:assert are loaded only when needed (lazyLoads). The bundle is an asset of the blob, run by a small
-//     main script (SEA_MAIN) with a V8 code cache made at build time after a warm-up run of help, version and
-//     completion (warmUpScript), where the blob writer is the target's own binary (linux/amd64: withCodeCache),
+//     and node:assert are loaded only when needed (lazyLoads). Two bundles in fact, the command line and the
+//     commands (LATE_MODULES), assets of the blob run by a small main script (seaMain) with V8 code caches made at
+//     build time after a warm-up run of help, version and completion (warmUpScript), where the blob writer is the target's own binary (linux/amd64: withCodeCache),
 //     with a fixed V8 random seed so that the cache is the same bytes at every build (BLOB_WRITER_FLAGS);
 //     elsewhere V8 would reject it. useSnapshot is off (measured slower; see "the executable's main script").
 //  4. postject injects the blob into a copy of the target's node binary (ELF note, Mach-O segment NODE_SEA,
@@ -39,9 +39,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readTarGz } from './archive.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -213,12 +213,14 @@ export const BLOB_WRITER_FLAGS = ['--random-seed=1'];
 // ---------------------------------------------------------------- the executable's main script and its code cache
 // Node's own SEA code cache (sea-config useCodeCache) is made right after compiling the main script, before it
 // runs: it holds the top-level code only, and every function the run calls is compiled from source at every start
-// (yargs building the parser and laying out the help: ~7 ms of a 44 ms --help). So the bundle is not the SEA's
-// main script but an asset (BUNDLE_ASSET), compiled by a small main script (SEA_MAIN) with a V8 code cache of
-// ours (CACHE_ASSET), made at build time AFTER running what a fast start matters for (WARM_UP_RUNS): V8's
-// createCachedData() then holds the bytecode of every function those runs compiled. The cache is made by the
-// target's own node binary (withCodeCache: linux/amd64 only) with BLOB_WRITER_FLAGS, in a fixed environment,
-// so it is the same bytes at every build. A user snapshot (useSnapshot) was measured too and is slower:
+// (yargs building the parser and laying out the help: ~7 ms of a 44 ms --help). So the bundles are not the SEA's
+// main script but assets, compiled by a small main script (seaMain) with V8 code caches of ours, made at build
+// time AFTER running what a fast start matters for (WARM_UP_RUNS): V8's createCachedData() then holds the
+// bytecode of every function those runs compiled. The caches are made by the target's own node binary
+// (withCodeCache: linux/amd64 only) with BLOB_WRITER_FLAGS, in a fixed environment, so they are the same bytes at
+// every build. Two bundles: the command line (CLI_ASSET: lib/main.ts, yargs, the flags, completion) and what only
+// a command needs (COMMANDS_ASSET: LATE_MODULES, with execa, yaml, table, ora…), loaded when a command runs; a
+// cache costs time to load in proportion to the code it covers, and help and version need a sixth of it. A user snapshot (useSnapshot) was measured too and is slower:
 // deserialising Node's whole bootstrap heap from it costs ~5 ms more than Node's built-in snapshot, more than
 // it saves (scripts/bench.ts --startup-only prints both the empty SEA and the plugin).
 
@@ -230,10 +232,21 @@ export const BLOB_WRITER_FLAGS = ['--random-seed=1'];
  */
 export const SEA_EXEC_ARGV = ['--min-semi-space-size=8'];
 
-/** Asset names in the blob (sea.getRawAsset). */
-const BUNDLE_ASSET = `${BIN_NAME}.cjs`;
-const CACHE_ASSET = `${BIN_NAME}.cache`;
-/** The bundle is CommonJS: compiled as a function of CommonJS' module variables (the warm-up compiles the same text). */
+/** Asset names in the blob (sea.getRawAsset); each bundle's code cache is `<name>.cache`. */
+const CLI_ASSET = `${BIN_NAME}.cjs`;
+const COMMANDS_ASSET = `${BIN_NAME}-commands.cjs`;
+const cacheName = (asset: string) => asset.replace(/\.cjs$/, '.cache');
+/**
+ * The modules lib/ imports (dynamic import()) only when a command runs: built into the commands bundle. The
+ * command-line bundle asks for them as require(LATE + path); the commands bundle asks for the lib/ modules it
+ * shares with the command line (errors, flags, credentials…: one instance, so that `instanceof PluginError` and
+ * module state hold across both) as require(SHARED + path), answered from the command line's SHARED_EXPORT.
+ */
+export const LATE_MODULES = ['lib/commands/status.ts', 'lib/commands/auto.ts', 'lib/commands/bundle.ts', 'lib/cluster/kubectl.ts'];
+const LATE = 'etcd-replace-late:';
+const SHARED = 'etcd-replace-shared:';
+const SHARED_EXPORT = '__etcdReplaceShared';
+/** Each bundle is CommonJS: compiled as a function of CommonJS' module variables (the warm-up compiles the same text). */
 const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) {';
 const WRAP_TAIL = '\n})';
 
@@ -246,19 +259,38 @@ export function asciiOnly(js: string): string {
   return js.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** The SEA's main script: compiles the bundle (with the code cache where there is one) and runs lib/main.ts run(). */
+/**
+ * Loads the command-line bundle, and the commands bundle when the first late module is asked for: the same code in
+ * the executable (text and cache from the blob's assets) and in the warm-up run (text from files, no cache).
+ */
+function loader(text: (name: string) => string, cache: ((name: string) => string) | null): string {
+  return `const scripts = [];
+function load(name, req) {
+  const script = new Script(${JSON.stringify(WRAP_HEAD)} + ${text('name')} + ${JSON.stringify(WRAP_TAIL)}, { filename: name${cache ? `, cachedData: ${cache('name')}` : ''} });
+${cache ? `  // V8 compiles from source instead, silently (flags in NODE_OPTIONS that change how code compiles, e.g. --jitless)
+  if (script.cachedDataRejected && process.env.ETCD_REPLACE_DEBUG) process.stderr.write('etcd-replace: V8 rejected the code cache of ' + name + '\\n');
+` : ''}  scripts.push([name, script]);
+  const m = { exports: {} };
+  script.runInThisContext()(m.exports, req, m, __filename, __dirname);
+  return m.exports;
+}
+let cli, commands;
+function cliRequire(id) {
+  if (!id.startsWith(${JSON.stringify(LATE)})) return require(id);
+  commands ??= load(${JSON.stringify(COMMANDS_ASSET)}, (id) => (id.startsWith(${JSON.stringify(SHARED)}) ? cli.${SHARED_EXPORT}[id.slice(${SHARED.length})] : require(id)));
+  return commands[id.slice(${LATE.length})]();
+}
+cli = load(${JSON.stringify(CLI_ASSET)}, cliRequire);
+`;
+}
+
+/** The SEA's main script: compiles the bundles (with their code caches where there are some) and runs lib/main.ts run(). */
 export function seaMain(codeCache: boolean): string {
   return `'use strict';
-// kubectl-etcd_replace: runs the bundled plugin (asset ${BUNDLE_ASSET})${codeCache ? ` with the V8 code cache made at build time (asset ${CACHE_ASSET})` : ''}; scripts/build-binary.ts
+// kubectl-etcd_replace: runs the bundled plugin (assets ${CLI_ASSET}, ${COMMANDS_ASSET})${codeCache ? ' with the V8 code caches made at build time (*.cache)' : ''}; scripts/build-binary.ts
 const { getRawAsset } = require('node:sea');
 const { Script } = require('node:vm');
-const source = ${JSON.stringify(WRAP_HEAD)} + Buffer.from(getRawAsset(${JSON.stringify(BUNDLE_ASSET)})).toString('latin1') + ${JSON.stringify(WRAP_TAIL)};
-const script = new Script(source, { filename: ${JSON.stringify(BUNDLE_ASSET)}${codeCache ? `, cachedData: Buffer.from(getRawAsset(${JSON.stringify(CACHE_ASSET)}))` : ''} });
-${codeCache ? `// V8 compiles from source instead, silently (flags in NODE_OPTIONS that change how code compiles, e.g. --jitless)
-if (script.cachedDataRejected && process.env.ETCD_REPLACE_DEBUG) process.stderr.write('etcd-replace: V8 rejected the code cache\\n');
-` : ''}const bundled = { exports: {} };
-script.runInThisContext()(bundled.exports, require, bundled, __filename, __dirname);
-bundled.exports.run();
+${loader((n) => `Buffer.from(getRawAsset(${n})).toString('latin1')`, codeCache ? (n) => `Buffer.from(getRawAsset(${n}.replace(/\\.cjs$/, '.cache')))` : null)}cli.run();
 `;
 }
 
@@ -268,18 +300,18 @@ export const WARM_UP_RUNS: string[][] = [
   ['__complete', ''], ['__complete', 'auto', '--'], ['__complete', 'status', '-o', ''],
 ];
 
-/** Run by the target's node in the blob's folder: the bundle compiled as SEA_MAIN does, run, then its code cache written. */
+/**
+ * Run by the target's node in the blob's folder: the bundles loaded as seaMain loads them, WARM_UP_RUNS run, every
+ * late module initialised (so that what a command loads is in the commands bundle's cache), then the caches written.
+ */
 function warmUpScript(): string {
   return `'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
 const { Script } = require('node:vm');
-const source = ${JSON.stringify(WRAP_HEAD)} + readFileSync(${JSON.stringify(BUNDLE_ASSET)}).toString('latin1') + ${JSON.stringify(WRAP_TAIL)};
-const script = new Script(source, { filename: ${JSON.stringify(BUNDLE_ASSET)} });
-const bundled = { exports: {} };
-script.runInThisContext()(bundled.exports, require, bundled, __filename, __dirname);
-(async () => {
-  for (const args of ${JSON.stringify(WARM_UP_RUNS)}) await bundled.exports.invoke(args, []);
-  writeFileSync(${JSON.stringify(CACHE_ASSET)}, script.createCachedData());
+${loader((n) => `readFileSync(${n}).toString('latin1')`, null)}(async () => {
+  for (const args of ${JSON.stringify(WARM_UP_RUNS)}) await cli.invoke(args, []);
+  for (const m of ${JSON.stringify(LATE_MODULES)}) cliRequire(${JSON.stringify(LATE)} + m);
+  for (const [name, script] of scripts) writeFileSync(name.replace(/\\.cjs$/, '.cache'), script.createCachedData());
 })();
 `;
 }
@@ -428,10 +460,7 @@ export async function buildBinaries(opts: { platforms?: Target[]; dist?: string;
     }
 
     log(`bundling lib/main.ts (version ${version}, commit ${commit})`);
-    const bundle = join(work, BUNDLE_ASSET);
-    await build({
-      entryPoints: [join(ROOT, 'lib', 'main.ts')],
-      outfile: bundle,
+    const common = {
       absWorkingDir: ROOT,
       nodePaths: [join(ROOT, 'node_modules')],
       // Module paths (kept in the bundle) stay relative to the checkout even when node_modules is a link
@@ -447,7 +476,6 @@ export async function buildBinaries(opts: { platforms?: Target[]; dist?: string;
       sourcemap: false,
       legalComments: 'none',
       logLevel: 'warning',
-      plugins: [lazyLoads],
       // CommonJS has no import.meta: point import.meta.url at the executable itself.
       banner: { js: `const __import_meta_url = require('node:url').pathToFileURL(process.execPath).href;` },
       define: {
@@ -456,29 +484,93 @@ export async function buildBinaries(opts: { platforms?: Target[]; dist?: string;
         __ETCD_REPLACE_COMMIT__: JSON.stringify(commit),
         'process.env.ETCD_REPLACE_BUNDLED': JSON.stringify('1'),
       },
+    } satisfies BuildOptions;
+    const rel = (p: string) => relative(ROOT, p).split(sep).join('/');
+    // The command line: lib/main.ts, its late imports (LATE_MODULES) asked of the loader; with `shared`, it also
+    // exports those lib/ modules' namespaces for the commands bundle (SHARED_EXPORT).
+    const late: Plugin = {
+      name: 'late-modules',
+      setup(b) {
+        // import() of an external would stay an import() (vm.Script has no module loader): a module that require()s it
+        b.onResolve({ filter: /^\./ }, (args) => {
+          if (args.kind !== 'dynamic-import') return undefined;
+          const target = rel(resolve(args.resolveDir, args.path));
+          return LATE_MODULES.includes(target) ? { path: target, namespace: 'late' } : undefined;
+        });
+        b.onLoad({ filter: /.*/, namespace: 'late' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(LATE + args.path)});\n`, loader: 'js' }));
+        b.onResolve({ filter: new RegExp(`^${LATE}`) }, (args) => ({ path: args.path, external: true }));
+      },
+    };
+    const cliEntry = (shared: string[]) => ({
+      contents: [`export * from './lib/main.ts';`, ...shared.map((m, i) => `import * as m${i} from './${m}';`),
+        `export const ${SHARED_EXPORT} = { ${shared.map((m, i) => `${JSON.stringify(m)}: m${i}`).join(', ')} };`].join('\n'),
+      resolveDir: ROOT, sourcefile: 'sea-cli-entry.js', loader: 'js' as const,
     });
-
-    // One-byte source: esbuild escapes non-ASCII characters in strings but leaves them in regular expressions (the
-    // duration regexes' µ); the whole source would then be a two-byte string, decoded from UTF-8 at every start.
-    writeFileSync(bundle, asciiOnly(readFileSync(bundle, 'utf8')));
+    const probe = await build({ ...common, stdin: cliEntry([]), write: false, metafile: true, outfile: join(work, 'probe.cjs'), plugins: [late, lazyLoads] });
+    // shared: the lib/ modules the command line loads at every start (its static imports); one it imports only when
+    // used (version.ts) would be loaded at every start if the command line exported it: the commands get their own copy
+    const inCli = new Set<string>();
+    const walk = (f: string) => {
+      if (inCli.has(f) || !probe.metafile.inputs[f]) return;
+      inCli.add(f);
+      for (const i of probe.metafile.inputs[f]!.imports) if (i.kind !== 'dynamic-import' && !i.external) walk(i.path);
+    };
+    walk('lib/main.ts');
+    for (const f of inCli) if (!f.startsWith('lib/')) inCli.delete(f);
+    // The commands: each late module behind a function that initialises it (esbuild's require of an ES module), a
+    // lib/ module the command line has taken from it.
+    const shared = new Set<string>();
+    const fromCli: Plugin = {
+      name: 'shared-with-cli',
+      setup(b) {
+        b.onResolve({ filter: /^\./ }, (args) => {
+          if (args.kind !== 'import-statement') return undefined;
+          const target = rel(resolve(args.resolveDir, args.path));
+          if (!inCli.has(target)) return undefined;
+          shared.add(target);
+          return { path: SHARED + target, external: true };
+        });
+      },
+    };
+    await build({
+      ...common,
+      stdin: {
+        contents: `module.exports = {\n${LATE_MODULES.map((m) => `  ${JSON.stringify(m)}: () => require('./${m}'),`).join('\n')}\n};\n`,
+        resolveDir: ROOT, sourcefile: 'sea-commands-entry.js', loader: 'js',
+      },
+      outfile: join(work, COMMANDS_ASSET),
+      plugins: [fromCli, lazyLoads],
+    });
+    await build({ ...common, stdin: cliEntry([...shared].sort()), outfile: join(work, CLI_ASSET), plugins: [late, lazyLoads] });
+    for (const asset of [CLI_ASSET, COMMANDS_ASSET]) {
+      // One-byte source: esbuild escapes non-ASCII characters in strings but leaves them in regular expressions (the
+      // duration regexes' µ); the whole source would then be a two-byte string, decoded from UTF-8 at every start.
+      writeFileSync(join(work, asset), asciiOnly(readFileSync(join(work, asset), 'utf8')));
+    }
 
     // Paths in the config are relative (they end up in the blob).
     const blobs = new Map<string, string>();
     for (const [key, { gen, codeCache }] of generators) {
       const dir = join(work, `node-${key}`);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, BUNDLE_ASSET), readFileSync(bundle));
+      const assets: Record<string, string> = {};
+      for (const asset of [CLI_ASSET, COMMANDS_ASSET]) {
+        writeFileSync(join(dir, asset), readFileSync(join(work, asset)));
+        assets[asset] = asset;
+      }
       writeFileSync(join(dir, 'sea-main.cjs'), seaMain(codeCache));
       if (codeCache) {
-        log(`V8 code cache for Node ${key}`);
+        log(`V8 code caches for Node ${key}`);
         writeFileSync(join(dir, 'warm-up.cjs'), warmUpScript());
         // a fixed, empty environment: what the runs compile (and so the cache) must not depend on the build host's
         await run(gen, [...BLOB_WRITER_FLAGS, ...SEA_EXEC_ARGV, 'warm-up.cjs'], dir, {});
-        if (!existsSync(join(dir, CACHE_ASSET))) throw new Error(`the warm-up run wrote no ${CACHE_ASSET}`);
+        for (const asset of [CLI_ASSET, COMMANDS_ASSET]) {
+          if (!existsSync(join(dir, cacheName(asset)))) throw new Error(`the warm-up run wrote no ${cacheName(asset)}`);
+          assets[cacheName(asset)] = cacheName(asset);
+        }
       }
       writeFileSync(join(dir, 'sea-config.json'), JSON.stringify({
-        main: 'sea-main.cjs', output: 'sea-prep.blob', disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, execArgv: SEA_EXEC_ARGV,
-        assets: { [BUNDLE_ASSET]: BUNDLE_ASSET, ...(codeCache ? { [CACHE_ASSET]: CACHE_ASSET } : {}) },
+        main: 'sea-main.cjs', output: 'sea-prep.blob', disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, execArgv: SEA_EXEC_ARGV, assets,
       }, null, 2));
       log(`SEA blob for Node ${key}`);
       await run(gen, [...BLOB_WRITER_FLAGS, '--experimental-sea-config', 'sea-config.json'], dir);

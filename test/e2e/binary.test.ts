@@ -126,8 +126,17 @@ test('linux/amd64, installed by krew: runs with no node on PATH; kubectl and its
   const debug = run(inst.link, ['--help'], { PATH: '/nonexistent', ETCD_REPLACE_DEBUG: '1' });
   assert.is(debug.stderr, '', 'V8 accepts the code cache');
   const rejected = run(inst.link, ['--help'], { PATH: '/nonexistent', ETCD_REPLACE_DEBUG: '1', NODE_OPTIONS: '--expose-gc' });
-  assert.is(rejected.stderr, 'etcd-replace: V8 rejected the code cache\n', 'a cache that does not fit is noticed');
+  assert.is(rejected.stderr, 'etcd-replace: V8 rejected the code cache of kubectl-etcd_replace.cjs\n', 'a cache that does not fit is noticed');
   assert.is(rejected.stdout, h.stdout, 'and the plugin runs as usual');
+  // a command loads the second bundle (the commands, build-binary.ts LATE_MODULES), with its own code cache, sharing
+  // lib/errors.ts with the first: a PluginError thrown there keeps its exit code (2 here, 1 if it were another class)
+  for (const args of [['status', '--from', join(TMP, 'none')], ['auto', '--dry-run', '--from', join(TMP, 'none')]]) {
+    const bin = run(inst.link, args, { PATH: '/nonexistent', ETCD_REPLACE_DEBUG: '1' });
+    const dev = run(process.execPath, ['--import', 'tsx', 'lib/main.ts', ...args], { PATH: '/nonexistent' });
+    assert.is(dev.status, 2, show(dev));
+    assert.is(bin.status, dev.status, show(bin));
+    assert.is(bin.stderr, dev.stderr, 'the same error, and V8 accepts the commands\' code cache');
+  }
   // the build's lazy-load shims (build-binary.ts lazyLoads: string-width, assert, no package.json lookup) and the
   // minified bundle print exactly the help of the sources
   for (const args of [['--help'], ['status', '--help'], ['auto', '--help'], ['version', '--help']]) {

@@ -24,10 +24,14 @@ test('asciiOnly: ASCII out, same meaning in regular expressions, strings and ide
   assert.is(asciiOnly('plain ascii'), 'plain ascii');
 });
 
-test('seaMain: the code cache only where there is one; the bundle read as latin1', () => {
-  assert.match(seaMain(true), /cachedData: Buffer\.from\(getRawAsset\("kubectl-etcd_replace\.cache"\)\)/);
-  assert.not.match(seaMain(false), /cachedData|kubectl-etcd_replace\.cache/);
-  for (const m of [seaMain(true), seaMain(false)]) assert.match(m, /getRawAsset\("kubectl-etcd_replace\.cjs"\)\)\.toString\('latin1'\)/);
+test('seaMain: the code caches only where there are some; the bundles read as latin1', () => {
+  assert.match(seaMain(true), /cachedData: Buffer\.from\(getRawAsset\(name\.replace\(\/\\\.cjs\$\/, '\.cache'\)\)\)/);
+  assert.not.match(seaMain(false), /cachedData|\.cache/);
+  for (const m of [seaMain(true), seaMain(false)]) {
+    assert.match(m, /Buffer\.from\(getRawAsset\(name\)\)\.toString\('latin1'\)/);
+    assert.match(m, /load\("kubectl-etcd_replace\.cjs", cliRequire\)/);
+    assert.match(m, /load\("kubectl-etcd_replace-commands\.cjs"/);
+  }
 });
 
 test.run();
