@@ -61,20 +61,42 @@ function timeRuns(cmd: string, args: string[], n: number, env: NodeJS.ProcessEnv
 }
 
 /** Runs each command n times, one of each in turn (so that a change in machine load hits all of them alike). */
-function timeInterleaved(cmds: { cmd: string; args: string[]; env?: NodeJS.ProcessEnv }[], n: number): { median: number; min: number; ok: boolean }[] {
+/**
+ * CPU time (user + system, ms) of this process's reaped children so far, from /proc/self/stat (cutime, cstime;
+ * clock ticks of 10 ms): NaN where there is no /proc. The difference around one spawnSync is that child's CPU time.
+ */
+function childrenCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) * 10; // fields 16 and 17 of proc(5), USER_HZ 100
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Runs each command n times, one of each in turn (so that a change in machine load hits all of them alike). Also the
+ * mean CPU time per run (all threads): less moved by other load than the wall time, which waits for the CPU.
+ */
+function timeInterleaved(cmds: { cmd: string; args: string[]; env?: NodeJS.ProcessEnv }[], n: number): { median: number; min: number; ok: boolean; cpu: number }[] {
   const t = cmds.map(() => [] as number[]);
+  const cpu = cmds.map(() => 0);
   const ok = cmds.map(() => true);
   const once = (i: number) => {
     const c = cmds[i]!;
+    const c0 = childrenCpuMs();
     const s = process.hrtime.bigint();
     const r = spawnSync(c.cmd, c.args, { cwd: ROOT, env: c.env ?? process.env, stdio: 'ignore' });
     t[i]!.push(Number(process.hrtime.bigint() - s) / 1e6);
+    cpu[i]! += childrenCpuMs() - c0;
     if (r.status !== 0) ok[i] = false;
   };
   for (let i = 0; i < cmds.length; i++) once(i); // warm-up (page cache), not counted
   t.forEach((x) => x.splice(0));
+  cpu.fill(0);
   for (let k = 0; k < n; k++) for (let i = 0; i < cmds.length; i++) once(i);
-  return t.map((x, i) => ({ median: median(x), min: Math.min(...x), ok: ok[i]! }));
+  return t.map((x, i) => ({ median: median(x), min: Math.min(...x), ok: ok[i]!, cpu: cpu[i]! / n }));
 }
 
 /**
@@ -270,11 +292,12 @@ async function main(): Promise<void> {
         ...(empty ? [{ cmd: empty, args: [], env: quiet }] : []),
       ], RUNS);
       const x = (r: { median: number }) => `${(r.median / base!.median).toFixed(2)}x node -e 0`;
-      row(`startup: node ${v} -e 0`, ms(base!.median), `median of ${RUNS}, min ${ms(base!.min)}; the executable's own runtime (${runtime.replace(homedir(), '~')})`);
-      if (none) row('startup: empty SEA', ms(none.median), `${x(none)}, min ${ms(none.min)}: a single executable of that runtime whose main script is \`0\` (the floor)`);
+      const cpu = (r: { cpu: number }) => `CPU ${r.cpu.toFixed(1)} ms a run (${(r.cpu / base!.cpu).toFixed(2)}x)`;
+      row(`startup: node ${v} -e 0`, ms(base!.median), `median of ${RUNS}, min ${ms(base!.min)}, CPU ${base!.cpu.toFixed(1)} ms a run; the executable's own runtime (${runtime.replace(homedir(), '~')})`);
+      if (none) row('startup: empty SEA', ms(none.median), `${x(none)}, min ${ms(none.min)}, ${cpu(none)}: a single executable of that runtime whose main script is \`0\` (the floor)`);
       const ratio = help!.median / base!.median;
-      row('startup: binary --help', ms(help!.median), `median of ${RUNS}, min ${ms(help!.min)}${help!.ok ? '' : ', NON-ZERO EXIT'}`);
-      row('startup: --help / node -e 0', `${ratio.toFixed(2)}x`, `same runtime (Node ${v}); target <= 1.5x${ratio <= 1.5 ? ' (met)' : ' (NOT met)'}`);
+      row('startup: binary --help', ms(help!.median), `median of ${RUNS}, min ${ms(help!.min)}, ${cpu(help!)}${help!.ok ? '' : ', NON-ZERO EXIT'}`);
+      row('startup: --help / node -e 0', `${ratio.toFixed(2)}x`, `same runtime (Node ${v}); target <= 1.5x${ratio <= 1.5 ? ' (met)' : ' (NOT met)'}; wall time on a loaded machine varies, the CPU ratio less`);
       row('startup: binary status --help', ms(statusHelp!.median), `${x(statusHelp!)}${statusHelp!.ok ? '' : ', NON-ZERO EXIT'}`);
       row('startup: binary version', ms(version!.median), `${x(version!)}${version!.ok ? '' : ', NON-ZERO EXIT'}`);
       row('startup: binary completion', ms(complete!.median), `__complete auto --: ${x(complete!)}${complete!.ok ? '' : ', NON-ZERO EXIT'}`);
