@@ -69,6 +69,9 @@ export function findPartial(s: ClusterState): { partial: PartialReplacement } | 
       if (s.machines === null) facts.push(NO_MACHINE_API);
       const repl = spare.find((m) => m.name !== mach?.name && !m.deleting) ?? null;
       if (repl) facts.push(`machine ${repl.name} (${repl.phase ?? 'Pending'}) replaces it${repl.nodeName ? ` on node ${repl.nodeName}` : ''}`);
+      // its Machine gone, the Node left behind: the Active CPMS is Degraded (a master Node no Machine names) and creates
+      // nothing until the Node goes (cluster-control-plane-machine-set-operator checkControlPlaneNodesToMachinesMappings)
+      else if (!mach && s.machines !== null) facts.push(cpms ? `its machine is gone; the Active control plane machine set creates the new one once node ${orphan.name} is deleted (until then it counts it as an unmanaged node)` : 'its machine is gone');
       return {
         partial: {
           ...base,

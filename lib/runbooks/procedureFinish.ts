@@ -61,7 +61,7 @@ export function procedureFinish(kube: Kube, f: PlanFacts): Step[] {
       steps.push(waitMachineStep(kube, f));
     } else if (f.machineMode === 'cpms') {
       if (oldLive) steps.push(deleteMachineStep(kube, f, true));
-      steps.push(waitMachineStep(kube, f));
+      steps.push(waitMachineStep(kube, f, { cpms: true }));
     } else if (f.machineMode === 'yaml') {
       // the stopped machine's own YAML while it is there; once it is deleting or gone, a surviving master's (the docs'
       // copy-and-rename works from any master Machine of the cluster)

@@ -33,7 +33,9 @@ export class MachineApi {
   private loop?: ControllerLoop;
   private busy = false;
   private readonly provisioning = new Map<string, number>(); // machine uid -> started
-  private readonly replaced = new Set<string>(); // uids of deleting machines CPMS already replaced
+  /** CPMS: index -> when the controller first saw it needing a machine (timing.cpmsReconcileSeconds counts from then) */
+  private readonly cpmsNeed = new Map<number, number>();
+  private cpmsDegraded = '';
   private readonly deleting = new Set<string>();
   private readonly usedIPs = new Set<string>();
 
@@ -77,6 +79,7 @@ export class MachineApi {
     this.busy = true;
     try {
       const store = this.ctx.store;
+      this.reconcileControlPlaneMachineSet();
       for (const m of store.list(R.machines, NS_MACHINE_API)) {
         if (m.metadata.deletionTimestamp) await this.reconcileDeleting(m);
         else await this.reconcileLive(m);
@@ -229,11 +232,6 @@ export class MachineApi {
     const store = this.ctx.store;
     const uid = m.metadata.uid!;
     const name = m.metadata.name;
-    // CPMS replaces a deleted control-plane machine when Active.
-    if (this.deps.cpms === 'active' && this.role(m) === 'master' && !this.replaced.has(uid)) {
-      this.replaced.add(uid);
-      this.createReplacement(m);
-    }
     if (this.deleting.has(uid)) return;
     const hooks: any[] = m.spec?.lifecycleHooks?.preDrain ?? [];
     if (hooks.length) {
@@ -298,11 +296,64 @@ export class MachineApi {
     }
   }
 
-  private createReplacement(old: KObject): void {
+  /**
+   * The ControlPlaneMachineSet controller (github:openshift/cluster-control-plane-machine-set-operator release-4.16
+   * 14571e8a, pkg/controllers/controlplanemachineset): nothing while Inactive (reconcileMachines: `!isActive`);
+   * validateClusterState first: a master Node no Machine's nodeRef names makes it Degraded ("Found N unmanaged
+   * node(s)", checkControlPlaneNodesToMachinesMappings) and it creates nothing; machineInfosByIndex then fills the
+   * indexes that have no Machine at all (from 0 until there are spec.replicas), and both update strategies create a
+   * Machine for an index that is empty or whose Machines are all being deleted (updates.go
+   * createRollingUpdateReplacementMachines / createOnDeleteReplacementMachines; RollingUpdate one at a time, maxSurge 1).
+   * The index of a Machine is its name's numeric suffix. timing.cpmsReconcileSeconds: how long after the controller
+   * first sees an index needing a machine it creates one (its watch-driven reconcile: about a second).
+   */
+  private reconcileControlPlaneMachineSet(): void {
     const store = this.ctx.store;
     const cpms = store.get(R.controlplanemachinesets, NS_MACHINE_API, 'cluster');
-    if (!cpms || cpms.spec?.state !== 'Active') return;
-    const index = Number(/-(\d+)$/.exec(old.metadata.name)?.[1] ?? 0);
+    if (!cpms || cpms.spec?.state !== 'Active' || cpms.metadata.deletionTimestamp) {
+      this.cpmsNeed.clear();
+      return;
+    }
+    const masters = store.list(R.machines, NS_MACHINE_API).filter((m) => this.role(m) === 'master');
+    const named = new Set(masters.map((m) => m.status?.nodeRef?.name).filter(Boolean));
+    const unmanaged = store
+      .list(R.nodes)
+      .filter((n) => n.metadata.labels && 'node-role.kubernetes.io/master' in n.metadata.labels && !named.has(n.metadata.name))
+      .map((n) => n.metadata.name);
+    const degraded = unmanaged.length ? `Found ${unmanaged.length} unmanaged node(s): ${unmanaged.join(', ')}` : '';
+    if (degraded !== this.cpmsDegraded) {
+      this.cpmsDegraded = degraded;
+      this.ctx.log(degraded ? `cpms: Degraded (UnmanagedNodes): ${degraded}` : 'cpms: no unmanaged nodes');
+    }
+    if (degraded) {
+      this.cpmsNeed.clear();
+      return;
+    }
+    const byIndex = new Map<number, KObject[]>();
+    for (const m of masters) {
+      const i = Number(/-(\d+)$/.exec(m.metadata.name)?.[1] ?? 0);
+      byIndex.set(i, [...(byIndex.get(i) ?? []), m]);
+    }
+    const replicas = Number(cpms.spec?.replicas ?? 3);
+    for (let i = 0; byIndex.size < replicas; i++) if (!byIndex.has(i)) byIndex.set(i, []);
+    const delayMs = (this.ctx.timing.cpmsReconcileSeconds ?? 1) * 1000;
+    for (const [index, ms] of [...byIndex].sort((a, b) => a[0] - b[0])) {
+      const needs = ms.every((m) => m.metadata.deletionTimestamp);
+      if (!needs) {
+        this.cpmsNeed.delete(index);
+        continue;
+      }
+      const since = this.cpmsNeed.get(index) ?? Date.now();
+      this.cpmsNeed.set(index, since);
+      if (Date.now() - since < delayMs) continue;
+      this.cpmsNeed.delete(index);
+      this.createReplacement(cpms, index, ms[0]?.metadata.name ?? null);
+      return; // maxSurge 1
+    }
+  }
+
+  private createReplacement(cpms: KObject, index: number, old: string | null): void {
+    const store = this.ctx.store;
     const name = `${this.deps.infra}-master-${rand5()}-${index}`;
     const tmpl = cpms.spec.template?.machines_v1beta1_machine_openshift_io ?? {};
     const spec = structuredClone(tmpl.spec ?? {});
@@ -329,7 +380,7 @@ export class MachineApi {
         },
         spec,
       });
-      this.ctx.log(`cpms: ${old.metadata.name} is being deleted; created replacement ${name}`);
+      this.ctx.log(old ? `cpms: ${old} is being deleted; created replacement ${name}` : `cpms: index ${index} has no machine; created ${name}`);
     } catch (err) {
       this.ctx.log(`cpms: cannot create replacement ${name}: ${(err as Error).message}`);
     }

@@ -61,6 +61,7 @@ export interface Timing {
   inspectSeconds?: number; // BareMetalHost registering/inspecting -> available
   learnerPromoteSeconds?: number; // a started learner catches up (is promotable) after this long
   crashLoopBackOffSeconds?: number; // every CrashLoopBackOff wait this long (default 1 s doubling to 10 s)
+  cpmsReconcileSeconds?: number; // an Active CPMS creates the machine of an index that needs one after this long
 }
 
 /** scenario `platform`: the cloud machine-api providers (sim/machine-api/providers.ts), Metal3 bare metal, or no Machine API */

@@ -73,7 +73,7 @@ export interface Scenario {
   arbiters: ScenarioArbiter[];
   workers: number;
   faults: ScenarioFault[];
-  timing: { provisionSeconds: number; rolloutSeconds: number; inspectSeconds: number; learnerPromoteSeconds: number; crashLoopBackOffSeconds?: number };
+  timing: { provisionSeconds: number; rolloutSeconds: number; inspectSeconds: number; learnerPromoteSeconds: number; crashLoopBackOffSeconds?: number; cpmsReconcileSeconds: number };
   /** Optional initial spec.unsupportedConfigOverrides of the Etcd CR. */
   unsupportedConfigOverrides?: Record<string, unknown>;
   /** Optional cluster name / infrastructure ID; derived from the machine names when absent. */
@@ -330,11 +330,14 @@ export function parseScenario(input: string | object): Scenario {
 
   const t = raw.timing ?? {};
   if (typeof t !== 'object') fail('timing: must be a mapping {provisionSeconds, rolloutSeconds}');
-  for (const k of Object.keys(t)) if (!['provisionSeconds', 'rolloutSeconds', 'inspectSeconds', 'learnerPromoteSeconds', 'crashLoopBackOffSeconds'].includes(k)) fail(`timing: unknown field "${k}"`);
+  for (const k of Object.keys(t)) if (!['provisionSeconds', 'rolloutSeconds', 'inspectSeconds', 'learnerPromoteSeconds', 'crashLoopBackOffSeconds', 'cpmsReconcileSeconds'].includes(k)) fail(`timing: unknown field "${k}"`);
   const provisionSeconds = t.provisionSeconds ?? 3;
   const rolloutSeconds = t.rolloutSeconds ?? 2;
   if (typeof provisionSeconds !== 'number' || provisionSeconds < 0 || provisionSeconds > 600) fail(`timing.provisionSeconds: "${provisionSeconds}" must be a number 0–600`);
   if (typeof rolloutSeconds !== 'number' || rolloutSeconds < 0 || rolloutSeconds > 600) fail(`timing.rolloutSeconds: "${rolloutSeconds}" must be a number 0–600`);
+  // the CPMS controller reacts to Machine events through its watch: about a second in a real cluster
+  const cpmsReconcileSeconds = t.cpmsReconcileSeconds ?? 1;
+  if (typeof cpmsReconcileSeconds !== 'number' || cpmsReconcileSeconds < 0 || cpmsReconcileSeconds > 600) fail(`timing.cpmsReconcileSeconds: "${cpmsReconcileSeconds}" must be a number 0–600`);
   const inspectSeconds = t.inspectSeconds ?? 2;
   if (typeof inspectSeconds !== 'number' || inspectSeconds < 0 || inspectSeconds > 600) fail(`timing.inspectSeconds: "${inspectSeconds}" must be a number 0–600`);
   const learnerPromoteSeconds = t.learnerPromoteSeconds ?? 0;
@@ -391,7 +394,7 @@ export function parseScenario(input: string | object): Scenario {
     arbiters,
     workers,
     faults,
-    timing: { provisionSeconds, rolloutSeconds, inspectSeconds, learnerPromoteSeconds, ...(crashLoopBackOffSeconds !== undefined ? { crashLoopBackOffSeconds } : {}) },
+    timing: { provisionSeconds, rolloutSeconds, inspectSeconds, learnerPromoteSeconds, cpmsReconcileSeconds, ...(crashLoopBackOffSeconds !== undefined ? { crashLoopBackOffSeconds } : {}) },
     unsupportedConfigOverrides: uco,
     infrastructureName,
     patch,

@@ -69,6 +69,21 @@ test('member removed, machine and node gone (the 4.12+ operator removal), CPMS i
   assert.equal(c.ids, ['backup', 'quorum-guard-off', 'delete-secrets', 'wait-machine', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
 });
 
+test('member removed, machine gone, the old node lingering: the node deleted first; with an Active CPMS (Degraded by the unmanaged node until then) wait for it and say so', () => {
+  const s = aRemoved();
+  s.machines = s.machines!.filter((m) => m.name !== A.machine);
+  s.controlPlaneMachineSet = { state: 'Active' };
+  const { d, f, ids } = stepIds(s);
+  assert.is(d.reasons[0], `PartialReplacement: member removed, node ${A.node} (Unknown) still there (no Machine of it)`);
+  assert.ok(d.reasons.some((r) => r.includes(`the Active control plane machine set creates the new one once node ${A.node} is deleted`)), d.reasons.join('\n'));
+  assert.equal(ids, ['backup', 'quorum-guard-off', 'delete-node', 'delete-secrets', 'wait-machine', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+  assert.match(buildSteps(kube, f).find((x) => x.id === 'wait-machine')!.title, /^Wait for the Active control plane machine set to create the new master machine/);
+  // no CPMS: a surviving master's machine copied, after the node goes
+  s.controlPlaneMachineSet = null;
+  const r = stepIds(s);
+  assert.equal(r.ids, ['backup', 'quorum-guard-off', 'delete-node', 'delete-secrets', 'save-machine', 'create-machine', 'wait-machine', 'wait-rollout', 'quorum-guard-restore', 'final-verify']);
+});
+
 test('member removed, new machine Provisioning / its node Ready without a member: only the waits remain', () => {
   const s = aRemoved();
   s.nodes = s.nodes.filter((n) => n.name !== A.node);

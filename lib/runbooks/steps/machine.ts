@@ -126,11 +126,14 @@ async function findNewMachine(kube: Kube, f: PlanFacts, ctx: RunContext): Promis
   return machines.find((m) => !f.machinesAtPlan.includes(m.metadata?.name) && !m.metadata?.deletionTimestamp) ?? null;
 }
 
-export function waitMachineStep(kube: Kube, f: PlanFacts): Step {
+/** `cpms`: the machine is the Active control plane machine set's to create (the step says so while it waits). */
+export function waitMachineStep(kube: Kube, f: PlanFacts, o: { cpms?: boolean } = {}): Step {
   let found = '';
   return {
     id: 'wait-machine',
-    title: 'Wait for the new master machine to be Running and its node Ready',
+    title: o.cpms
+      ? 'Wait for the Active control plane machine set to create the new master machine, Running with its node Ready'
+      : 'Wait for the new master machine to be Running and its node Ready',
     command: [kube.display(['-n', NS_MAPI, 'get', 'machines.v1beta1.machine.openshift.io', '-o', 'wide']), kube.display(['get', 'nodes', '-l', 'node-role.kubernetes.io/master'])],
     destructive: false,
     async precondition() {
@@ -141,7 +144,7 @@ export function waitMachineStep(kube: Kube, f: PlanFacts): Step {
         'a new master machine in phase Running with a Ready node',
         async () => {
           const m = await findNewMachine(kube, f, ctx);
-          if (!m) return 'no new master machine yet';
+          if (!m) return o.cpms ? 'no new master machine yet: waiting for the Active control plane machine set to create it' : 'no new master machine yet';
           const name = m.metadata.name;
           const phase = m.status?.phase ?? 'Pending';
           const node = m.status?.nodeRef?.name;
