@@ -34,16 +34,31 @@ interface Proc {
   stderr: string;
 }
 
-function plugin(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 15 * 60_000): Promise<Proc> {
+/**
+ * How long one plugin run may take: `wanted`, but in a test file never past 2 minutes before test/run.ts kills the
+ * file (TEST_FILE_DEADLINE), so that the run's report (and what the plugin printed) still comes out.
+ */
+function limitMs(wanted: number): number {
+  const deadline = Number(process.env.TEST_FILE_DEADLINE);
+  return Number.isFinite(deadline) && deadline > 0 ? Math.max(1000, Math.min(wanted, deadline - Date.now() - 120_000)) : wanted;
+}
+
+function plugin(args: string[], env: NodeJS.ProcessEnv, wantedMs = 15 * 60_000): Promise<Proc> {
+  const timeoutMs = limitMs(wantedMs);
   return new Promise((res) => {
     const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lib/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    let killed = false;
+    const t = setTimeout(() => {
+      killed = true;
+      p.kill('SIGKILL');
+    }, timeoutMs);
     p.on('close', (code) => {
       clearTimeout(t);
+      if (killed) stderr += `\nkilled: still running after ${Math.round(timeoutMs / 1000)} s`;
       res({ code: code ?? -1, stdout, stderr });
     });
   });
@@ -100,16 +115,20 @@ export async function soakRun(i: number, c: SoakCase, o: { keep?: boolean; log?:
       diag = (await statusJson(env))?.diagnosis?.scenario ?? '';
       if (!SETTLED[c.fault.expect].includes(diag)) await sleep(1500);
     }
+    o.log?.(`diagnosis before the run: ${diag || 'unreadable'} (${(Date.now() - t0) / 1000 | 0} s in)`);
     if (!SETTLED[c.fault.expect].includes(diag)) notes.push(`diagnosis before the run was ${diag || 'unreadable'}, not ${SETTLED[c.fault.expect].join('/')}`);
     const before = JSON.parse(await kubectlRetry(sim, ['get', 'etcd', 'cluster', '-o', 'json'])).spec?.unsupportedConfigOverrides ?? null;
 
+    const said = (what: string, x: Proc) => o.log?.(`${what}: exit ${x.code}, ${(Date.now() - t0) / 1000 | 0} s in; last lines:\n    ${x.stderr.trim().split('\n').slice(-4).join('\n    ')}`);
     let r = await plugin(['auto', '--yes'], env);
+    said('auto --yes', r);
     codes.push(r.code);
     let resumes = 0;
     while ((r.code === 5 || r.code === 1) && /auto --resume/.test(r.stderr) && resumes < 8) {
       notes.push(`exit ${r.code}: ${r.stderr.trim().split('\n').filter((l) => /^(stopped|failed|refused|error)/.test(l)).pop() ?? r.stderr.trim().split('\n').pop()}`);
       resumes++;
       r = await plugin(['auto', '--resume', '--yes'], env);
+      said('auto --resume --yes', r);
       codes.push(r.code);
     }
     if (r.code !== 0) notes.push(`last exit ${r.code}: ${r.stderr.trim().split('\n').filter((l) => /^(refused|stopped|failed|error)/.test(l)).slice(-2).join(' / ') || r.stderr.trim().split('\n').slice(-2).join(' / ')}`);

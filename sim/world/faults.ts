@@ -98,9 +98,12 @@ export async function applyFault(ctx: WorldContext, deps: FaultDeps, f: Scenario
       const args = ['member', 'add', phantom.name, '--peer-urls', `http://${phantom.loopback}:2380`];
       if (f.kind === 'learner') args.push('--learner');
       const eps = healthyEndpoints(ctx, deps);
+      // etcd refuses a member add ("etcdserver: unhealthy cluster") until every voting member has been connected to the
+      // leader for its health interval (etcd server.go mayAddMember with --strict-reconfig-check, the default;
+      // HealthInterval 5 s): a cluster just up, on a busy host, needs longer than that, so retry for up to a minute
       let res = await etcdctl(eps, args);
-      for (let i = 0; res.exitCode !== 0 && i < 20; i++) {
-        await new Promise((r) => setTimeout(r, 250));
+      for (const until = Date.now() + 60_000; res.exitCode !== 0 && Date.now() < until; ) {
+        await new Promise((r) => setTimeout(r, 500));
         res = await etcdctl(healthyEndpoints(ctx, deps), args);
       }
       if (res.exitCode !== 0) throw new Error(`fault ${f.kind}: member add failed: ${res.stderr.trim()}`);

@@ -346,26 +346,57 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     startKubelet(n);
   }) : undefined;
 
-  // ---- wait for the healthy cluster, then the faults ----
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const pods = masters.map((m) => store.get(R.pods, NS_ETCD, `etcd-${m.name}`));
-    const ready = pods.every((p) => p && (p.status?.containerStatuses ?? []).every((c: any) => c.ready));
-    const etcd = store.get(R.etcds, undefined, 'cluster');
-    const avail = (etcd?.status?.conditions ?? []).find((c: any) => c.type === 'EtcdMembersAvailable');
-    if (ready && avail?.message === `${masters.length} members are available`) break;
-    if (Date.now() > deadline) throw new Error('the healthy cluster did not come up within 30 s (see sim.log)');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  log(`healthy cluster up after ${Date.now() - t0} ms`);
-  if (!opts.noFaults) {
-    // the alarm first: it needs a quorum to raise it (a later fault may stop a member)
-    for (const f of [...scenario.faults].sort((a, b) => Number(b.kind === 'etcd-alarm-nospace') - Number(a.kind === 'etcd-alarm-nospace'))) {
-      await applyFault(ctx, { kubelets, machineOf, allocateIP: () => machineApi.allocateIP(), operator, finalizerStuck: (machineName) => metal3?.stuck.add(machineName) }, f);
-    }
-  }
-  log(`world ready after ${Date.now() - t0} ms`);
   const chaosLoops: ControllerLoop[] = [];
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      chaos?.stop();
+      for (const l of chaosLoops) l.stop();
+      operator.stop();
+      pacemaker?.stop();
+      lifecycle.stop();
+      gc.stop();
+      machineApi.stop();
+      hosts?.stop();
+      upi?.stop();
+      await Promise.all([...kubelets.values()].map((k) => k.stop().catch(() => undefined)));
+      killTrackedUnder(stateDir);
+      await api.close().catch(() => undefined);
+      log('world stopped');
+    })();
+    return stopping;
+  };
+  // a world that fails to come up (a fault that cannot be applied, a cluster that never gets healthy) stops what it
+  // started before it throws: its etcds, kubelets and loops would otherwise keep the caller's process alive
+  try {
+    await untilReadyWithFaults();
+  } catch (err) {
+    log(`world failed to start: ${(err as Error).message}`);
+    await stopAll();
+    throw err;
+  }
+  async function untilReadyWithFaults(): Promise<void> {
+    // ---- wait for the healthy cluster, then the faults ----
+    // a harness deadline (a healthy cluster takes ~3 s here; a 2-core host running several worlds, much longer)
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const pods = masters.map((m) => store.get(R.pods, NS_ETCD, `etcd-${m.name}`));
+      const ready = pods.every((p) => p && (p.status?.containerStatuses ?? []).every((c: any) => c.ready));
+      const etcd = store.get(R.etcds, undefined, 'cluster');
+      const avail = (etcd?.status?.conditions ?? []).find((c: any) => c.type === 'EtcdMembersAvailable');
+      if (ready && avail?.message === `${masters.length} members are available`) break;
+      if (Date.now() > deadline) throw new Error('the healthy cluster did not come up within 90 s (see sim.log)');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    log(`healthy cluster up after ${Date.now() - t0} ms`);
+    if (!opts.noFaults) {
+      // the alarm first: it needs a quorum to raise it (a later fault may stop a member)
+      for (const f of [...scenario.faults].sort((a, b) => Number(b.kind === 'etcd-alarm-nospace') - Number(a.kind === 'etcd-alarm-nospace'))) {
+        await applyFault(ctx, { kubelets, machineOf, allocateIP: () => machineApi.allocateIP(), operator, finalizerStuck: (machineName) => metal3?.stuck.add(machineName) }, f);
+      }
+    }
+    log(`world ready after ${Date.now() - t0} ms`);
+  }
   if (evidence) chaosLoops.push(membershipMonitor(ctx, kubelets, evidence));
   if (chaos && evidence) {
     if (scenario.chaos!.leaderChanges) chaosLoops.push(leaderMover(ctx, kubelets, scenario.chaos!.leaderChanges.everySeconds, prng(scenario.chaos!.seed + 1), evidence));
@@ -373,7 +404,6 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     log(`chaos on: ${JSON.stringify(scenario.chaos)}`);
   }
 
-  let stopping: Promise<void> | undefined;
   return {
     kubeconfigPath,
     url: api.url,
@@ -381,24 +411,7 @@ export async function startWorld(opts: StartWorldOptions): Promise<World> {
     scenario,
     kubelets,
     operator,
-    stop() {
-      stopping ??= (async () => {
-        chaos?.stop();
-        for (const l of chaosLoops) l.stop();
-        operator.stop();
-        pacemaker?.stop();
-        lifecycle.stop();
-        gc.stop();
-        machineApi.stop();
-        hosts?.stop();
-        upi?.stop();
-        await Promise.all([...kubelets.values()].map((k) => k.stop().catch(() => undefined)));
-        killTrackedUnder(stateDir);
-        await api.close().catch(() => undefined);
-        log('world stopped');
-      })();
-      return stopping;
-    },
+    stop: stopAll,
   };
 }
 

@@ -8,7 +8,7 @@ import { chaosNamed, faultNamed, makeCase } from '../../scripts/soak/space.ts';
 
 test('fixed soak with chaos (procedure B, cut exec streams, etcd leader changed): ends healthy, nothing wrong', async () => {
   const c = makeCase({ release: '4.16', platform: 'aws', cpms: 'inactive', masters: 3, fault: faultNamed('etcd-crashloop'), chaosProfile: chaosNamed('cut streams'), chaosSeed: 202, net: 242 });
-  const r = await soakRun(1, c);
+  const r = await soakRun(1, c, { log: (l) => console.log(l) });
   console.log(`${c.title}: ${r.outcome} (exit ${r.codes.join(' → ')}, ${r.seconds.toFixed(0)} s)\n  ${r.notes.join('\n  ')}`);
   assert.is.not(r.outcome, 'wrong', r.notes.join('; '));
   assert.ok(['healthy', 'resumed'].includes(r.outcome), `${r.outcome}: ${r.notes.join('; ')}`);

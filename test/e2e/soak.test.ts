@@ -18,7 +18,7 @@ test('fixed soak with chaos (procedure A with an API outage after member remove;
   const t0 = Date.now();
   const reports: RunReport[] = [];
   for (const [i, c] of CASES.entries()) {
-    const r = await soakRun(i + 1, c);
+    const r = await soakRun(i + 1, c, { log: (l) => console.log(l) });
     reports.push(r);
     console.log(`${c.title}: ${r.outcome} (exit ${r.codes.join(' → ')}, ${r.seconds.toFixed(0)} s)\n  ${r.notes.join('\n  ')}`);
   }
