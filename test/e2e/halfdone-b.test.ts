@@ -11,25 +11,12 @@
 // the expected members, healthy, and the guard as the documented end state has it. Judged by test/helpers/judge.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kubectl, waitFor, type SimHandle } from '../helpers/sim.ts';
+import type { SimHandle } from '../helpers/sim.ts';
 import { runPlugin, startJudgedSim, stateEnv, waitDiagnosis } from '../helpers/plugin.ts';
 import * as judge from '../helpers/judge.ts';
 import * as hand from '../helpers/byhand.ts';
 
-const N = ['ip-10-62-131-183.ec2.internal', 'ip-10-62-154-204.ec2.internal', 'ip-10-62-164-97.ec2.internal'];
-const M = ['clustername-8qw5l-master-0', 'clustername-8qw5l-master-1', 'clustername-8qw5l-master-2'];
-const SCENARIO = `openshift: "4.16"
-platform: aws
-controlPlaneMachineSet: inactive
-masters:
-  - {node: ${N[0]}, ip: 10.62.131.183, machine: ${M[0]}}
-  - {node: ${N[1]}, ip: 10.62.154.204, machine: ${M[1]}}
-  - {node: ${N[2]}, ip: 10.62.164.97,  machine: ${M[2]}}
-workers: 0
-faults:
-  - {node: ${N[0]}, kind: machine-deleting}
-timing: {provisionSeconds: 1, rolloutSeconds: 1}
-`;
+const { N, M, scenario: SCENARIO } = hand.deletedMachineCluster(62);
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 let sim: SimHandle | undefined;
@@ -77,17 +64,10 @@ async function expectFinished(c: Awaited<ReturnType<typeof startCase>>, target: 
   judge.expectQuorumNeverLost(s);
 }
 
-const gone = (s: SimHandle, args: string[]) => kubectl(s, ['get', ...args, '-o', 'name']).exitCode !== 0;
-
 test('4.16, CPMS Inactive, the broken master\'s Machine deleted: the operator removed its member, Machine and Node gone; auto creates a new master from a surviving one', async () => {
   sim = await startJudgedSim(SCENARIO);
   const env = stateEnv();
-  // the etcd operator's member-removal controller (4.12+) removes the unhealthy member of the deleting Machine; its
-  // preDrain hook then goes, and the machine controller deletes the Node and the Machine
-  await waitFor('the deleting machine and its node to be gone', () => gone(sim!, ['-n', 'openshift-machine-api', 'machine', M[0]!]) && gone(sim!, ['node', N[0]!]), 180_000, 1000);
-  const ms = await judge.members(sim);
-  assert.equal(ms.map((m) => m.name).sort(), [N[1], N[2]], 'the operator removed the member');
-  const keep = ms.map((m) => m.id);
+  const keep = await hand.operatorRemovedMember(sim, N, M, judge.members);
 
   const st = await status(sim, env);
   assert.is(st.code, 3, 'a replaceable state (exit 3)');

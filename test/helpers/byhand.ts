@@ -14,6 +14,41 @@ function ok(sim: W, args: string[], input?: string): string {
   return r.stdout;
 }
 
+/**
+ * A 4.16 AWS cluster, CPMS Inactive, whose master 0's Machine someone deleted while its instance was stopped (fault
+ * machine-deleting), on network 10.<octet>: its node and machine names and the scenario. `timing` adds scenario timing
+ * keys to the compressed provisioning and rollout.
+ */
+export function deletedMachineCluster(octet: number, timing = ''): { N: string[]; M: string[]; scenario: string } {
+  const ips = [`10.${octet}.131.183`, `10.${octet}.154.204`, `10.${octet}.164.97`];
+  const N = ips.map((ip) => `ip-${ip.replace(/\./g, '-')}.ec2.internal`);
+  const M = [0, 1, 2].map((i) => `clustername-8qw5l-master-${i}`);
+  const scenario = `openshift: "4.16"
+platform: aws
+controlPlaneMachineSet: inactive
+masters:
+${N.map((n, i) => `  - {node: ${n}, ip: ${ips[i]}, machine: ${M[i]}}`).join('\n')}
+workers: 0
+faults:
+  - {node: ${N[0]}, kind: machine-deleting}
+timing: {provisionSeconds: 1, rolloutSeconds: 1${timing ? `, ${timing}` : ''}}
+`;
+  return { N, M, scenario };
+}
+
+/**
+ * The etcd operator's member-removal controller (4.12+) removes the unhealthy member of the deleting Machine; its
+ * preDrain hook then goes, and the machine controller deletes the Node and the Machine. Waits for both to be gone and
+ * checks that only the other two members are left; returns their IDs.
+ */
+export async function operatorRemovedMember<S extends W>(sim: S, N: string[], M: string[], members: (sim: S) => Promise<{ id: string; name: string }[]>): Promise<string[]> {
+  const gone = (args: string[]) => kubectl((sim as W) as SimHandle, ['get', ...args, '-o', 'name']).exitCode !== 0;
+  await waitFor('the deleting machine and its node to be gone', () => gone(['-n', 'openshift-machine-api', 'machine', M[0]!]) && gone(['node', N[0]!]), 180_000, 1000);
+  const ms = await members(sim);
+  assert.equal(ms.map((m) => m.name).sort(), [N[1], N[2]], 'the operator removed the member');
+  return ms.map((m) => m.id);
+}
+
 /** `oc rsh etcd-<node>` + `etcdctl member remove <id>` (docs A.1 / B.2), from the etcd pod on `viaNode`. */
 export function removeMember(sim: W, viaNode: string, id: string): string {
   const out = ok(sim, ['-n', 'openshift-etcd', 'exec', `etcd-${viaNode}`, '-c', 'etcdctl', '--', 'etcdctl', 'member', 'remove', id]);
