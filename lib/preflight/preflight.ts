@@ -125,9 +125,8 @@ async function space(kube: Kube, f: PlanFacts, state: Pick<ClusterState, 'member
     if (!wantBackup) out.push(skip('backup-space', backupTitle, 'the backup is already taken'));
     else if (b instanceof Error) out.push(bad('backup-space', backupTitle, b.message));
     else if (b) {
-      const known = state.members.map((x) => x.dbSizeBytes).filter((x): x is number => typeof x === 'number');
-      const own = state.members.find((x) => x.name === f.backupNode)?.dbSizeBytes;
-      const db = own ?? (known.length ? Math.max(...known) : await readDbSize(kube, f.execPod, f.backupNode, state.members));
+      const ownId = state.members.find((x) => x.name === f.backupNode)?.id;
+      const db = backupDbSize(state.members, ownId) ?? (await readDbSize(kube, f.execPod, ownId));
       if (db === null) out.push(bad('backup-space', backupTitle, 'the DB size could not be read (etcdctl endpoint status), so the space cluster-backup.sh needs is unknown'));
       else {
         const need = backupNeedKiB(db, b.resourcesKiB);
@@ -151,26 +150,28 @@ async function space(kube: Kube, f: PlanFacts, state: Pick<ClusterState, 'member
   return out;
 }
 
+/** The backup member's DB size (its snapshot is about that large), else the largest one known, else null. */
+export function backupDbSize(sizes: { id: string; dbSizeBytes?: number }[], ownId: string | undefined): number | null {
+  const own = sizes.find((s) => s.id === ownId)?.dbSizeBytes;
+  const known = sizes.map((s) => s.dbSizeBytes).filter((x): x is number => typeof x === 'number');
+  return own ?? (known.length ? Math.max(...known) : null);
+}
+
 /**
  * The DB size when the diagnosis has none (the status read's exec stream was cut, or it timed out): `etcdctl endpoint
  * status --cluster -w json` again, up to three times. JSON, so that a cut answer fails to parse instead of reading as
  * fewer members; stdout is read whatever the exit code, since etcdctl exits 1 when one endpoint (the broken member's)
  * does not answer but still prints the others.
  */
-async function readDbSize(kube: Kube, pod: string, backupNode: string, members: Pick<ClusterState, 'members'>['members']): Promise<number | null> {
+async function readDbSize(kube: Kube, pod: string, ownId: string | undefined): Promise<number | null> {
   for (let i = 0; i < 3; i++) {
     const r = await etcdctl(kube, pod, ['endpoint', 'status', '--cluster', '-w', 'json'], { allowFailure: true, retries: 1 }).catch(() => null);
-    let sizes: { id: string; dbSizeBytes?: number }[] = [];
     try {
-      sizes = r ? parseStatusFile(r.stdout) : [];
+      const db = r ? backupDbSize(parseStatusFile(r.stdout), ownId) : null;
+      if (db !== null) return db;
     } catch {
-      continue;
+      /* cut short: read again */
     }
-    const ownId = members.find((m) => m.name === backupNode)?.id;
-    const own = sizes.find((s) => s.id === ownId)?.dbSizeBytes;
-    const known = sizes.map((s) => s.dbSizeBytes).filter((x): x is number => typeof x === 'number');
-    if (own !== undefined) return own;
-    if (known.length) return Math.max(...known);
   }
   return null;
 }

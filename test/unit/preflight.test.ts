@@ -6,6 +6,8 @@ import { parseAlarmList, parseHumanBytes } from '../../lib/etcd/alarms.ts';
 import { STEP_ACCESS, accessLabel, planAccess, splitJsonStream } from '../../lib/preflight/access.ts';
 import { backupNeedKiB, parseSpaceProbe } from '../../lib/preflight/space.ts';
 import { buildSteps } from '../../lib/runbooks/plan.ts';
+import { backupDbSize } from '../../lib/preflight/preflight.ts';
+import { parseStatusFile } from '../../lib/offline/etcd-info.ts';
 import { Kube } from '../../lib/cluster/kubectl.ts';
 import type { PlanFacts } from '../../lib/runbooks/step.ts';
 import { podSecurityViolations } from '../../sim/kube-apiserver/podsecurity.ts';
@@ -77,6 +79,17 @@ test('space: the probe output and what cluster-backup.sh needs', () => {
   assert.equal(p, { backupFreeKiB: 16, backupDir: '/home/core/assets/backup', resourcesKiB: 20, etcdDataKiB: 300, tmpFreeKiB: 1000, sameFs: false });
   assert.is(backupNeedKiB(20_000, 20), 40);
   assert.is(parseSpaceProbe('nothing'), null);
+});
+
+test('backup space: the backup member\'s DB size, else the largest known, else unknown; a cut JSON answer is not read as fewer members', () => {
+  const sizes = [{ id: 'a', dbSizeBytes: 10 }, { id: 'b', dbSizeBytes: 30 }, { id: 'c' }];
+  assert.is(backupDbSize(sizes, 'a'), 10);
+  assert.is(backupDbSize(sizes, 'c'), 30);
+  assert.is(backupDbSize([{ id: 'c' }], 'c'), null);
+  // etcdctl endpoint status -w json: decimal uint64 IDs (beyond 2^53) kept exact
+  const json = '[{"Endpoint":"https://10.0.0.1:2379","Status":{"header":{"cluster_id":1,"member_id":13803658152347727308,"revision":9,"raft_term":2},"leader":13803658152347727308,"dbSize":20480}}]';
+  assert.is(backupDbSize(parseStatusFile(json), 'bf9071f4639c75cc'), 20480);
+  assert.throws(() => parseStatusFile(json.slice(0, 60)));
 });
 
 test('sim Pod Security: the debug pod is privileged; baseline and restricted refuse it, privileged admits it', () => {
