@@ -285,8 +285,7 @@ export class Kubelet {
   private async killEtcdHard(): Promise<void> {
     const procs = [this.etcd, runningEtcd(this.node)].filter((p): p is EtcdProcess => !!p);
     await Promise.all(procs.map((p) => stopEtcd(p, { hard: true })));
-    this.healthy = false;
-    this.probeFailures = 0;
+    this.unready();
     this.state = { kind: 'stopped' };
   }
 
@@ -389,8 +388,7 @@ export class Kubelet {
       this.restartCount = 0;
       this.lastState = undefined;
       this.backoffMs = 0;
-      this.healthy = false;
-      this.probeFailures = 0;
+      this.unready();
       this.podStartTime = next ? now() : undefined;
       this.nextDiscoverAt = 0;
       if (next) this.ctx.log(`${this.node.name}: kubelet: static pod ${next.podName} (revision ${next.pod.metadata.labels?.revision ?? '?'})`);
@@ -522,8 +520,7 @@ export class Kubelet {
 
   private onEtcdExit(proc: EtcdProcess, code: number, manifest: StaticManifest | undefined): void {
     if (this.etcd === proc) this.etcd = undefined;
-    this.healthy = false;
-    this.probeFailures = 0;
+    this.unready();
     if (proc.stopping || manifest !== this.manifest) return; // intended stop or a new pod revision
     this.crashes++;
     this.lastCrashExit = code;
@@ -558,6 +555,12 @@ export class Kubelet {
    * counts consecutive results against the threshold). Periods are compressed like every sim timing (a 250 ms tick
    * for 5 s); the timeout is compressed likewise to 1.5 s. A process that is gone is unready at once (no probe needed).
    */
+  /** etcd not ready, and the probe's count of failures in a row starts again (a stopped or new process) */
+  private unready(): void {
+    this.healthy = false;
+    this.probeFailures = 0;
+  }
+
   private async checkHealth(): Promise<void> {
     if (this.healthInFlight) return;
     this.healthInFlight = true;
@@ -565,8 +568,7 @@ export class Kubelet {
       const proc = this.etcdProcess;
       const ok = !!proc && (await etcdHealthy(this.node, PROBE_TIMEOUT_MS));
       if (!proc || this.etcdProcess !== proc) {
-        this.healthy = false;
-        this.probeFailures = 0;
+        this.unready();
       } else if (ok) {
         this.healthy = true;
         this.probeFailures = 0;

@@ -331,19 +331,19 @@ export function parseScenario(input: string | object): Scenario {
   const t = raw.timing ?? {};
   if (typeof t !== 'object') fail('timing: must be a mapping {provisionSeconds, rolloutSeconds}');
   for (const k of Object.keys(t)) if (!['provisionSeconds', 'rolloutSeconds', 'inspectSeconds', 'learnerPromoteSeconds', 'crashLoopBackOffSeconds', 'cpmsReconcileSeconds'].includes(k)) fail(`timing: unknown field "${k}"`);
-  const provisionSeconds = t.provisionSeconds ?? 3;
-  const rolloutSeconds = t.rolloutSeconds ?? 2;
-  if (typeof provisionSeconds !== 'number' || provisionSeconds < 0 || provisionSeconds > 600) fail(`timing.provisionSeconds: "${provisionSeconds}" must be a number 0–600`);
-  if (typeof rolloutSeconds !== 'number' || rolloutSeconds < 0 || rolloutSeconds > 600) fail(`timing.rolloutSeconds: "${rolloutSeconds}" must be a number 0–600`);
+  /** timing.<key>: `dflt` when absent (undefined for none), else a number from `min` to `max` */
+  const seconds = <D extends number | undefined>(key: string, dflt: D, max: number, min = 0): number | D => {
+    const v = t[key] ?? dflt;
+    if (v !== undefined && (typeof v !== 'number' || v < min || v > max)) fail(`timing.${key}: "${v}" must be a number ${min}–${max}`);
+    return v;
+  };
+  const provisionSeconds = seconds('provisionSeconds', 3, 600);
+  const rolloutSeconds = seconds('rolloutSeconds', 2, 600);
   // the CPMS controller reacts to Machine events through its watch: about a second in a real cluster
-  const cpmsReconcileSeconds = t.cpmsReconcileSeconds ?? 1;
-  if (typeof cpmsReconcileSeconds !== 'number' || cpmsReconcileSeconds < 0 || cpmsReconcileSeconds > 600) fail(`timing.cpmsReconcileSeconds: "${cpmsReconcileSeconds}" must be a number 0–600`);
-  const inspectSeconds = t.inspectSeconds ?? 2;
-  if (typeof inspectSeconds !== 'number' || inspectSeconds < 0 || inspectSeconds > 600) fail(`timing.inspectSeconds: "${inspectSeconds}" must be a number 0–600`);
-  const learnerPromoteSeconds = t.learnerPromoteSeconds ?? 0;
-  if (typeof learnerPromoteSeconds !== 'number' || learnerPromoteSeconds < 0 || learnerPromoteSeconds > 3600) fail(`timing.learnerPromoteSeconds: "${learnerPromoteSeconds}" must be a number 0–3600`);
-  const crashLoopBackOffSeconds = t.crashLoopBackOffSeconds;
-  if (crashLoopBackOffSeconds !== undefined && (typeof crashLoopBackOffSeconds !== 'number' || crashLoopBackOffSeconds < 1 || crashLoopBackOffSeconds > 300)) fail(`timing.crashLoopBackOffSeconds: "${crashLoopBackOffSeconds}" must be a number 1–300`);
+  const cpmsReconcileSeconds = seconds('cpmsReconcileSeconds', 1, 600);
+  const inspectSeconds = seconds('inspectSeconds', 2, 600);
+  const learnerPromoteSeconds = seconds('learnerPromoteSeconds', 0, 3600);
+  const crashLoopBackOffSeconds = seconds('crashLoopBackOffSeconds', undefined, 300, 1);
 
   let uco: Record<string, unknown> | undefined;
   if (raw.unsupportedConfigOverrides !== undefined && raw.unsupportedConfigOverrides !== null) {
