@@ -107,7 +107,7 @@ test('A by hand (member removed, then the quorum guard off): status names the st
             if (a.exitCode !== 0 && !/unhealthy cluster/.test(a.stderr)) throw new Error(a.stderr);
             return a.exitCode === 0 ? a : null;
           }, 60_000, 1000);
-          extra = /Member ([0-9a-f]+) added/.exec(add.stdout)?.[1] ?? '';
+          extra = /Member\s+([0-9a-f]+) added/.exec(add.stdout)?.[1] ?? '';
         }
         return 'y';
       },

@@ -234,8 +234,9 @@ export async function withSim<T>(scenario: string | object, fn: (sim: SimHandle)
   try {
     return await fn(sim);
   } catch (err) {
-    // what the simulated world did last goes with the failure: CI keeps nothing else once the sim is stopped
-    if (err instanceof Error) err.message += `\n--- the simulator's log, last lines ---\n${simLogTail(sim.stateDir)}`;
+    // what the simulated world did last goes with the failure (printed once: uvu shows a message twice, in its stack
+    // too): CI keeps nothing else once the sim is stopped
+    console.error(`--- the simulator's log, last lines ---\n${simLogTail(sim.stateDir)}`);
     throw err;
   } finally {
     await sim.stop();
